@@ -26,8 +26,7 @@ def _check_input(input: np.ndarray, min_dim: int = 2) -> None:
         raise ValueError(f"expected a float32 or float64 numpy array, got {got}")
     if input.ndim < min_dim:
         raise ValueError(
-            f"expected input with at least {min_dim} dimensions (N, C, *), "
-            f"got shape {tuple(input.shape)}"
+            f"expected input with at least {min_dim} dimensions (N, C, *), got shape {tuple(input.shape)}"
         )
 
 
@@ -39,16 +38,14 @@ def _check_eps(eps: float) -> None:
 def _check_param(name: str, value: np.ndarray | None, shape: tuple[int, ...]) -> None:
     if value is not None and tuple(np.shape(value)) != tuple(shape):
         raise ValueError(
-            f"{name} should have shape {tuple(shape)} to match the input, "
-            f"got {tuple(np.shape(value))}"
+            f"{name} should have shape {tuple(shape)} to match the input, got {tuple(np.shape(value))}"
         )
 
 
 def _check_values_per_channel(input: np.ndarray) -> None:
     if input.size // input.shape[1] <= 1:
         raise ValueError(
-            "Expected more than 1 value per channel when training, "
-            f"got input size {tuple(input.shape)}"
+            f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
         )
 
 
@@ -61,8 +58,7 @@ def _check_groups(num_channels: int, num_groups: int) -> None:
     if num_groups < 1 or num_channels % num_groups:
         valid = ", ".join(map(str, valid_group_counts(num_channels)))
         raise ValueError(
-            f"num_channels ({num_channels}) must be divisible by num_groups "
-            f"({num_groups}); valid: {valid}"
+            f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups}); valid: {valid}"
         )
 
 
@@ -96,9 +92,7 @@ def normalize(
     return centered, mean, var
 
 
-def _affine(
-    x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, shape
-) -> np.ndarray:
+def _affine(x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, shape) -> np.ndarray:
     """``weight * x_hat + bias`` with parameters reshaped to ``shape`` (in place)."""
     if weight is not None:
         x_hat *= np.asarray(weight, dtype=x_hat.dtype).reshape(shape)
@@ -181,9 +175,7 @@ def batch_norm(
         _check_values_per_channel(input)
         axes = _reduce_axes_except_channel(input)
         x_hat, mean, var = normalize(input, axes, eps)
-        _update_running(
-            running_mean, running_var, mean, var, input.size // channels[0], momentum
-        )
+        _update_running(running_mean, running_var, mean, var, input.size // channels[0], momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given in eval mode")
@@ -191,9 +183,7 @@ def batch_norm(
     return _affine(x_hat, weight, bias, _channel_shape(input))
 
 
-def _normalize_with(
-    input: np.ndarray, mean: np.ndarray, var: np.ndarray, eps: float
-) -> np.ndarray:
+def _normalize_with(input: np.ndarray, mean: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
     """Normalize each channel with given (running) statistics."""
     shape = _channel_shape(input)
     mean = np.asarray(mean, dtype=np.float64).reshape(shape)
@@ -403,19 +393,18 @@ def instance_norm(
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given when use_input_stats=False")
         return _affine(
-            _normalize_with(input, running_mean, running_var, eps), weight, bias,
+            _normalize_with(input, running_mean, running_var, eps),
+            weight,
+            bias,
             _channel_shape(input),
         )
     spatial = input.size // (input.shape[0] * input.shape[1])
     if spatial <= 1:
         raise ValueError(
-            "Expected more than 1 spatial element when training, "
-            f"got input size {tuple(input.shape)}"
+            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
         )
     x_hat, mean, var = normalize(input, tuple(range(2, input.ndim)), eps)
-    _update_running(
-        running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), spatial, momentum
-    )
+    _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), spatial, momentum)
     return _affine(x_hat, weight, bias, _channel_shape(input))
 
 
@@ -491,9 +480,9 @@ def adain(content: np.ndarray, style: np.ndarray, eps: float = 1e-5) -> np.ndarr
     style_mean = style.mean(axis=style_axes, dtype=np.float64, keepdims=True)
     style_std = np.sqrt(style.var(axis=style_axes, dtype=np.float64, keepdims=True) + eps)
     style_shape = style.shape[:2] + (1,) * (content.ndim - 2)  # (N, C, 1, ...)
-    return (
-        normalized * style_std.reshape(style_shape) + style_mean.reshape(style_shape)
-    ).astype(content.dtype)
+    return (normalized * style_std.reshape(style_shape) + style_mean.reshape(style_shape)).astype(
+        content.dtype
+    )
 
 
 def weight_standardization(weight: np.ndarray, eps: float = 1e-5) -> np.ndarray:

@@ -109,9 +109,7 @@ def explain(
     for name, value in [("weight", weight), ("bias", bias)]:
         F._check_param(name, value, (c,))
     if norm in BATCH_DEPENDENT:
-        explained = _explain_batch(
-            x, norm, training, running_mean, running_var, momentum, eps, r_max, d_max
-        )
+        explained = _explain_batch(x, norm, training, running_mean, running_var, momentum, eps, r_max, d_max)
     elif norm == "none":
         explained = _explain_identity(x, eps)
     else:
@@ -141,9 +139,7 @@ def _explain_per_sample(x: np.ndarray, norm: str, num_groups: int, eps: float) -
     return Explained(norm, x_hat, x_hat, mean.ravel(), var.ravel(), index, eps)
 
 
-def _explain_batch(
-    x, norm, training, running_mean, running_var, momentum, eps, r_max, d_max
-) -> Explained:
+def _explain_batch(x, norm, training, running_mean, running_var, momentum, eps, r_max, d_max) -> Explained:
     """Batch norm and batch renorm: per-channel statistics, batch or running."""
     batch_mean = x.mean(axis=(0, 2), dtype=np.float64)
     batch_var = x.var(axis=(0, 2), dtype=np.float64)
@@ -157,9 +153,7 @@ def _explain_batch(
         if running_mean is None or running_var is None:
             raise ValueError("batch renorm needs running_mean and running_var")
         extra["r"], extra["d"] = F.renorm_corrections(x, running_mean, running_var, eps, r_max, d_max)
-        x_hat = F.batch_renorm(
-            x, running_mean, running_var, None, None, True, momentum, eps, r_max, d_max
-        )
+        x_hat = F.batch_renorm(x, running_mean, running_var, None, None, True, momentum, eps, r_max, d_max)
     else:
         x_hat = F.batch_norm(x, running_mean, running_var, None, None, True, momentum, eps)
     return Explained(norm, x_hat, x_hat, batch_mean, batch_var, index, eps, batch_mean, batch_var, extra)

@@ -1,0 +1,1 @@
+"""Plotly figures as pure functions: numbers in, ``go.Figure`` out; no Streamlit here."""

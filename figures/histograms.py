@@ -1,0 +1,46 @@
+"""Histograms of activations, pre-binned on the server."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures import style
+from normcore.stats import Histogram
+
+
+def standard_normal_curve(low: float, high: float, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(low, high, points)
+    return x, np.exp(-0.5 * x**2) / np.sqrt(2 * np.pi)
+
+
+def before_after(
+    before: Histogram,
+    after: Histogram,
+    *,
+    title: str,
+    labels: dict[str, str],
+) -> go.Figure:
+    """Two density histograms on one shared x axis, with the N(0, 1) density for reference.
+
+    ``labels`` holds ``before``, ``after``, ``reference``, ``x`` and ``y`` texts.
+    """
+    fig = go.Figure()
+    for name, hist, colour in [("before", before, style.BEFORE), ("after", after, style.AFTER)]:
+        fig.add_bar(
+            x=hist.centers,
+            y=hist.density(),
+            width=hist.width,
+            name=labels[name],
+            marker_color=colour,
+            opacity=0.6,
+        )
+    low, high = float(before.edges[0]), float(before.edges[-1])
+    x, pdf = standard_normal_curve(low, high)
+    fig.add_scatter(
+        x=x, y=pdf, mode="lines", name=labels["reference"], line=dict(color=style.REFERENCE, dash="dash")
+    )
+    fig.update_layout(barmode="overlay", bargap=0)
+    fig.update_xaxes(title=labels["x"], range=[low, high])
+    fig.update_yaxes(title=labels["y"])
+    return style.apply(fig, title=title)

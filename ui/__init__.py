@@ -1,0 +1,1 @@
+"""Streamlit glue shared by every page: page chrome, translations, URL checks."""

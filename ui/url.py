@@ -1,0 +1,100 @@
+"""What the link asked for against what the page shows: visible notices, never exceptions.
+
+Streamlit ignores an invalid value of a widget bound with ``bind="query-params"`` (and
+clamps one out of range) silently. Selection widgets bound that way put the option's
+*label* in the URL, so a translated label would break a link shared across languages;
+:func:`choice` keeps the option's stable code in the URL instead. A page creates a :class:`UrlCheck` before its widgets,
+calls :meth:`UrlCheck.check` with each bound widget's value, adds its own corrections
+(an element cap, say) with :meth:`UrlCheck.notice`, and ends with :meth:`UrlCheck.show`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ui.i18n import t
+
+MAX_SHOWN_CHARS = 40
+
+
+class UrlCheck:
+    """Collects the changes made to a link's values on the first run of a page visit."""
+
+    def __init__(self, page: str):
+        seen_key = f"_url_checked_{page}"
+        first_run = not st.session_state.get(seen_key, False)
+        st.session_state[seen_key] = True
+        self.requested = {key: st.query_params.get_all(key) for key in st.query_params} if first_run else {}
+        self.notices: list[str] = []
+
+    def check(self, key: str, value) -> None:
+        """Note when the link gave ``key`` a value the widget did not take."""
+        raw = self.requested.get(key)
+        if raw and not _same(raw, value):
+            self.notice(t("url.corrected", key=key, asked=shown(raw[-1]), used=shown(value)))
+
+    def notice(self, message: str) -> None:
+        self.notices.append(message)
+
+    def show(self) -> None:
+        if self.notices:
+            st.info("\n\n".join(self.notices), icon=":material/link:")
+
+
+def choice(
+    widget,
+    label: str,
+    options: list[str],
+    *,
+    key: str,
+    labels,
+    check: UrlCheck,
+    default: str | None = None,
+    **kwargs,
+):
+    """A selection widget (``st.radio``, ``st.selectbox``, ...) whose URL value is a stable code.
+
+    ``options`` are codes (``"batch"``), ``labels`` maps a code to its shown text, and the
+    URL parameter ``key`` holds the code unless it is the ``default`` (first option if None).
+    """
+    default = options[0] if default is None else default
+    if key not in st.session_state:
+        requested = check.requested.get(key) or st.query_params.get_all(key)
+        if requested and requested[-1] in options:
+            st.session_state[key] = requested[-1]
+        else:
+            if requested:
+                check.notice(t("url.corrected", key=key, asked=shown(requested[-1]), used=shown(default)))
+            st.session_state[key] = default
+    elif st.session_state[key] not in options:  # the options changed under it
+        st.session_state[key] = default if default in options else options[0]
+    value = widget(label, options, format_func=labels, key=key, **kwargs)
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    return value
+
+
+def shown(value) -> str:
+    """A user-supplied value made safe to show: short, in code format, no markup."""
+    text = str(value).replace("`", "'").replace("\n", " ")
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[:MAX_SHOWN_CHARS] + "…"
+    return f"`{text}`"
+
+
+def _same(raw: list[str], value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return len(raw) == len(value) and all(_same([r], v) for r, v in zip(raw, value, strict=True))
+    text = raw[-1]
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return math.isclose(float(text), float(value), rel_tol=1e-9, abs_tol=1e-12)
+        except ValueError:
+            return False
+    return text == str(value)
