@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from figures import histograms
@@ -6,6 +7,7 @@ from normcore import batch_norm, explain, valid_group_counts
 from normcore.data import synthetic_activations
 from normcore.stats import histogram, value_range
 from ui.chrome import page_setup
+from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck, choice
 
@@ -98,6 +100,14 @@ else:
         "y": t("common.density"),
     }
     title = t("explorer.hist_title", norm=t(f"explorer.norm.{norm}"))
-    st.plotly_chart(histograms.before_after(before, after, title=title, labels=labels), key="hist")
+    data = pd.DataFrame(
+        {
+            "bin_low": before.edges[:-1],
+            "bin_high": before.edges[1:],
+            "before": before.counts,
+            "after": after.counts,
+        }
+    )
+    show_chart(histograms.before_after(before, after, title=title, labels=labels), key="hist", data=data)
     if mode == "eval" and norm != "batch":
         st.caption(t("explorer.eval_same", norm=t(f"explorer.norm.{norm}")))

@@ -1,6 +1,6 @@
 """Screenshot pages of a running app in headless Chromium, to look at them as a person would.
 
-    python scripts/screenshot.py http://127.0.0.1:8501 "Explorer?norm=group" out.png [--full]
+python scripts/screenshot.py http://127.0.0.1:8501 "Explorer?norm=group" out.png [--full]
 """
 
 import sys

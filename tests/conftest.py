@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
 APPTEST_TIMEOUT = 60  # importing torch alone takes ~3 s here; a loaded CI machine more
 
 
-def open_page(page: str | None = None, params: dict | None = None, timeout: float = APPTEST_TIMEOUT) -> AppTest:
+def open_page(
+    page: str | None = None, params: dict | None = None, timeout: float = APPTEST_TIMEOUT
+) -> AppTest:
     """Run ``app.py``, then switch to ``page`` (e.g. ``"pages/1_Explorer.py"``) with URL ``params``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.run()
@@ -63,9 +65,16 @@ def serve(port: int | None = None, log: Path | None = None) -> tuple[subprocess.
     """Start ``streamlit run app.py`` on loopback; returns the process and its base URL."""
     port = port or free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
     ]
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)

@@ -33,7 +33,7 @@ class UrlCheck:
         """Note when the link gave ``key`` a value the widget did not take."""
         raw = self.requested.get(key)
         if raw and not _same(raw, value):
-            self.notice(t("url.corrected", key=key, asked=shown(raw[-1]), used=shown(value)))
+            self.notice(t("url.corrected", param=key, asked=shown(raw[-1]), used=shown(value)))
 
     def notice(self, message: str) -> None:
         self.notices.append(message)
@@ -66,7 +66,7 @@ def choice(
             st.session_state[key] = requested[-1]
         else:
             if requested:
-                check.notice(t("url.corrected", key=key, asked=shown(requested[-1]), used=shown(default)))
+                check.notice(t("url.corrected", param=key, asked=shown(requested[-1]), used=shown(default)))
             st.session_state[key] = default
     elif st.session_state[key] not in options:  # the options changed under it
         st.session_state[key] = default if default in options else options[0]

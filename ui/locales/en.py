@@ -5,7 +5,7 @@ STRINGS = {
     "chrome.language_help": "The language of every label, help text and chart. Kept in the link as lang=en or lang=ko.",
     "chrome.presenter": "Presenter mode",
     "chrome.presenter_help": "Larger text and charts for a projector; hides the sidebar controls. Kept in the link as present=true.",
-    "url.corrected": "The link asked for {key}={asked}, which is not allowed here; showing {used} instead.",
+    "url.corrected": "The link asked for {param}={asked}, which is not allowed here; showing {used} instead.",
     "nav.home": "Home",
     "nav.explorer": "Explorer",
     "nav.small_batches": "Small batches",
@@ -20,6 +20,8 @@ STRINGS = {
     "common.count": "count",
     "common.value": "activation value",
     "common.standard_normal": "N(0, 1)",
+    "common.download_csv": "Data (CSV)",
+    "common.download_csv_help": "Download the numbers behind this chart as a CSV file. The camera icon in the chart's toolbar saves it as PNG.",
     # ---- end chrome ----
 
     # ---- home (app.py) ----

@@ -5,7 +5,7 @@ STRINGS = {
     "chrome.language_help": "모든 레이블, 도움말, 차트의 언어입니다. 링크에 lang=en 또는 lang=ko로 저장됩니다.",
     "chrome.presenter": "발표자 모드",
     "chrome.presenter_help": "프로젝터용으로 글자와 차트를 크게 하고 사이드바 컨트롤을 숨깁니다. 링크에 present=true로 저장됩니다.",
-    "url.corrected": "링크가 {key}={asked} 값을 요청했지만 여기서는 허용되지 않는 값이라 {used}(으)로 표시합니다.",
+    "url.corrected": "링크가 {param}={asked} 값을 요청했지만 여기서는 허용되지 않는 값이라 {used}(으)로 표시합니다.",
     "nav.home": "홈",
     "nav.explorer": "탐색기",
     "nav.small_batches": "작은 배치",
@@ -20,6 +20,8 @@ STRINGS = {
     "common.count": "개수",
     "common.value": "활성값",
     "common.standard_normal": "N(0, 1)",
+    "common.download_csv": "데이터 (CSV)",
+    "common.download_csv_help": "이 차트의 숫자를 CSV 파일로 내려받습니다. 차트 도구 모음의 카메라 아이콘은 PNG로 저장합니다.",
     # ---- end chrome ----
 
     # ---- home (app.py) ----
