@@ -1,8 +1,101 @@
+import pandas as pd
 import streamlit as st
 
-from ui.chrome import page_setup
-from ui.i18n import t
+from figures import home
+from ui import overview
+from ui.chrome import PAGE_LABELS, PAGES, ROOT, page_setup
+from ui.export import show_chart
+from ui.i18n import current_language, t
 
 page_setup("home.title")
+lang = current_language()
+links = {"lang": lang} if lang != "en" else None
+
+
+def page_link(script: str, label: str) -> None:
+    """A link to a page of this app (kept in the viewer's language), or a note if it is not here yet."""
+    if (ROOT / script).exists():
+        st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=links)
+    else:
+        st.caption(t("home.coming", page=t(PAGE_LABELS[script])))
+
+
+@st.cache_data(max_entries=8)
+def blocks_figure(names: tuple[str, ...], axes: dict[str, tuple[str, str]], title: str, set_label: str):
+    panels = [
+        (name, overview.membership(norm), *axes[overview.block_kind(norm)])
+        for name, norm in zip(names, overview.COMPARED, strict=True)
+    ]
+    return home.norm_blocks(panels, title=title, set_label=set_label)
+
+
+@st.cache_data(max_entries=8)
+def saturation_figure(title: str, labels: dict[str, str]):
+    before, after, _ = overview.saturation_histograms()
+    return home.saturation(before, after, title=title, labels=labels)
+
+
 st.markdown(t("home.intro"))
-st.page_link("pages/1_Explorer.py", label=t("nav.explorer"), icon=":material/biotech:")
+
+st.header(t("home.h.why"))
+story, picture = st.columns([5, 6])
+with story:
+    st.markdown(t("home.why_text"))
+    for slug, script in overview.STORIES:
+        st.markdown(f"**{t(f'home.story.{slug}.title')}** — {t(f'home.story.{slug}.text')}")
+        page_link(script, t(f"home.story.{slug}.link"))
+with picture:
+    before, after, shares = overview.saturation_histograms()
+    labels = {
+        "before": t("home.sat.before", share=f"{shares[0]:.0%}"),
+        "after": t("home.sat.after", share=f"{shares[1]:.0%}"),
+        "sigmoid": t("home.sat.sigmoid"),
+        "slope": t("home.sat.slope"),
+        "saturated": t("home.sat.saturated"),
+        "x": t("home.sat.x"),
+        "y": t("common.density"),
+        "y2": t("home.sat.y2"),
+    }
+    data = pd.DataFrame(
+        {
+            "bin_low": before.edges[:-1],
+            "bin_high": before.edges[1:],
+            "before": before.counts,
+            "after": after.counts,
+        }
+    )
+    show_chart(saturation_figure(t("home.sat.title"), labels), key="saturation", data=data)
+    st.caption(t("home.sat.caption"))
+
+st.header(t("home.h.compare"))
+st.markdown(t("home.compare_text"))
+names = tuple(t(f"home.norm.{norm.code}.name") for norm in overview.COMPARED)
+axes = {kind: (t(f"home.blocks.{kind}.x"), t(f"home.blocks.{kind}.y")) for kind in ("activations", "weights")}
+show_chart(blocks_figure(names, axes, t("home.blocks_title"), t("home.set")), key="blocks")
+st.caption(t("home.blocks_caption"))
+yes_no = {True: t("home.yes"), False: t("home.no")}
+table = pd.DataFrame(
+    {
+        t("home.col.norm"): [t(f"home.norm.{n.code}.name") for n in overview.COMPARED],
+        t("home.col.over"): [t(f"home.norm.{n.code}.over") for n in overview.COMPARED],
+        t("home.col.batch"): [
+            f"{yes_no[n.batch_dependent]} · {t(f'home.norm.{n.code}.batch')}" for n in overview.COMPARED
+        ],
+        t("home.col.eval"): [
+            f"{yes_no[n.train_eval_differ]} · {t(f'home.norm.{n.code}.eval')}" for n in overview.COMPARED
+        ],
+        t("home.col.use"): [t(f"home.norm.{n.code}.use") for n in overview.COMPARED],
+    }
+)
+st.table(table, hide_index=True)
+
+st.header(t("home.h.guide"))
+for slug, codes, script in overview.GUIDE:
+    choices = " + ".join(t(f"home.norm.{code}.name") for code in codes)
+    st.markdown(f"**{t(f'home.guide.{slug}')}** → {choices}. {t(f'home.guide.{slug}.why')}")
+    page_link(script, t("home.try_it"))
+
+st.header(t("home.h.map"))
+for script, label_key, _ in PAGES[1:]:
+    st.markdown(f"**{t(label_key)}** — {t('home.map.' + label_key.removeprefix('nav.'))}")
+    page_link(script, t("home.open"))

@@ -1,15 +1,19 @@
 """The chrome every page calls first: page config, language, presenter switch, navigation.
 
 Pages are discovered from ``pages/`` (no ``st.navigation``: deep links must work on a
-fresh server), and each page calls :func:`page_setup` itself.
+fresh server), and each page calls :func:`page_setup` itself. A page opened as a step of
+the guided tour (``tour=k`` in its URL) also gets the step's narration with
+previous/next links (:mod:`ui.tour`).
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import streamlit as st
 
+from ui import tour
 from ui.i18n import LANGUAGES, current_language, t
 from ui.url import UrlCheck, choice
 
@@ -26,14 +30,56 @@ PAGES = [
     ("pages/6_Weight_norms.py", "nav.weight_norms", ":material/tune:"),
     ("pages/7_Tour.py", "nav.tour", ":material/school:"),
 ]
+PAGE_LABELS = {script: label_key for script, label_key, _ in PAGES}
+PRESENTER_KEY = "present"
 
+# Hidden with CSS, not skipped: the sidebar's widgets still run and take their values
+# from the URL, so the picture is exactly the one the link describes.
 PRESENTER_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 1.25rem; }
-[data-testid="stSidebar"] { display: none; }
-[data-testid="stMain"] .block-container { max-width: 100%; padding-top: 1rem; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
+[data-testid="stMain"] .block-container { max-width: 100%; padding: 1rem 2rem; }
+[data-testid="stMain"] h1 { font-size: 2.6rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
 </style>
 """
+
+# Our constant markup; the address is read by the browser at click time, so the link
+# always matches what is on screen (including changes made by this very run).
+SHARE_HTML = """
+<div class="nc-share" style="display:flex;gap:.4rem;align-items:center">
+  <input class="nc-share-url" readonly aria-label="{label}" title="{help}"
+    style="flex:1;min-width:0;font-family:monospace;font-size:.8rem;padding:.3rem;border:1px solid #ccc;border-radius:.4rem">
+  <button class="nc-share-copy" type="button" title="{help}"
+    style="padding:.3rem .7rem;border:1px solid #ccc;border-radius:.4rem;background:#fff;cursor:pointer">{label}</button>
+</div>
+<script>
+(() => {{
+  for (const box of document.querySelectorAll(".nc-share")) {{
+    const field = box.querySelector(".nc-share-url");
+    const button = box.querySelector(".nc-share-copy");
+    const refresh = () => {{ field.value = window.location.href; }};
+    refresh();
+    field.onfocus = () => {{ refresh(); field.select(); }};
+    button.onclick = async () => {{
+      refresh();
+      field.select();
+      try {{ await navigator.clipboard.writeText(field.value); }}
+      catch (error) {{ document.execCommand("copy"); }}
+      button.textContent = "{done}";
+      setTimeout(() => {{ button.textContent = "{label}"; }}, 1500);
+    }};
+  }}
+}})();
+</script>
+"""
+
+NAV_LINK_STYLE = (
+    "display:inline-block;padding:.35rem .9rem;border:1px solid #ccc;border-radius:.5rem;"
+    "text-decoration:none;color:inherit"
+)
 
 
 def page_setup(title_key: str) -> bool:
@@ -55,15 +101,25 @@ def page_setup(title_key: str) -> bool:
             help=t("chrome.language_help"),
         )
         _menu()
-    presenter = st.toggle(
-        t("chrome.presenter"), key="present", bind="query-params", help=t("chrome.presenter_help")
-    )
-    check.check("present", presenter)
+    switch, share = st.columns([1, 2], vertical_alignment="center")
+    with switch:
+        presenter = st.toggle(
+            t("chrome.presenter"), key=PRESENTER_KEY, bind="query-params", help=t("chrome.presenter_help")
+        )
+    with share:
+        _share_link()
+    check.check(PRESENTER_KEY, presenter)
     check.show()
     if presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our constant CSS only
     st.title(t(title_key))
+    _tour_narration(presenter)
     return presenter
+
+
+def presenter_on() -> bool:
+    """Whether the viewer has presenter mode on (after :func:`page_setup` ran)."""
+    return bool(st.session_state.get(PRESENTER_KEY, False))
 
 
 def _menu() -> None:
@@ -72,3 +128,60 @@ def _menu() -> None:
     for script, label_key, icon in PAGES:
         if (ROOT / script).exists():
             st.page_link(script, label=t(label_key), icon=icon, query_params=params)
+
+
+def _share_link() -> None:
+    html = SHARE_HTML.format(
+        label=escape(t("chrome.copy_link")),
+        done=escape(t("chrome.copied")),
+        help=escape(t("chrome.copy_link_help")),
+    )
+    st.html(html, unsafe_allow_javascript=True)
+
+
+def _tour_narration(presenter: bool) -> None:
+    """On a page opened as tour step ``k`` (``tour=k`` in its URL): that step's narration."""
+    number = tour.step_at(st.query_params.get(tour.ON_PAGE_PARAM))
+    if number is not None:
+        step_narration(number, presenter)
+
+
+def step_narration(number: int, presenter: bool, note: str | None = None) -> None:
+    """Tour step ``number``'s title, narration, an optional note, and previous/next links."""
+    step = tour.STEPS[number - 1]
+    heading = t("tour.step_of", number=number, total=len(tour.STEPS))
+    with st.container(border=True):
+        st.markdown(f"**{heading} · {t(f'tour.{step.slug}.title')}**")
+        st.markdown(t(f"tour.{step.slug}.text"))
+        if note:
+            st.info(note, icon=":material/construction:")
+        step_links(number, presenter)
+
+
+def step_links(number: int, presenter: bool) -> None:
+    """Previous / all steps / next for step ``number`` (0: just "start"), as plain links.
+
+    A plain link loads its step afresh, so the picture is exactly the one its URL describes.
+    """
+    lang = current_language()
+    links = []
+    if number > 1:
+        links.append((_step_href(number - 1, lang, presenter), "← " + t("tour.previous")))
+    if number > 0:
+        overview = tour.url_path(tour.TOUR_PAGE) + (f"?lang={lang}" if lang != "en" else "")
+        links.append((overview, t("tour.all_steps")))
+    if number < len(tour.STEPS):
+        label = t("tour.next") if number > 0 else t("tour.start")
+        links.append((_step_href(number + 1, lang, presenter), label + " →"))
+    anchors = "".join(
+        f'<a class="nc-step-link" href="{escape(href)}" target="_self" style="{NAV_LINK_STYLE}">{escape(label)}</a>'
+        for href, label in links
+    )
+    st.html(f'<nav style="display:flex;gap:.6rem;flex-wrap:wrap">{anchors}</nav>')
+
+
+def _step_href(number: int, lang: str, presenter: bool) -> str:
+    """A step's own page when this version has it, else the tour page, which explains."""
+    if tour.STEPS[number - 1].available:
+        return tour.step_url(number, lang=lang, present=presenter)
+    return tour.tour_url(number, lang=lang) + ("&present=true" if presenter else "")

@@ -6,11 +6,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from figures.style import for_projector
+from ui.chrome import presenter_on
 from ui.i18n import t
 
 
 def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None) -> None:
-    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart."""
+    """Draw ``fig`` (larger in presenter mode); with ``data``, offer it as a CSV download beside it."""
+    if presenter_on():
+        fig = for_projector(fig)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config)
     if data is not None:

@@ -1,0 +1,31 @@
+"""The guided tour. ``Tour?step=k`` opens step k on its own page (with the narration and
+previous/next links there); plain ``Tour`` lists the steps with their links for slides.
+The steps themselves live in :mod:`ui.tour`."""
+
+import streamlit as st
+
+from ui import tour
+from ui.chrome import PAGE_LABELS, page_setup, step_links, step_narration
+from ui.i18n import current_language, t
+from ui.url import shown
+
+presenter = page_setup("tour.title")
+lang = current_language()
+raw_step = st.query_params.get(tour.STEP_PARAM)
+number = tour.step_at(raw_step)
+if raw_step is not None and number is None:
+    st.info(t("tour.bad_step", asked=shown(raw_step), total=len(tour.STEPS)), icon=":material/link:")
+
+if number is not None:
+    step = tour.STEPS[number - 1]
+    if step.available:
+        st.switch_page(step.page, query_params=tour.step_params(number, lang=lang, present=presenter))
+    step_narration(number, presenter, note=t("tour.not_available", page=t(PAGE_LABELS[step.page])))
+
+st.markdown(t("tour.intro"))
+step_links(0, presenter)
+for index, step in enumerate(tour.STEPS, start=1):
+    with st.container(border=True):
+        st.markdown(f"**{index}. {t(f'tour.{step.slug}.title')}** · {t(PAGE_LABELS[step.page])}")
+        st.markdown(t(f"tour.{step.slug}.text"))
+        st.caption(t("tour.slide_link", link=f"`{tour.tour_url(index, lang=lang)}`"))

@@ -1,0 +1,86 @@
+"""The guided tour: an ordered list of steps, each one page with preset controls.
+
+A step is a page script, the URL parameters that preset its controls, and a ``slug``
+naming its narration in the catalogs (``tour.<slug>.title``, ``tour.<slug>.text``).
+Step ``k`` (1-based) is reachable two ways: ``Tour?step=k`` (stable, for slides; it
+forwards to the step's page) and the page itself with ``tour=k`` in its URL, which makes
+:func:`ui.chrome.page_setup` show the narration with previous/next links. Update a step
+here when a page's parameter keys change; ``tests/test_home_tour.py`` checks that every
+preset key is one the page really reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+TOUR_PAGE = "pages/7_Tour.py"
+STEP_PARAM = "step"  # on the tour page: Tour?step=3
+ON_PAGE_PARAM = "tour"  # on a step's page: Explorer?norm=batch&tour=2
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str  # narration keys tour.<slug>.title and tour.<slug>.text
+    page: str  # script path relative to the app root, e.g. "pages/1_Explorer.py"
+    params: dict[str, str] = field(default_factory=dict)  # the preset controls
+
+    @property
+    def available(self) -> bool:
+        """Whether this version of the app has the step's page."""
+        return (ROOT / self.page).exists()
+
+
+STEPS: list[Step] = [
+    Step("shift", "pages/4_Training_lab.py", {"act": "sigmoid"}),
+    Step("formula", "pages/1_Explorer.py", {"norm": "batch", "n": "8", "hw": "2"}),
+    Step("affine", "pages/1_Explorer.py", {"norm": "batch", "n": "16"}),
+    Step("train_eval", "pages/3_Train_vs_eval.py"),
+    Step("small_batches", "pages/2_Small_batches.py"),
+    Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),
+    Step("images", "pages/5_Images.py"),
+    Step("speed", "pages/4_Training_lab.py"),
+]
+
+
+def step_at(raw: str | None) -> int | None:
+    """The 1-based step number a URL value names, or None if it names none."""
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        return None
+    return number if 1 <= number <= len(STEPS) else None
+
+
+def url_path(page: str) -> str:
+    """The URL path Streamlit gives a script: ``pages/2_Small_batches.py`` -> ``Small_batches``."""
+    if page == "app.py":
+        return ""
+    name = Path(page).stem
+    prefix, _, rest = name.partition("_")
+    return rest if prefix.isdigit() and rest else name
+
+
+def step_params(number: int, *, lang: str = "en", present: bool = False) -> dict[str, str]:
+    """The query parameters of step ``number`` on its page, with the viewer's language and mode."""
+    params = dict(STEPS[number - 1].params)
+    params[ON_PAGE_PARAM] = str(number)
+    if lang != "en":
+        params["lang"] = lang
+    if present:
+        params["present"] = "true"
+    return params
+
+
+def step_url(number: int, *, lang: str = "en", present: bool = False) -> str:
+    """The relative URL of step ``number`` on its page, e.g. ``Explorer?norm=batch&tour=2``."""
+    step = STEPS[number - 1]
+    return f"{url_path(step.page)}?{urlencode(step_params(number, lang=lang, present=present))}"
+
+
+def tour_url(number: int, *, lang: str = "en") -> str:
+    """The stable link for slides, e.g. ``Tour?step=3&lang=ko``."""
+    params = {STEP_PARAM: str(number), **({"lang": lang} if lang != "en" else {})}
+    return f"{url_path(TOUR_PAGE)}?{urlencode(params)}"
