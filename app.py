@@ -3,19 +3,17 @@ import streamlit as st
 
 from figures import home
 from ui import overview
-from ui.chrome import PAGE_LABELS, PAGES, ROOT, page_setup
+from ui.chrome import PAGE_LABELS, PAGES, ROOT, link_params, page_setup
 from ui.export import show_chart
-from ui.i18n import current_language, t
+from ui.i18n import t
 
 page_setup("home.title")
-lang = current_language()
-links = {"lang": lang} if lang != "en" else None
 
 
 def page_link(script: str, label: str) -> None:
     """A link to a page of this app (kept in the viewer's language), or a note if it is not here yet."""
     if (ROOT / script).exists():
-        st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=links)
+        st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=link_params())
     else:
         st.caption(t("home.coming", page=t(PAGE_LABELS[script])))
 

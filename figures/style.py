@@ -48,7 +48,17 @@ def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
     big = go.Figure(fig)
     height = fig.layout.height or 450
     base_font = fig.layout.font.size or 12
-    big.update_layout(height=round(height * scale), font_size=round(base_font * scale))
+    margin = fig.layout.margin
+    big.update_layout(
+        height=round(height * scale),
+        font_size=round(base_font * scale),
+        margin=dict(
+            l=round((margin.l or 50) * scale),
+            r=margin.r,
+            t=round((margin.t or 60) * scale * 1.3),  # the title and a legend on top both grow
+            b=round((margin.b or 45) * scale),
+        ),
+    )
     big.update_annotations(font_size=round(base_font * scale))
     if fig.layout.title.text:
         big.update_layout(title_font_size=round((fig.layout.title.font.size or 17) * scale))

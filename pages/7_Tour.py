@@ -2,6 +2,8 @@
 previous/next links there); plain ``Tour`` lists the steps with their links for slides.
 The steps themselves live in :mod:`ui.tour`."""
 
+from html import escape
+
 import streamlit as st
 
 from ui import tour
@@ -28,4 +30,9 @@ for index, step in enumerate(tour.STEPS, start=1):
     with st.container(border=True):
         st.markdown(f"**{index}. {t(f'tour.{step.slug}.title')}** · {t(PAGE_LABELS[step.page])}")
         st.markdown(t(f"tour.{step.slug}.text"))
-        st.caption(t("tour.slide_link", link=f"`{tour.tour_url(index, lang=lang)}`"))
+        link = tour.tour_url(index, lang=lang)
+        full = escape(tour.absolute(link, st.context.url, tour.TOUR_PAGE))
+        st.html(
+            f'<div class="nc-slide-link" style="font-size:.85rem;opacity:.75">{escape(t("tour.slide_link"))} '
+            f'<a href="{escape(link)}" target="_self"><code>{full}</code></a></div>'
+        )

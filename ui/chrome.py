@@ -40,7 +40,7 @@ PRESENTER_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"] { display: none !important; }
-[data-testid="stMain"] .block-container { max-width: 100%; padding: 1rem 2rem; }
+[data-testid="stMain"] .block-container { max-width: 100%; padding: 4rem 2rem 2rem; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
 </style>
@@ -89,6 +89,8 @@ def page_setup(title_key: str) -> bool:
     """
     st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
     check = UrlCheck("chrome")
+    if "lang" in st.session_state:  # the selector is a new widget on every page: carry its value over
+        st.session_state["lang"] = st.session_state["lang"]
     with st.sidebar:
         choice(
             st.radio,
@@ -122,12 +124,18 @@ def presenter_on() -> bool:
     return bool(st.session_state.get(PRESENTER_KEY, False))
 
 
+def link_params() -> dict[str, str] | None:
+    """The URL parameters that follow the viewer from page to page: language, presenter mode."""
+    params = {"lang": current_language()} if current_language() != "en" else {}
+    if presenter_on():
+        params[PRESENTER_KEY] = "true"
+    return params or None
+
+
 def _menu() -> None:
-    lang = current_language()
-    params = {"lang": lang} if lang != "en" else None
     for script, label_key, icon in PAGES:
         if (ROOT / script).exists():
-            st.page_link(script, label=t(label_key), icon=icon, query_params=params)
+            st.page_link(script, label=t(label_key), icon=icon, query_params=link_params())
 
 
 def _share_link() -> None:

@@ -84,3 +84,12 @@ def tour_url(number: int, *, lang: str = "en") -> str:
     """The stable link for slides, e.g. ``Tour?step=3&lang=ko``."""
     params = {STEP_PARAM: str(number), **({"lang": lang} if lang != "en" else {})}
     return f"{url_path(TOUR_PAGE)}?{urlencode(params)}"
+
+
+def absolute(relative: str, current_url: str | None, current_page: str) -> str:
+    """``relative`` (e.g. ``Tour?step=3``) as a full address, given the page's own address
+    (``st.context.url``, which is None outside a browser); relative if that is unknown."""
+    if not current_url:
+        return relative
+    base = current_url.rstrip("/").removesuffix(url_path(current_page)).rstrip("/")
+    return f"{base}/{relative}"

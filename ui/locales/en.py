@@ -185,7 +185,7 @@ STRINGS = {
     "tour.next": "Next",
     "tour.start": "Start the tour",
     "tour.all_steps": "All steps",
-    "tour.slide_link": "Link for slides: {link}",
+    "tour.slide_link": "Link for slides:",
     "tour.bad_step": "The link asked for step {asked}; the tour has steps 1 to {total}. Here is the list.",
     "tour.not_available": "The {page} page this step uses is not in this version of the app yet.",
     "tour.shift.title": "Internal covariate shift and saturation",

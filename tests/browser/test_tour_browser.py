@@ -1,0 +1,77 @@
+"""The tour, presenter mode and the share link in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import wait_for_app
+from ui import tour
+from ui.i18n import translate
+
+pytestmark = pytest.mark.browser
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
+
+
+def follow(page, link) -> None:
+    """Click a plain link and wait for the new page's script to finish."""
+    with page.expect_navigation():
+        link.click()
+    wait_for_app(page)
+
+
+def main_text(page) -> str:
+    return page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_walk_the_tour_in_korean(served_app, page):
+    page.goto(f"{served_app}/Tour?lang=ko")
+    wait_for_app(page)
+    follow(page, page.locator("a.nc-step-link", has_text=translate("tour.start", "ko")))
+    for number, step in enumerate(tour.STEPS, start=1):
+        text = main_text(page)
+        assert translate(f"tour.{step.slug}.title", "ko") in text, (number, page.url)
+        assert HANGUL.search(text)
+        assert "lang=ko" in page.url
+        assert page.locator(ERRORS).count() == 0, page.url
+        if step.available:
+            assert f"tour={number}" in page.url
+        if number < len(tour.STEPS):
+            follow(page, page.locator("a.nc-step-link", has_text=translate("tour.next", "ko")))
+    assert page.locator("a.nc-step-link", has_text=translate("tour.next", "ko")).count() == 0
+    follow(page, page.locator("a.nc-step-link", has_text=translate("tour.previous", "ko")))
+    previous = tour.STEPS[-2]
+    assert translate(f"tour.{previous.slug}.title", "ko") in main_text(page)
+
+
+def test_presenter_mode_hides_the_sidebar_and_enlarges_the_chart(served_app, page):
+    page.goto(f"{served_app}/?lang=ko")
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    chart = page.locator("[data-testid=stPlotlyChart]").first
+    assert sidebar.is_visible()
+    normal_height = chart.bounding_box()["height"]
+    page.get_by_text(translate("chrome.presenter", "ko")).click()  # the switch stays in the main area
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    assert "present=true" in page.url
+    assert not sidebar.is_visible()
+    assert chart.is_visible()
+    assert chart.bounding_box()["height"] > 1.3 * normal_height
+    assert page.get_by_text(translate("chrome.presenter", "ko")).is_visible()
+    assert page.locator(ERRORS).count() == 0
+
+
+def test_language_survives_the_menu_and_the_link_is_shareable(served_app, page):
+    page.goto(f"{served_app}/?lang=ko")
+    wait_for_app(page)
+    page.locator("[data-testid=stSidebar]").get_by_text(translate("nav.tour", "ko")).click()
+    page.wait_for_url(re.compile(r"/Tour\?.*lang=ko"))
+    wait_for_app(page)
+    assert translate("tour.intro", "ko") in main_text(page)
+    page.locator(".nc-share-copy").click()
+    assert page.locator(".nc-share-url").input_value() == page.evaluate("window.location.href")
+    assert page.locator(".nc-share-copy").inner_text() == translate("chrome.copied", "ko")

@@ -1,0 +1,252 @@
+"""The home page, the guided tour's steps, presenter mode: AppTests in both languages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from figures import home as home_figures
+from figures import style
+from normcore import set_index
+from tests.conftest import APPTEST_TIMEOUT, ROOT
+from ui import overview, tour
+from ui.chrome import PAGE_LABELS, PAGES
+from ui.i18n import CATALOGS, translate
+from ui.url import _same
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+LANGS = ["en", "ko"]
+STEP_NUMBERS = range(1, len(tour.STEPS) + 1)
+
+
+def open_in(page: str | None, params: dict[str, str]) -> AppTest:
+    """A fresh session that opens ``page`` with ``params`` from its first run (as a link does)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    if page and not at.exception:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [
+        element.value
+        for kind in ("markdown", "caption", "info", "title", "header")
+        for element in at.get(kind)
+    ]
+    return "\n".join(str(part) for part in parts)
+
+
+def chart_layouts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
+
+
+def html_bodies(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+# ---- home ----
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_page(lang):
+    at = open_in(None, {"lang": lang})
+    assert not at.exception, at.exception
+    headers = [header.value for header in at.header]
+    assert headers == [translate(f"home.h.{part}", lang) for part in ("why", "compare", "guide", "map")]
+    assert len(at.get("plotly_chart")) == 2
+    titles = [layout["title"]["text"] for layout in chart_layouts(at)]
+    assert titles == [translate("home.sat.title", lang), translate("home.blocks_title", lang)]
+    text = shown_text(at)
+    for norm in overview.COMPARED:
+        assert translate(f"home.norm.{norm.code}.name", lang) in text or norm.code == "adain"
+    assert bool(HANGUL.search(text)) == (lang == "ko")
+    table = at.get("table")[0]
+    assert len(table.value) == len(overview.COMPARED)
+
+
+def test_home_presenter_mode_enlarges_charts_and_keeps_the_switch():
+    normal = open_in(None, {})
+    presenting = open_in(None, {"present": "true"})
+    assert not presenting.exception, presenting.exception
+    assert presenting.toggle(key="present").value is True
+    for small, big in zip(chart_layouts(normal), chart_layouts(presenting), strict=True):
+        assert big["height"] == round(small["height"] * style.PROJECTOR_SCALE)
+        assert big["font"]["size"] > small["font"].get("size", 12)
+    css = [m.value for m in presenting.markdown if "stSidebar" in m.value]
+    assert css and "display: none" in css[0]
+    assert not [m.value for m in normal.markdown if "stSidebar" in m.value]
+
+
+def test_home_shows_the_share_link_control():
+    at = open_in(None, {})
+    assert "nc-share" in html_bodies(at)
+
+
+# ---- the tour ----
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tour_overview_lists_every_step(lang):
+    at = open_in(tour.TOUR_PAGE, {"lang": lang})
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    for step in tour.STEPS:
+        assert translate(f"tour.{step.slug}.title", lang) in text
+    links = html_bodies(at)
+    for number in STEP_NUMBERS:
+        assert tour.tour_url(number, lang=lang).replace("&", "&amp;") in links
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("number", STEP_NUMBERS)
+def test_tour_step(number, lang):
+    """Tour?step=k opens step k: its page with the presets and the narration, or a clear note."""
+    step = tour.STEPS[number - 1]
+    at = open_in(tour.TOUR_PAGE, {"step": str(number), "lang": lang})
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert translate(f"tour.{step.slug}.title", lang) in text
+    assert translate(f"tour.{step.slug}.text", lang) in text
+    assert translate("tour.step_of", lang, number=number, total=len(tour.STEPS)) in text
+    page_label = translate(PAGE_LABELS[step.page], lang)
+    not_there = translate("tour.not_available", lang, page=page_label)
+    if step.available:
+        assert not_there not in text
+        assert translate("tour.intro", lang) not in text  # we left the tour page
+        for key, value in step.params.items():
+            assert key in at.session_state, f"{step.page} has no control {key!r}"
+            assert _same([value], at.session_state[key]), (key, value, at.session_state[key])
+        assert not [info for info in at.info if "=" in info.value], "a preset was corrected"
+    else:
+        assert not_there in text
+    nav = html_bodies(at)
+    assert ("tour=" in nav or "step=" in nav) and ("lang=ko" in nav) == (lang == "ko")
+
+
+@pytest.mark.parametrize("raw", ["0", "9", "-1", "abc", "<script>alert(1)</script>", "1e9", ""])
+def test_tour_refuses_a_bad_step_with_a_notice(raw):
+    at = open_in(tour.TOUR_PAGE, {"step": raw})
+    assert not at.exception, at.exception
+    assert any(str(len(tour.STEPS)) in info.value for info in at.info)
+    assert translate("tour.intro", "en") in shown_text(at)
+    if "<" in raw:
+        assert "`<script>" in shown_text(at)  # shown as code, never as markup
+
+
+def test_presenter_mode_survives_the_tour_and_keeps_url_values():
+    number = next(i for i, step in enumerate(tour.STEPS, 1) if step.available and step.params)
+    step = tour.STEPS[number - 1]
+    at = open_in(tour.TOUR_PAGE, {"step": str(number), "present": "true"})
+    assert not at.exception, at.exception
+    assert at.toggle(key="present").value is True
+    for key, value in step.params.items():  # the hidden sidebar's widgets still took the link's values
+        assert _same([value], at.session_state[key])
+    assert "present=true" in html_bodies(at)
+
+
+def test_step_links_have_previous_and_next_only_where_they_exist():
+    first = open_in(tour.TOUR_PAGE, {"step": "1"})
+    last = open_in(tour.TOUR_PAGE, {"step": str(len(tour.STEPS))})
+    assert "Previous" not in html_bodies(first) and "Next" in html_bodies(first)
+    assert "Previous" in html_bodies(last) and "Next" not in html_bodies(last)
+
+
+# ---- the step definitions ----
+
+
+def test_steps_point_at_listed_pages_with_narration_in_every_language():
+    scripts = [script for script, _, _ in PAGES]
+    assert len({step.slug for step in tour.STEPS}) == len(tour.STEPS)
+    for step in tour.STEPS:
+        assert step.page in scripts and step.page != tour.TOUR_PAGE
+        for catalog in CATALOGS.values():
+            assert catalog[f"tour.{step.slug}.title"] and catalog[f"tour.{step.slug}.text"]
+        sentences = CATALOGS["en"][f"tour.{step.slug}.text"].count(". ") + 1
+        assert 2 <= sentences <= 4, step.slug
+
+
+def test_step_urls():
+    assert tour.url_path("pages/2_Small_batches.py") == "Small_batches"
+    assert tour.url_path("pages/7_Tour.py") == "Tour"
+    assert tour.url_path("app.py") == ""
+    assert tour.tour_url(3) == "Tour?step=3"
+    assert tour.tour_url(3, lang="ko") == "Tour?step=3&lang=ko"
+    explorer = next(i for i, step in enumerate(tour.STEPS, 1) if step.page == "pages/1_Explorer.py")
+    url = tour.step_url(explorer, lang="ko", present=True)
+    assert url.startswith("Explorer?") and f"tour={explorer}" in url
+    assert url.endswith("&lang=ko&present=true")
+    assert (
+        tour.absolute("Tour?step=2", "https://x.org/app/Tour", tour.TOUR_PAGE)
+        == "https://x.org/app/Tour?step=2"
+    )
+    assert tour.absolute("Tour?step=2", None, tour.TOUR_PAGE) == "Tour?step=2"
+    assert [tour.step_at(raw) for raw in ["1", " 2 ", "0", "99", "x", None]] == [1, 2, None, None, None, None]
+
+
+def test_home_data_has_text_in_every_language():
+    keys = [f"home.story.{slug}.{part}" for slug, _ in overview.STORIES for part in ("title", "text", "link")]
+    keys += [
+        f"home.norm.{n.code}.{part}"
+        for n in overview.COMPARED
+        for part in ("name", "over", "batch", "eval", "use")
+    ]
+    keys += [f"home.guide.{slug}{part}" for slug, _, _ in overview.GUIDE for part in ("", ".why")]
+    keys += ["home.map." + label.removeprefix("nav.") for _, label, _ in PAGES[1:]]
+    for catalog in CATALOGS.values():
+        assert not [key for key in keys if key not in catalog]
+    codes = {n.code for n in overview.COMPARED}
+    assert all(set(norms) <= codes for _, norms, _ in overview.GUIDE)
+
+
+# ---- the home figures ----
+
+
+def test_blocks_figure_colours_each_shared_set():
+    panels = [(n.code, overview.membership(n), "x", "y") for n in overview.COMPARED]
+    fig = home_figures.norm_blocks(panels, title="t", set_label="set")
+    assert len(fig.data) == len(overview.COMPARED)
+    n, c, length = overview.BLOCK_SHAPE
+    bn = np.array(fig.data[0].customdata, dtype=float)  # (C, N * (L + 1) - 1) with gap columns
+    assert bn.shape == (c, n * (length + 1) - 1)
+    assert np.isnan(bn[:, length]).all()
+    expected = np.broadcast_to(set_index(overview.BLOCK_SHAPE, "batch"), overview.BLOCK_SHAPE)
+    np.testing.assert_array_equal(bn[:, :length], expected[0])
+    assert all(len(set(row[~np.isnan(row)])) == 1 for row in bn)  # one set per channel across samples
+    layer = np.array(fig.data[1].customdata, dtype=float)
+    assert len(set(layer[:, :length].ravel())) == 1 and layer[0, 0] != layer[0, length + 1]
+
+
+def test_weight_norm_blocks():
+    ws = next(n for n in overview.COMPARED if n.code == "ws")
+    sn = next(n for n in overview.COMPARED if n.code == "sn")
+    ws_sets, sn_sets = overview.membership(ws), overview.membership(sn)
+    c_out = overview.WEIGHT_SHAPE[0]
+    assert np.unique(ws_sets).size == c_out and (ws_sets[:, 2, :] == 2).all()
+    assert np.unique(sn_sets).tolist() == [0]
+
+
+def test_saturation_figure_is_the_computed_histograms():
+    before, after, (share_before, share_after) = overview.saturation_histograms()
+    labels = {key: key for key in ["before", "after", "sigmoid", "slope", "saturated", "x", "y", "y2"]}
+    fig = home_figures.saturation(before, after, title="t", labels=labels)
+    bars = [trace for trace in fig.data if trace.type == "bar"]
+    np.testing.assert_allclose(bars[0].y, before.density())
+    np.testing.assert_allclose(bars[1].y, after.density())
+    assert share_before > 0.3 and share_after < 0.05
+    raw, normalized = overview.sigmoid_inputs()
+    assert abs(normalized.mean()) < 1e-6 and abs(normalized.std() - 1) < 1e-3
+    assert overview.saturated_share(np.array([-10.0, 0.0, 10.0])) == pytest.approx(2 / 3)
+
+
+def test_for_projector_copies_and_enlarges():
+    fig = style.apply(home_figures.go.Figure(), title="t", height=300)
+    big = style.for_projector(fig)
+    assert fig.layout.height == 300 and big.layout.height == 450
+    assert big.layout.font.size > (fig.layout.font.size or 12)

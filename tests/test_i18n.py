@@ -1,0 +1,95 @@
+"""The catalogs: every key in both languages, the same placeholders, and no t("...") in the
+source that no catalog defines."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from ui.i18n import CATALOGS, DEFAULT_LANGUAGE, translate
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ["pages", "ui", "figures"]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+ENGLISH_WORD = re.compile(r"\b[a-z]{4,}\b")
+
+
+def source_files() -> list[Path]:
+    files = [ROOT / "app.py"]
+    for folder in SOURCE_DIRS:
+        files += sorted(p for p in (ROOT / folder).rglob("*.py") if "locales" not in p.parts)
+    return files
+
+
+def literal_keys(path: Path) -> list[tuple[str, int]]:
+    """Keys passed as string literals to ``t(...)`` or ``translate(...)`` in one module."""
+    keys = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = node.args[0]
+        if name in ("t", "translate") and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            keys.append((first.value, node.lineno))
+    return keys
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+@pytest.mark.parametrize("lang", sorted(set(CATALOGS) - {DEFAULT_LANGUAGE}))
+def test_every_key_in_both_languages(lang):
+    english, other = set(CATALOGS[DEFAULT_LANGUAGE]), set(CATALOGS[lang])
+    assert not english - other, f"missing in {lang}: {sorted(english - other)}"
+    assert not other - english, f"missing in {DEFAULT_LANGUAGE}: {sorted(other - english)}"
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGS))
+def test_no_empty_strings(lang):
+    empty = [key for key, text in CATALOGS[lang].items() if not text.strip()]
+    assert not empty, f"empty in {lang}: {empty}"
+
+
+def test_same_placeholders_in_every_language():
+    differing = {
+        key: {lang: sorted(placeholders(catalog[key])) for lang, catalog in CATALOGS.items()}
+        for key in CATALOGS[DEFAULT_LANGUAGE]
+        if len({frozenset(placeholders(catalog.get(key, ""))) for catalog in CATALOGS.values()}) > 1
+    }
+    assert not differing, f"placeholders differ: {differing}"
+
+
+def test_korean_is_korean():
+    """A Korean string with no Hangul may only hold symbols and names (``N(0, 1)``, ``AdaIN``)."""
+    untranslated = [
+        key for key, text in CATALOGS["ko"].items() if not HANGUL.search(text) and ENGLISH_WORD.search(text)
+    ]
+    assert not untranslated, f"English left in the Korean catalog: {untranslated}"
+
+
+def test_every_literal_key_in_source_is_in_the_catalog():
+    missing = [
+        f"{path.relative_to(ROOT)}:{line}: {key}"
+        for path in source_files()
+        for key, line in literal_keys(path)
+        if key not in CATALOGS[DEFAULT_LANGUAGE]
+    ]
+    assert not missing, "t() keys in no catalog:\n" + "\n".join(missing)
+
+
+def test_the_source_scan_finds_keys(tmp_path):
+    """The scan above sees t("..."), translate("...") and ignores f-strings and other calls."""
+    module = tmp_path / "m.py"
+    module.write_text('t("a.b")\nx.t("c.d", n=1)\ntranslate("e.f", "ko")\nt(f"g.{h}")\nprint("i.j")\n')
+    assert [key for key, _ in literal_keys(module)] == ["a.b", "c.d", "e.f"]
+    assert any(path.name == "app.py" for path in source_files())
+
+
+def test_translate_fills_placeholders_and_falls_back_to_english():
+    assert "n" in translate("url.corrected", "ko", param="n", asked="`x`", used="`1`")
+    assert translate("nav.home", "ko") != translate("nav.home", "en")
