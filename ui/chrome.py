@@ -15,7 +15,7 @@ import streamlit as st
 
 from ui import tour
 from ui.i18n import LANGUAGES, current_language, t
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, choice, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,10 +87,8 @@ def page_setup(title_key: str) -> bool:
 
     Returns whether presenter mode is on (pages may hide secondary controls).
     """
-    st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
+    start_run(title_key)
     check = UrlCheck("chrome")
-    if "lang" in st.session_state:  # the selector is a new widget on every page: carry its value over
-        st.session_state["lang"] = st.session_state["lang"]
     with st.sidebar:
         choice(
             st.radio,
@@ -103,6 +101,7 @@ def page_setup(title_key: str) -> bool:
             help=t("chrome.language_help"),
         )
         _menu()
+    st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
     switch, share = st.columns([1, 2], vertical_alignment="center")
     with switch:
         presenter = st.toggle(
