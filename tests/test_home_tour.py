@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from figures import home as home_figures
 from figures import style
 from normcore import set_index
-from tests.conftest import APPTEST_TIMEOUT, ROOT
+from tests.conftest import open_page
 from ui import overview, tour
 from ui.chrome import PAGE_LABELS, PAGES
 from ui.i18n import CATALOGS, translate
@@ -21,17 +21,6 @@ from ui.url import _same
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LANGS = ["en", "ko"]
 STEP_NUMBERS = range(1, len(tour.STEPS) + 1)
-
-
-def open_in(page: str | None, params: dict[str, str]) -> AppTest:
-    """A fresh session that opens ``page`` with ``params`` from its first run (as a link does)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    if page and not at.exception:
-        at.switch_page(page)
-        at.run()
-    return at
 
 
 def shown_text(at: AppTest) -> str:
@@ -56,7 +45,7 @@ def html_bodies(at: AppTest) -> str:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_page(lang):
-    at = open_in(None, {"lang": lang})
+    at = open_page(None, {"lang": lang})
     assert not at.exception, at.exception
     headers = [header.value for header in at.header]
     assert headers == [translate(f"home.h.{part}", lang) for part in ("why", "compare", "guide", "map")]
@@ -72,8 +61,8 @@ def test_home_page(lang):
 
 
 def test_home_presenter_mode_enlarges_charts_and_keeps_the_switch():
-    normal = open_in(None, {})
-    presenting = open_in(None, {"present": "true"})
+    normal = open_page(None, {})
+    presenting = open_page(None, {"present": "true"})
     assert not presenting.exception, presenting.exception
     assert presenting.toggle(key="present").value is True
     for small, big in zip(chart_layouts(normal), chart_layouts(presenting), strict=True):
@@ -85,7 +74,7 @@ def test_home_presenter_mode_enlarges_charts_and_keeps_the_switch():
 
 
 def test_home_shows_the_share_link_control():
-    at = open_in(None, {})
+    at = open_page(None, {})
     assert "nc-share" in html_bodies(at)
 
 
@@ -94,7 +83,7 @@ def test_home_shows_the_share_link_control():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_tour_overview_lists_every_step(lang):
-    at = open_in(tour.TOUR_PAGE, {"lang": lang})
+    at = open_page(tour.TOUR_PAGE, {"lang": lang})
     assert not at.exception, at.exception
     text = shown_text(at)
     for step in tour.STEPS:
@@ -109,7 +98,7 @@ def test_tour_overview_lists_every_step(lang):
 def test_tour_step(number, lang):
     """Tour?step=k opens step k: its page with the presets and the narration, or a clear note."""
     step = tour.STEPS[number - 1]
-    at = open_in(tour.TOUR_PAGE, {"step": str(number), "lang": lang})
+    at = open_page(tour.TOUR_PAGE, {"step": str(number), "lang": lang})
     assert not at.exception, at.exception
     text = shown_text(at)
     assert translate(f"tour.{step.slug}.title", lang) in text
@@ -132,7 +121,7 @@ def test_tour_step(number, lang):
 
 @pytest.mark.parametrize("raw", ["0", "9", "-1", "abc", "<script>alert(1)</script>", "1e9", ""])
 def test_tour_refuses_a_bad_step_with_a_notice(raw):
-    at = open_in(tour.TOUR_PAGE, {"step": raw})
+    at = open_page(tour.TOUR_PAGE, {"step": raw})
     assert not at.exception, at.exception
     assert any(str(len(tour.STEPS)) in info.value for info in at.info)
     assert translate("tour.intro", "en") in shown_text(at)
@@ -143,7 +132,7 @@ def test_tour_refuses_a_bad_step_with_a_notice(raw):
 def test_presenter_mode_survives_the_tour_and_keeps_url_values():
     number = next(i for i, step in enumerate(tour.STEPS, 1) if step.available and step.params)
     step = tour.STEPS[number - 1]
-    at = open_in(tour.TOUR_PAGE, {"step": str(number), "present": "true"})
+    at = open_page(tour.TOUR_PAGE, {"step": str(number), "present": "true"})
     assert not at.exception, at.exception
     assert at.toggle(key="present").value is True
     for key, value in step.params.items():  # the hidden sidebar's widgets still took the link's values
@@ -152,8 +141,8 @@ def test_presenter_mode_survives_the_tour_and_keeps_url_values():
 
 
 def test_step_links_have_previous_and_next_only_where_they_exist():
-    first = open_in(tour.TOUR_PAGE, {"step": "1"})
-    last = open_in(tour.TOUR_PAGE, {"step": str(len(tour.STEPS))})
+    first = open_page(tour.TOUR_PAGE, {"step": "1"})
+    last = open_page(tour.TOUR_PAGE, {"step": str(len(tour.STEPS))})
     assert "Previous" not in html_bodies(first) and "Next" in html_bodies(first)
     assert "Previous" in html_bodies(last) and "Next" not in html_bodies(last)
 
