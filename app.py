@@ -10,10 +10,11 @@ from ui.i18n import t
 page_setup("home.title")
 
 
-def page_link(script: str, label: str) -> None:
-    """A link to a page of this app (kept in the viewer's language), or a note if it is not here yet."""
+def page_link(script: str, label: str, presets: dict[str, str] | None = None) -> None:
+    """A link to a page of this app with ``presets`` (in the viewer's language), or a note if it is not here yet."""
     if (ROOT / script).exists():
-        st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=link_params())
+        params = {**(presets or {}), **(link_params() or {})}
+        st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=params)
     else:
         st.caption(t("home.coming", page=t(PAGE_LABELS[script])))
 
@@ -39,9 +40,9 @@ st.header(t("home.h.why"))
 story, picture = st.columns([5, 6])
 with story:
     st.markdown(t("home.why_text"))
-    for slug, script in overview.STORIES:
+    for slug, script, presets in overview.STORIES:
         st.markdown(f"**{t(f'home.story.{slug}.title')}** — {t(f'home.story.{slug}.text')}")
-        page_link(script, t(f"home.story.{slug}.link"))
+        page_link(script, t(f"home.story.{slug}.link"), presets)
 with picture:
     before, after, shares = overview.saturation_histograms()
     labels = {
@@ -69,7 +70,8 @@ st.header(t("home.h.compare"))
 st.markdown(t("home.compare_text"))
 names = tuple(t(f"home.norm.{norm.code}.name") for norm in overview.COMPARED)
 axes = {kind: (t(f"home.blocks.{kind}.x"), t(f"home.blocks.{kind}.y")) for kind in ("activations", "weights")}
-show_chart(blocks_figure(names, axes, t("home.blocks_title"), t("home.set")), key="blocks")
+membership = pd.DataFrame(overview.membership_table(list(names)))
+show_chart(blocks_figure(names, axes, t("home.blocks_title"), t("home.set")), key="blocks", data=membership)
 st.caption(t("home.blocks_caption"))
 yes_no = {True: t("home.yes"), False: t("home.no")}
 table = pd.DataFrame(
@@ -88,10 +90,10 @@ table = pd.DataFrame(
 st.table(table, hide_index=True)
 
 st.header(t("home.h.guide"))
-for slug, codes, script in overview.GUIDE:
+for slug, codes, script, presets in overview.GUIDE:
     choices = " + ".join(t(f"home.norm.{code}.name") for code in codes)
     st.markdown(f"**{t(f'home.guide.{slug}')}** → {choices}. {t(f'home.guide.{slug}.why')}")
-    page_link(script, t("home.try_it"))
+    page_link(script, t("home.try_it"), presets)
 
 st.header(t("home.h.map"))
 for script, label_key, _ in PAGES[1:]:

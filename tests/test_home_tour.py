@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from figures import home as home_figures
 from figures import style
 from normcore import set_index
-from tests.conftest import open_page
+from tests.conftest import ROOT, open_page
 from ui import overview, tour
 from ui.chrome import PAGE_LABELS, PAGES
 from ui.i18n import CATALOGS, translate
@@ -180,18 +180,33 @@ def test_step_urls():
 
 
 def test_home_data_has_text_in_every_language():
-    keys = [f"home.story.{slug}.{part}" for slug, _ in overview.STORIES for part in ("title", "text", "link")]
+    keys = [
+        f"home.story.{slug}.{part}" for slug, _, _ in overview.STORIES for part in ("title", "text", "link")
+    ]
     keys += [
         f"home.norm.{n.code}.{part}"
         for n in overview.COMPARED
         for part in ("name", "over", "batch", "eval", "use")
     ]
-    keys += [f"home.guide.{slug}{part}" for slug, _, _ in overview.GUIDE for part in ("", ".why")]
+    keys += [f"home.guide.{slug}{part}" for slug, _, _, _ in overview.GUIDE for part in ("", ".why")]
     keys += ["home.map." + label.removeprefix("nav.") for _, label, _ in PAGES[1:]]
     for catalog in CATALOGS.values():
         assert not [key for key in keys if key not in catalog]
     codes = {n.code for n in overview.COMPARED}
-    assert all(set(norms) <= codes for _, norms, _ in overview.GUIDE)
+    assert all(set(norms) <= codes for _, norms, _, _ in overview.GUIDE)
+
+
+HOME_PRESETS = [(script, presets) for _, script, presets in overview.STORIES]
+HOME_PRESETS += [(script, presets) for _, _, script, presets in overview.GUIDE]
+
+
+@pytest.mark.parametrize(("script", "presets"), [p for p in HOME_PRESETS if p[1] and (ROOT / p[0]).exists()])
+def test_home_links_preset_controls_the_page_has(script, presets):
+    at = open_page(script, presets)
+    assert not at.exception, at.exception
+    for key, value in presets.items():
+        assert key in at.session_state, f"{script} has no control {key!r}"
+        assert _same([value], at.session_state[key]), (key, value, at.session_state[key])
 
 
 # ---- the home figures ----
@@ -239,3 +254,13 @@ def test_for_projector_copies_and_enlarges():
     big = style.for_projector(fig)
     assert fig.layout.height == 300 and big.layout.height == 450
     assert big.layout.font.size > (fig.layout.font.size or 12)
+
+
+def test_membership_table_lists_every_element():
+    table = overview.membership_table([n.code for n in overview.COMPARED])
+    sizes = [overview.membership(n).size for n in overview.COMPARED]
+    assert len(table["set"]) == sum(sizes)
+    bn_rows = [
+        (r, s) for name, r, s in zip(table["norm"], table["row"], table["set"], strict=True) if name == "bn"
+    ]
+    assert all(row == set_ for row, set_ in bn_rows)  # batch norm: one set per channel

@@ -14,11 +14,12 @@ import numpy as np
 from normcore import batch_norm, set_index
 from normcore.stats import Histogram, histogram, value_range
 
-# The three explanations of why normalization helps, each with the page showing it live.
+# The three explanations of why normalization helps, each with the page (and its preset
+# URL parameters, as in ui.tour) that shows it live.
 STORIES = [
-    ("shift", "pages/4_Training_lab.py"),
-    ("saturation", "pages/1_Explorer.py"),
-    ("landscape", "pages/4_Training_lab.py"),
+    ("shift", "pages/4_Training_lab.py", {"view": "fig1"}),
+    ("saturation", "pages/1_Explorer.py", {"norm": "batch"}),
+    ("landscape", "pages/4_Training_lab.py", {"view": "lr"}),
 ]
 
 
@@ -43,14 +44,14 @@ COMPARED = [
     Norm("adain", "instance", False, False, "pages/5_Images.py"),
 ]
 
-# "Which one should I use?": situation -> recommended norms (codes above), page to try it.
+# "Which one should I use?": situation -> recommended norms (codes above), page and presets to try it.
 GUIDE = [
-    ("large_batch_cnn", ["bn"], "pages/4_Training_lab.py"),
-    ("tiny_batch", ["gn", "ln"], "pages/2_Small_batches.py"),
-    ("transformer", ["ln", "rms"], "pages/1_Explorer.py"),
-    ("style", ["in", "adain"], "pages/5_Images.py"),
-    ("gan", ["sn"], "pages/6_Weight_norms.py"),
-    ("bn_free", ["ws", "gn"], "pages/6_Weight_norms.py"),
+    ("large_batch_cnn", ["bn"], "pages/4_Training_lab.py", {"view": "fig1"}),
+    ("tiny_batch", ["gn", "ln"], "pages/2_Small_batches.py", {"b": "2"}),
+    ("transformer", ["ln", "rms"], "pages/1_Explorer.py", {"norm": "layer"}),
+    ("style", ["in", "adain"], "pages/5_Images.py", {"norm": "instance"}),
+    ("gan", ["sn"], "pages/6_Weight_norms.py", {}),
+    ("bn_free", ["ws", "gn"], "pages/6_Weight_norms.py", {}),
 ]
 
 # The block drawn for every norm: N samples x C channels x L = H*W positions.
@@ -94,3 +95,17 @@ def saturation_histograms(bins: int = 60) -> tuple[Histogram, Histogram, tuple[f
     edges = value_range(raw, normalized)
     shares = (saturated_share(raw), saturated_share(normalized))
     return histogram(raw, bins, edges), histogram(normalized, bins, edges), shares
+
+
+def membership_table(names: list[str]) -> dict[str, list]:
+    """Every element of every norm's block with its set, for the CSV beside the picture."""
+    columns = {"norm": [], "block": [], "row": [], "position": [], "set": []}
+    for name, norm in zip(names, COMPARED, strict=True):
+        sets = membership(norm)
+        block, row, position = np.indices(sets.shape).reshape(3, -1)
+        columns["norm"] += [name] * sets.size
+        columns["block"] += block.tolist()
+        columns["row"] += row.tolist()
+        columns["position"] += position.tolist()
+        columns["set"] += sets.ravel().tolist()
+    return columns

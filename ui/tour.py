@@ -33,15 +33,17 @@ class Step:
         return (ROOT / self.page).exists()
 
 
+# Keys as each page documents them: Explorer (norm, n, hw, g, ...), Small batches (b, ...),
+# Train vs eval (demo, ...), Training lab (view, act, ...), Images (norm, ...).
 STEPS: list[Step] = [
-    Step("shift", "pages/4_Training_lab.py", {"act": "sigmoid"}),
-    Step("formula", "pages/1_Explorer.py", {"norm": "batch", "n": "8", "hw": "2"}),
-    Step("affine", "pages/1_Explorer.py", {"norm": "batch", "n": "16"}),
-    Step("train_eval", "pages/3_Train_vs_eval.py"),
-    Step("small_batches", "pages/2_Small_batches.py"),
+    Step("shift", "pages/4_Training_lab.py", {"view": "fig1", "act": "sigmoid"}),
+    Step("formula", "pages/1_Explorer.py", {"norm": "batch", "n": "16", "hw": "4"}),
+    Step("affine", "pages/1_Explorer.py", {"norm": "batch", "mode": "train"}),
+    Step("train_eval", "pages/3_Train_vs_eval.py", {"demo": "true"}),
+    Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}),
     Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),
-    Step("images", "pages/5_Images.py"),
-    Step("speed", "pages/4_Training_lab.py"),
+    Step("images", "pages/5_Images.py", {"norm": "instance"}),
+    Step("speed", "pages/4_Training_lab.py", {"view": "lr"}),
 ]
 
 
