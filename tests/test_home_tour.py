@@ -129,6 +129,14 @@ def test_tour_refuses_a_bad_step_with_a_notice(raw):
         assert "`<script>" in shown_text(at)  # shown as code, never as markup
 
 
+@pytest.mark.parametrize("raw", ["0", "x", "<b>2</b>"])
+def test_a_bad_tour_value_on_a_page_is_a_notice(raw):
+    at = open_page(None, {"tour": raw})
+    assert not at.exception, at.exception
+    assert any("1" in info.value and str(len(tour.STEPS)) in info.value for info in at.info)
+    assert not [m for m in at.markdown if translate("tour.step_of", "en", number=1, total=len(tour.STEPS)) in m.value]
+
+
 def test_presenter_mode_survives_the_tour_and_keeps_url_values():
     number = next(i for i, step in enumerate(tour.STEPS, 1) if step.available and step.params)
     step = tour.STEPS[number - 1]

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ui import tour
 from ui.i18n import LANGUAGES, current_language, t
-from ui.url import UrlCheck, choice, start_run
+from ui.url import UrlCheck, choice, shown, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,6 +110,7 @@ def page_setup(title_key: str) -> bool:
     with share:
         _share_link()
     check.check(PRESENTER_KEY, presenter)
+    _check_tour_param(check)
     check.show()
     if presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our constant CSS only
@@ -144,6 +145,12 @@ def _share_link() -> None:
         help=escape(t("chrome.copy_link_help")),
     )
     st.html(html, unsafe_allow_javascript=True)
+
+
+def _check_tour_param(check: UrlCheck) -> None:
+    raw = check.requested.get(tour.ON_PAGE_PARAM)
+    if raw and tour.step_at(raw[-1]) is None:
+        check.notice(t("tour.bad_on_page", asked=shown(raw[-1]), total=len(tour.STEPS)))
 
 
 def _tour_narration(presenter: bool) -> None:

@@ -188,6 +188,7 @@ STRINGS = {
     "tour.slide_link": "Link for slides:",
     "tour.bad_step": "The link asked for step {asked}; the tour has steps 1 to {total}. Here is the list.",
     "tour.not_available": "The {page} page this step uses is not in this version of the app yet.",
+    "tour.bad_on_page": "The link asked for tour step {asked}; the tour has steps 1 to {total}, so no narration is shown here.",
     "tour.shift.title": "Internal covariate shift and saturation",
     "tour.shift.text": "While the lower layers learn, the inputs of every layer above keep moving: the batch norm paper calls this internal covariate shift. Watch the 15th, 50th and 85th percentiles of one sigmoid's input drift without batch norm, into the flat ends of the sigmoid where the gradient vanishes. With batch norm they stay put.",
     "tour.formula.title": "The batch norm formula",
