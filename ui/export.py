@@ -12,8 +12,8 @@ from ui.i18n import t
 
 
 def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None) -> None:
-    """Draw ``fig`` (larger in presenter mode); with ``data``, offer it as a CSV download beside it."""
-    if presenter_on():
+    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart."""
+    if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
         fig = for_projector(fig)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config)
