@@ -46,20 +46,23 @@ PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much
 def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
     """A copy of ``fig`` sized for a projector: taller, with larger text (``fig`` is left as is)."""
     big = go.Figure(fig)
-    height = fig.layout.height or 450
-    base_font = fig.layout.font.size or 12
-    margin = fig.layout.margin
+    layout = fig.layout
+    base_font = _given(layout.font.size, 12)
     big.update_layout(
-        height=round(height * scale),
+        height=round(_given(layout.height, 450) * scale),
         font_size=round(base_font * scale),
         margin=dict(
-            l=round((margin.l or 50) * scale),
-            r=margin.r,
-            t=round((margin.t or 60) * scale * 1.3),  # the title and a legend on top both grow
-            b=round((margin.b or 45) * scale),
+            l=round(_given(layout.margin.l, 80) * scale),
+            t=round(_given(layout.margin.t, 100) * scale * 1.3),  # the title and a legend on top both grow
+            b=round(_given(layout.margin.b, 80) * scale),
         ),
     )
     big.update_annotations(font_size=round(base_font * scale))
-    if fig.layout.title.text:
-        big.update_layout(title_font_size=round((fig.layout.title.font.size or 17) * scale))
+    if layout.title.text:
+        big.update_layout(title_font_size=round(_given(layout.title.font.size, 17) * scale))
     return big
+
+
+def _given(value, default):
+    """A layout value, or plotly's default when the figure leaves it unset (0 is a value)."""
+    return default if value is None else value

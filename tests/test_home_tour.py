@@ -134,7 +134,9 @@ def test_a_bad_tour_value_on_a_page_is_a_notice(raw):
     at = open_page(None, {"tour": raw})
     assert not at.exception, at.exception
     assert any("1" in info.value and str(len(tour.STEPS)) in info.value for info in at.info)
-    assert not [m for m in at.markdown if translate("tour.step_of", "en", number=1, total=len(tour.STEPS)) in m.value]
+    assert not [
+        m for m in at.markdown if translate("tour.step_of", "en", number=1, total=len(tour.STEPS)) in m.value
+    ]
 
 
 def test_presenter_mode_survives_the_tour_and_keeps_url_values():
