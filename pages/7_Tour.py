@@ -2,8 +2,6 @@
 previous/next links there); plain ``Tour`` lists the steps with their links for slides.
 The steps themselves live in :mod:`ui.tour`."""
 
-from html import escape
-
 import streamlit as st
 
 from ui import tour
@@ -30,9 +28,7 @@ for index, step in enumerate(tour.STEPS, start=1):
     with st.container(border=True):
         st.markdown(f"**{index}. {t(f'tour.{step.slug}.title')}** · {t(PAGE_LABELS[step.page])}")
         st.markdown(t(f"tour.{step.slug}.text"))
-        link = tour.tour_url(index, lang=lang)
-        full = escape(tour.absolute(link, st.context.url, tour.TOUR_PAGE))
-        st.html(
-            f'<div class="nc-slide-link" style="font-size:.85rem;opacity:.75">{escape(t("tour.slide_link"))} '
-            f'<a href="{escape(link)}" target="_self"><code>{full}</code></a></div>'
-        )
+        full = tour.absolute(tour.tour_url(index, lang=lang), st.context.url, tour.TOUR_PAGE)
+        with st.container(key=f"nc_nav_slide_{index}", horizontal=True, vertical_alignment="center"):
+            st.caption(t("tour.slide_link"))
+            st.page_link(tour.TOUR_PAGE, label=full, query_params=tour.tour_params(index, lang=lang))

@@ -36,8 +36,13 @@ def chart_layouts(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
 
 
-def html_bodies(at: AppTest) -> str:
-    return "\n".join(element.proto.body for element in at.get("html"))
+def page_links(at: AppTest) -> list[tuple[str, str, str]]:
+    """``(label, page, query string)`` of every st.page_link shown."""
+    return [(link.proto.label, link.proto.page, link.proto.query_string) for link in at.get("page_link")]
+
+
+def nav_queries(at: AppTest) -> str:
+    return "\n".join(query for _, _, query in page_links(at))
 
 
 # ---- home ----
@@ -73,9 +78,12 @@ def test_home_presenter_mode_enlarges_charts_and_keeps_the_switch():
     assert not [m.value for m in normal.markdown if "stSidebar" in m.value]
 
 
-def test_home_shows_the_share_link_control():
-    at = open_page(None, {})
-    assert "nc-share" in html_bodies(at)
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_has_the_copy_link_button(lang):
+    at = open_page(None, {"lang": lang})
+    assert at.button(key="copy_link").label == translate("chrome.copy_link", lang)
+    scripts = [element.proto.body for element in at.get("html")]
+    assert any("st-key-copy_link" in body and "location.href" in body for body in scripts)
 
 
 # ---- the tour ----
@@ -88,9 +96,9 @@ def test_tour_overview_lists_every_step(lang):
     text = shown_text(at)
     for step in tour.STEPS:
         assert translate(f"tour.{step.slug}.title", lang) in text
-    links = html_bodies(at)
+    queries = nav_queries(at)
     for number in STEP_NUMBERS:
-        assert tour.tour_url(number, lang=lang).replace("&", "&amp;") in links
+        assert tour.tour_url(number, lang=lang).removeprefix("Tour?") in queries
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -115,7 +123,7 @@ def test_tour_step(number, lang):
         assert not [info for info in at.info if "=" in info.value], "a preset was corrected"
     else:
         assert not_there in text
-    nav = html_bodies(at)
+    nav = nav_queries(at)
     assert ("tour=" in nav or "step=" in nav) and ("lang=ko" in nav) == (lang == "ko")
 
 
@@ -147,14 +155,24 @@ def test_presenter_mode_survives_the_tour_and_keeps_url_values():
     assert at.toggle(key="present").value is True
     for key, value in step.params.items():  # the hidden sidebar's widgets still took the link's values
         assert _same([value], at.session_state[key])
-    assert "present=true" in html_bodies(at)
+    assert "present=true" in nav_queries(at)
 
 
 def test_step_links_have_previous_and_next_only_where_they_exist():
-    first = open_page(tour.TOUR_PAGE, {"step": "1"})
-    last = open_page(tour.TOUR_PAGE, {"step": str(len(tour.STEPS))})
-    assert "Previous" not in html_bodies(first) and "Next" in html_bodies(first)
-    assert "Previous" in html_bodies(last) and "Next" not in html_bodies(last)
+    first = [label for label, _, _ in page_links(open_page(tour.TOUR_PAGE, {"step": "1"}))]
+    last = [label for label, _, _ in page_links(open_page(tour.TOUR_PAGE, {"step": str(len(tour.STEPS))}))]
+    assert "Previous" not in first and "Next" in first
+    assert "Previous" in last and "Next" not in last
+
+
+def test_step_targets():
+    for number, step in enumerate(tour.STEPS, start=1):
+        page, params = tour.step_target(number, lang="ko", present=True)
+        if step.available:
+            assert page == step.page and params["tour"] == str(number)
+        else:
+            assert page == tour.TOUR_PAGE and params["step"] == str(number)
+        assert params["lang"] == "ko" and params["present"] == "true"
 
 
 # ---- the step definitions ----

@@ -8,7 +8,6 @@ previous/next links (:mod:`ui.tour`).
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 import streamlit as st
@@ -46,40 +45,55 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 </style>
 """
 
-# Our constant markup; the address is read by the browser at click time, so the link
-# always matches what is on screen (including changes made by this very run).
-SHARE_HTML = """
-<div class="nc-share" style="display:flex;gap:.4rem;align-items:center">
-  <input class="nc-share-url" readonly aria-label="{label}" title="{help}"
-    style="flex:1;min-width:0;font-family:monospace;font-size:.8rem;padding:.3rem;border:1px solid #ccc;border-radius:.4rem">
-  <button class="nc-share-copy" type="button" title="{help}"
-    style="padding:.3rem .7rem;border:1px solid #ccc;border-radius:.4rem;background:#fff;cursor:pointer">{label}</button>
-</div>
+# One constant script (no text from the page or the URL goes into HTML):
+# - a link inside a container keyed ``nc_nav...`` loads its page afresh, so a tour step
+#   shows exactly what its URL describes even when it is on the page already showing;
+# - the copy-link button copies the address the browser shows at that moment (every
+#   control is in it), without a rerun; a tick confirms it.
+CHROME_JS = """
+<style>.nc-copied p::after { content: " ✓"; }</style>
 <script>
-(() => {{
-  for (const box of document.querySelectorAll(".nc-share")) {{
-    const field = box.querySelector(".nc-share-url");
-    const button = box.querySelector(".nc-share-copy");
-    const refresh = () => {{ field.value = window.location.href; }};
-    refresh();
-    field.onfocus = () => {{ refresh(); field.select(); }};
-    button.onclick = async () => {{
-      refresh();
-      field.select();
-      try {{ await navigator.clipboard.writeText(field.value); }}
-      catch (error) {{ document.execCommand("copy"); }}
-      button.textContent = "{done}";
-      setTimeout(() => {{ button.textContent = "{label}"; }}, 1500);
-    }};
-  }}
-}})();
+(() => {
+  if (window.__normcoreChrome) return;
+  window.__normcoreChrome = true;
+  const copyText = (text) => {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('[class*="st-key-nc_nav"] a[href]');
+    if (link) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      window.location.assign(link.href);
+      return;
+    }
+    const button = event.target.closest(".st-key-copy_link button");
+    if (!button) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const href = window.location.href;
+    const done = () => {
+      button.dataset.copied = href;
+      button.classList.add("nc-copied");
+      setTimeout(() => button.classList.remove("nc-copied"), 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(href).then(done, () => { copyText(href); done(); });
+    } else {
+      copyText(href);
+      done();
+    }
+  }, true);
+})();
 </script>
 """
-
-NAV_LINK_STYLE = (
-    "display:inline-block;padding:.35rem .9rem;border:1px solid #ccc;border-radius:.5rem;"
-    "text-decoration:none;color:inherit"
-)
 
 
 def page_setup(title_key: str) -> bool:
@@ -108,7 +122,10 @@ def page_setup(title_key: str) -> bool:
             t("chrome.presenter"), key=PRESENTER_KEY, bind="query-params", help=t("chrome.presenter_help")
         )
     with share:
-        _share_link()
+        st.button(
+            t("chrome.copy_link"), key="copy_link", icon=":material/link:", help=t("chrome.copy_link_help")
+        )
+        st.html(CHROME_JS, unsafe_allow_javascript=True)
     check.check(PRESENTER_KEY, presenter)
     _check_tour_param(check)
     check.show()
@@ -138,15 +155,6 @@ def _menu() -> None:
             st.page_link(script, label=t(label_key), icon=icon, query_params=link_params())
 
 
-def _share_link() -> None:
-    html = SHARE_HTML.format(
-        label=escape(t("chrome.copy_link")),
-        done=escape(t("chrome.copied")),
-        help=escape(t("chrome.copy_link_help")),
-    )
-    st.html(html, unsafe_allow_javascript=True)
-
-
 def _check_tour_param(check: UrlCheck) -> None:
     raw = check.requested.get(tour.ON_PAGE_PARAM)
     if raw and tour.step_at(raw[-1]) is None:
@@ -173,29 +181,21 @@ def step_narration(number: int, presenter: bool, note: str | None = None) -> Non
 
 
 def step_links(number: int, presenter: bool) -> None:
-    """Previous / all steps / next for step ``number`` (0: just "start"), as plain links.
+    """Previous / all steps / next for step ``number`` (0: just "start the tour").
 
-    A plain link loads its step afresh, so the picture is exactly the one its URL describes.
+    Links in an ``nc_nav`` container load their page afresh (see :data:`CHROME_JS`).
     """
     lang = current_language()
-    links = []
-    if number > 1:
-        links.append((_step_href(number - 1, lang, presenter), "← " + t("tour.previous")))
-    if number > 0:
-        overview = tour.url_path(tour.TOUR_PAGE) + (f"?lang={lang}" if lang != "en" else "")
-        links.append((overview, t("tour.all_steps")))
-    if number < len(tour.STEPS):
-        label = t("tour.next") if number > 0 else t("tour.start")
-        links.append((_step_href(number + 1, lang, presenter), label + " →"))
-    anchors = "".join(
-        f'<a class="nc-step-link" href="{escape(href)}" target="_self" style="{NAV_LINK_STYLE}">{escape(label)}</a>'
-        for href, label in links
-    )
-    st.html(f'<nav style="display:flex;gap:.6rem;flex-wrap:wrap">{anchors}</nav>')
-
-
-def _step_href(number: int, lang: str, presenter: bool) -> str:
-    """A step's own page when this version has it, else the tour page, which explains."""
-    if tour.STEPS[number - 1].available:
-        return tour.step_url(number, lang=lang, present=presenter)
-    return tour.tour_url(number, lang=lang) + ("&present=true" if presenter else "")
+    with st.container(key=f"nc_nav_{number}", horizontal=True):
+        if number > 1:
+            page, params = tour.step_target(number - 1, lang=lang, present=presenter)
+            st.page_link(page, label=t("tour.previous"), icon=":material/arrow_back:", query_params=params)
+        if number > 0:
+            overview = {"lang": lang} if lang != "en" else None
+            st.page_link(
+                tour.TOUR_PAGE, label=t("tour.all_steps"), icon=":material/list:", query_params=overview
+            )
+        if number < len(tour.STEPS):
+            page, params = tour.step_target(number + 1, lang=lang, present=presenter)
+            label = t("tour.next") if number > 0 else t("tour.start")
+            st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=params)

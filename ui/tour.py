@@ -82,10 +82,27 @@ def step_url(number: int, *, lang: str = "en", present: bool = False) -> str:
     return f"{url_path(step.page)}?{urlencode(step_params(number, lang=lang, present=present))}"
 
 
+def tour_params(number: int, *, lang: str = "en", present: bool = False) -> dict[str, str]:
+    """The tour page's parameters for step ``number``: ``step=3`` (and the language, mode)."""
+    params = {STEP_PARAM: str(number)}
+    if lang != "en":
+        params["lang"] = lang
+    if present:
+        params["present"] = "true"
+    return params
+
+
+def step_target(number: int, *, lang: str = "en", present: bool = False) -> tuple[str, dict[str, str]]:
+    """Where a link to step ``number`` goes: its own page with its presets, or, while this
+    version lacks that page, the tour page, which shows the narration and says so."""
+    if STEPS[number - 1].available:
+        return STEPS[number - 1].page, step_params(number, lang=lang, present=present)
+    return TOUR_PAGE, tour_params(number, lang=lang, present=present)
+
+
 def tour_url(number: int, *, lang: str = "en") -> str:
     """The stable link for slides, e.g. ``Tour?step=3&lang=ko``."""
-    params = {STEP_PARAM: str(number), **({"lang": lang} if lang != "en" else {})}
-    return f"{url_path(TOUR_PAGE)}?{urlencode(params)}"
+    return f"{url_path(TOUR_PAGE)}?{urlencode(tour_params(number, lang=lang))}"
 
 
 def absolute(relative: str, current_url: str | None, current_page: str) -> str:

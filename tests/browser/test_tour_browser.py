@@ -23,6 +23,10 @@ def follow(page, link) -> None:
     wait_for_app(page)
 
 
+def nav_link(page, label: str):
+    return page.locator('[class*="st-key-nc_nav"] a', has_text=label)
+
+
 def main_text(page) -> str:
     return page.locator("[data-testid=stMain]").inner_text()
 
@@ -30,7 +34,7 @@ def main_text(page) -> str:
 def test_walk_the_tour_in_korean(served_app, page):
     page.goto(f"{served_app}/Tour?lang=ko")
     wait_for_app(page)
-    follow(page, page.locator("a.nc-step-link", has_text=translate("tour.start", "ko")))
+    follow(page, nav_link(page, translate("tour.start", "ko")))
     for number, step in enumerate(tour.STEPS, start=1):
         text = main_text(page)
         assert translate(f"tour.{step.slug}.title", "ko") in text, (number, page.url)
@@ -40,9 +44,9 @@ def test_walk_the_tour_in_korean(served_app, page):
         if step.available:
             assert f"tour={number}" in page.url
         if number < len(tour.STEPS):
-            follow(page, page.locator("a.nc-step-link", has_text=translate("tour.next", "ko")))
-    assert page.locator("a.nc-step-link", has_text=translate("tour.next", "ko")).count() == 0
-    follow(page, page.locator("a.nc-step-link", has_text=translate("tour.previous", "ko")))
+            follow(page, nav_link(page, translate("tour.next", "ko")))
+    assert nav_link(page, translate("tour.next", "ko")).count() == 0
+    follow(page, nav_link(page, translate("tour.previous", "ko")))
     previous = tour.STEPS[-2]
     assert translate(f"tour.{previous.slug}.title", "ko") in main_text(page)
 
@@ -65,13 +69,17 @@ def test_presenter_mode_hides_the_sidebar_and_enlarges_the_chart(served_app, pag
     assert page.locator(ERRORS).count() == 0
 
 
-def test_language_survives_the_menu_and_the_link_is_shareable(served_app, page):
+def test_language_survives_the_menu_and_the_link_is_shareable(served_app, browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
     page.goto(f"{served_app}/?lang=ko")
     wait_for_app(page)
     page.locator("[data-testid=stSidebar]").get_by_text(translate("nav.tour", "ko")).click()
     page.wait_for_url(re.compile(r"/Tour\?.*lang=ko"))
     wait_for_app(page)
     assert translate("tour.intro", "ko") in main_text(page)
-    page.locator(".nc-share-copy").click()
-    assert page.locator(".nc-share-url").input_value() == page.evaluate("window.location.href")
-    assert page.locator(".nc-share-copy").inner_text() == translate("chrome.copied", "ko")
+    button = page.get_by_role("button", name=translate("chrome.copy_link", "ko"))
+    button.click()
+    page.wait_for_function("() => document.querySelector('.nc-copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
+    context.close()

@@ -23,7 +23,6 @@ STRINGS = {
     "common.download_csv": "Data (CSV)",
     "common.download_csv_help": "Download the numbers behind this chart as a CSV file. The camera icon in the chart's toolbar saves it as PNG.",
     "chrome.copy_link": "Copy link",
-    "chrome.copied": "Copied",
     "chrome.copy_link_help": "The address of exactly what is on screen: every control, the language and presenter mode. Paste it into slides or a chat; it opens the same picture.",
     # ---- end chrome ----
 

@@ -23,7 +23,6 @@ STRINGS = {
     "common.download_csv": "데이터 (CSV)",
     "common.download_csv_help": "이 차트의 숫자를 CSV 파일로 내려받습니다. 차트 도구 모음의 카메라 아이콘은 PNG로 저장합니다.",
     "chrome.copy_link": "링크 복사",
-    "chrome.copied": "복사됨",
     "chrome.copy_link_help": "지금 화면에 보이는 그대로의 주소입니다. 모든 컨트롤, 언어, 발표자 모드가 담겨 있습니다. 슬라이드나 채팅에 붙여 넣으면 같은 그림이 열립니다.",
     # ---- end chrome ----
 
