@@ -25,17 +25,32 @@ def source_files() -> list[Path]:
     return files
 
 
+def translated_args(path: Path):
+    """``(first argument, line)`` of every ``t(...)`` and ``translate(...)`` call in one module."""
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        name = getattr(node, "func", None) and (
+            getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        )
+        if isinstance(node, ast.Call) and node.args and name in ("t", "translate"):
+            yield node.args[0], node.lineno
+
+
 def literal_keys(path: Path) -> list[tuple[str, int]]:
     """Keys passed as string literals to ``t(...)`` or ``translate(...)`` in one module."""
-    keys = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        first = node.args[0]
-        if name in ("t", "translate") and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            keys.append((first.value, node.lineno))
-    return keys
+    return [
+        (arg.value, line)
+        for arg, line in translated_args(path)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    ]
+
+
+def key_prefixes(path: Path) -> list[tuple[str, int]]:
+    """The constant start of keys built with f-strings, ``t(f"tour.{slug}.title")`` -> ``tour.``."""
+    prefixes = []
+    for arg, line in translated_args(path):
+        if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+            prefixes.append((arg.values[0].value, line))
+    return prefixes
 
 
 def placeholders(text: str) -> set[str]:
@@ -82,11 +97,23 @@ def test_every_literal_key_in_source_is_in_the_catalog():
     assert not missing, "t() keys in no catalog:\n" + "\n".join(missing)
 
 
+def test_every_built_key_starts_like_a_catalog_key():
+    keys = CATALOGS[DEFAULT_LANGUAGE]
+    orphans = [
+        f"{path.relative_to(ROOT)}:{line}: {prefix}..."
+        for path in source_files()
+        for prefix, line in key_prefixes(path)
+        if not any(key.startswith(prefix) for key in keys)
+    ]
+    assert not orphans, "t(f...) keys that can match no catalog key:\n" + "\n".join(orphans)
+
+
 def test_the_source_scan_finds_keys(tmp_path):
     """The scan above sees t("..."), translate("...") and ignores f-strings and other calls."""
     module = tmp_path / "m.py"
     module.write_text('t("a.b")\nx.t("c.d", n=1)\ntranslate("e.f", "ko")\nt(f"g.{h}")\nprint("i.j")\n')
     assert [key for key, _ in literal_keys(module)] == ["a.b", "c.d", "e.f"]
+    assert [prefix for prefix, _ in key_prefixes(module)] == ["g."]
     assert any(path.name == "app.py" for path in source_files())
 
 
