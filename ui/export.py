@@ -11,12 +11,15 @@ from ui.chrome import presenter_on
 from ui.i18n import t
 
 
-def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None) -> None:
-    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart."""
+def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **chart_options) -> None:
+    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart.
+
+    ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
+    """
     if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
         fig = for_projector(fig)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
-    st.plotly_chart(fig, key=key, config=config)
+    st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:
         st.download_button(
             t("common.download_csv"),
