@@ -97,7 +97,7 @@ CHROME_JS = """
 
 
 def page_setup(title_key: str) -> bool:
-    """Set up a page: title, sidebar language and presenter switches, menu.
+    """Set up a page: title, language, menu, presenter switch, copy-link button, tour narration.
 
     Returns whether presenter mode is on (pages may hide secondary controls).
     """
@@ -191,9 +191,8 @@ def step_links(number: int, presenter: bool) -> None:
             page, params = tour.step_target(number - 1, lang=lang, present=presenter)
             st.page_link(page, label=t("tour.previous"), icon=":material/arrow_back:", query_params=params)
         if number > 0:
-            overview = {"lang": lang} if lang != "en" else None
             st.page_link(
-                tour.TOUR_PAGE, label=t("tour.all_steps"), icon=":material/list:", query_params=overview
+                tour.TOUR_PAGE, label=t("tour.all_steps"), icon=":material/list:", query_params=link_params()
             )
         if number < len(tour.STEPS):
             page, params = tour.step_target(number + 1, lang=lang, present=presenter)
