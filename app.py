@@ -90,10 +90,11 @@ table = pd.DataFrame(
 st.table(table, hide_index=True)
 
 st.header(t("home.h.guide"))
-for slug, codes, script, presets in overview.GUIDE:
-    choices = " + ".join(t(f"home.norm.{code}.name") for code in codes)
-    st.markdown(f"**{t(f'home.guide.{slug}')}** → {choices}. {t(f'home.guide.{slug}.why')}")
-    page_link(script, t("home.try_it"), presets)
+for advice in overview.GUIDE:
+    joiner = " + " if advice.combined else f" {t('home.or')} "
+    choices = joiner.join(t(f"home.norm.{code}.name") for code in advice.norms)
+    st.markdown(f"**{t(f'home.guide.{advice.slug}')}** → {choices}. {t(f'home.guide.{advice.slug}.why')}")
+    page_link(advice.page, t("home.try_it"), advice.presets)
 
 st.header(t("home.h.map"))
 for script, label_key, _ in PAGES[1:]:

@@ -216,16 +216,16 @@ def test_home_data_has_text_in_every_language():
         for n in overview.COMPARED
         for part in ("name", "over", "batch", "eval", "use")
     ]
-    keys += [f"home.guide.{slug}{part}" for slug, _, _, _ in overview.GUIDE for part in ("", ".why")]
+    keys += [f"home.guide.{advice.slug}{part}" for advice in overview.GUIDE for part in ("", ".why")]
     keys += ["home.map." + label.removeprefix("nav.") for _, label, _ in PAGES[1:]]
     for catalog in CATALOGS.values():
         assert not [key for key in keys if key not in catalog]
     codes = {n.code for n in overview.COMPARED}
-    assert all(set(norms) <= codes for _, norms, _, _ in overview.GUIDE)
+    assert all(set(advice.norms) <= codes for advice in overview.GUIDE)
 
 
 HOME_PRESETS = [(script, presets) for _, script, presets in overview.STORIES]
-HOME_PRESETS += [(script, presets) for _, _, script, presets in overview.GUIDE]
+HOME_PRESETS += [(advice.page, advice.presets) for advice in overview.GUIDE]
 
 
 @pytest.mark.parametrize(("script", "presets"), [p for p in HOME_PRESETS if p[1] and (ROOT / p[0]).exists()])

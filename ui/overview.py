@@ -44,14 +44,25 @@ COMPARED = [
     Norm("adain", "instance", False, False, "pages/5_Images.py"),
 ]
 
-# "Which one should I use?": situation -> recommended norms (codes above), page and presets to try it.
+
+@dataclass(frozen=True)
+class Advice:
+    """One line of "which one should I use?": a situation and the norms for it."""
+
+    slug: str  # catalog keys home.guide.<slug> and home.guide.<slug>.why
+    norms: list[str]  # codes of COMPARED
+    page: str  # where to try it, with these URL presets
+    presets: dict[str, str]
+    combined: bool = False  # the norms are used together (WS + GN), not one or the other
+
+
 GUIDE = [
-    ("large_batch_cnn", ["bn"], "pages/4_Training_lab.py", {"view": "fig1"}),
-    ("tiny_batch", ["gn", "ln"], "pages/2_Small_batches.py", {"b": "2"}),
-    ("transformer", ["ln", "rms"], "pages/1_Explorer.py", {"norm": "layer"}),
-    ("style", ["in", "adain"], "pages/5_Images.py", {"norm": "instance"}),
-    ("gan", ["sn"], "pages/6_Weight_norms.py", {}),
-    ("bn_free", ["ws", "gn"], "pages/6_Weight_norms.py", {}),
+    Advice("large_batch_cnn", ["bn"], "pages/4_Training_lab.py", {"view": "fig1"}),
+    Advice("tiny_batch", ["gn", "ln"], "pages/2_Small_batches.py", {"b": "2"}),
+    Advice("transformer", ["ln", "rms"], "pages/1_Explorer.py", {"norm": "layer"}),
+    Advice("style", ["in", "adain"], "pages/5_Images.py", {"norm": "instance"}),
+    Advice("gan", ["sn"], "pages/6_Weight_norms.py", {}),
+    Advice("bn_free", ["ws", "gn"], "pages/6_Weight_norms.py", {}, combined=True),
 ]
 
 # The block drawn for every norm: N samples x C channels x L = H*W positions.

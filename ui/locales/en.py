@@ -124,6 +124,7 @@ STRINGS = {
     "home.guide.gan.why": "Bounding each layer's largest stretch keeps the discriminator's gradients tame.",
     "home.guide.bn_free": "A CNN without batch norm",
     "home.guide.bn_free.why": "Standardized weights plus group norm match batch norm without depending on the batch.",
+    "home.or": "or",
     "home.try_it": "Try it",
     "home.h.map": "The pages",
     "home.open": "Open",

@@ -124,6 +124,7 @@ STRINGS = {
     "home.guide.gan.why": "각 층이 입력을 늘릴 수 있는 최대 배율을 묶어 두어 판별자의 기울기를 안정시킵니다.",
     "home.guide.bn_free": "배치 정규화 없는 CNN",
     "home.guide.bn_free.why": "표준화된 가중치와 그룹 정규화를 함께 쓰면 배치에 의존하지 않고도 배치 정규화만큼 학습합니다.",
+    "home.or": "또는",
     "home.try_it": "직접 해 보기",
     "home.h.map": "페이지 안내",
     "home.open": "열기",
