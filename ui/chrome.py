@@ -48,6 +48,8 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 # One constant script (no text from the page or the URL goes into HTML):
 # - a link inside a container keyed ``nc_nav...`` loads its page afresh, so a tour step
 #   shows exactly what its URL describes even when it is on the page already showing;
+# - the arrow keys (or a presentation clicker sending them) follow the tour's previous
+#   and next links, unless a control has the focus;
 # - the copy-link button copies the address the browser shows at that moment (every
 #   control is in it), without a rerun; a tick confirms it.
 CHROME_JS = """
@@ -91,6 +93,16 @@ CHROME_JS = """
       done();
     }
   }, true);
+  const EDITING = 'input, textarea, select, [role="slider"], [role="combobox"], [contenteditable="true"]';
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.target.closest && event.target.closest(EDITING)) return;
+    const which = { ArrowRight: "next", ArrowLeft: "prev" }[event.key];
+    const link = which && document.querySelector(`[class*="st-key-nc_nav_${which}"] a[href]`);
+    if (!link) return;
+    event.preventDefault();
+    window.location.assign(link.href);
+  });
 })();
 </script>
 """
@@ -183,13 +195,17 @@ def step_narration(number: int, presenter: bool, note: str | None = None) -> Non
 def step_links(number: int, presenter: bool) -> None:
     """Previous / all steps / next for step ``number`` (0: just "start the tour").
 
-    Links in an ``nc_nav`` container load their page afresh (see :data:`CHROME_JS`).
+    Links in an ``nc_nav`` container load their page afresh, and the arrow keys follow
+    previous and next (see :data:`CHROME_JS`).
     """
     lang = current_language()
     with st.container(key=f"nc_nav_{number}", horizontal=True):
         if number > 1:
             page, params = tour.step_target(number - 1, lang=lang, present=presenter)
-            st.page_link(page, label=t("tour.previous"), icon=":material/arrow_back:", query_params=params)
+            with st.container(key=f"nc_nav_prev_{number}", width="content"):
+                st.page_link(
+                    page, label=t("tour.previous"), icon=":material/arrow_back:", query_params=params
+                )
         if number > 0:
             st.page_link(
                 tour.TOUR_PAGE, label=t("tour.all_steps"), icon=":material/list:", query_params=link_params()
@@ -197,4 +213,5 @@ def step_links(number: int, presenter: bool) -> None:
         if number < len(tour.STEPS):
             page, params = tour.step_target(number + 1, lang=lang, present=presenter)
             label = t("tour.next") if number > 0 else t("tour.start")
-            st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=params)
+            with st.container(key=f"nc_nav_next_{number}", width="content"):
+                st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=params)
