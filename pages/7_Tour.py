@@ -5,22 +5,25 @@ The steps themselves live in :mod:`ui.tour`."""
 import streamlit as st
 
 from ui import tour
-from ui.chrome import PAGE_LABELS, page_setup, step_links, step_narration
+from ui.chrome import PAGE_LABELS, PRESENTER_KEY, page_setup, step_links, step_narration
 from ui.i18n import current_language, t
 from ui.url import shown
 
-presenter = page_setup("tour.title")
 lang = current_language()
 raw_step = st.query_params.get(tour.STEP_PARAM)
 number = tour.step_at(raw_step)
+if number is not None and tour.STEPS[number - 1].available:
+    # Before page_setup: once its presenter switch is bound to "present", switch_page may not set it.
+    presenting = st.query_params.get(PRESENTER_KEY) == "true"
+    params = tour.step_params(number, lang=lang, present=presenting)
+    st.switch_page(tour.STEPS[number - 1].page, query_params=params)
+
+presenter = page_setup("tour.title")
 if raw_step is not None and number is None:
     st.info(t("tour.bad_step", asked=shown(raw_step), total=len(tour.STEPS)), icon=":material/link:")
-
-if number is not None:
-    step = tour.STEPS[number - 1]
-    if step.available:
-        st.switch_page(step.page, query_params=tour.step_params(number, lang=lang, present=presenter))
-    step_narration(number, presenter, note=t("tour.not_available", page=t(PAGE_LABELS[step.page])))
+if number is not None:  # a step whose page this version does not have yet
+    page_label = t(PAGE_LABELS[tour.STEPS[number - 1].page])
+    step_narration(number, presenter, note=t("tour.not_available", page=page_label))
 
 st.markdown(t("tour.intro"))
 step_links(0, presenter)

@@ -87,3 +87,15 @@ def test_language_survives_the_menu_and_the_link_is_shareable(served_app, browse
     page.wait_for_function("() => document.querySelector('.nc-copied')")
     assert page.evaluate("navigator.clipboard.readText()") == page.url
     context.close()
+
+
+def test_a_tour_step_opens_in_presenter_mode(served_app, page):
+    number = next(i for i, step in enumerate(tour.STEPS, start=1) if step.available)
+    page.goto(f"{served_app}/Tour?step={number}&present=true&lang=ko")
+    wait_for_app(page)
+    page.wait_for_url(re.compile(f"tour={number}"))
+    assert page.locator(ERRORS).count() == 0
+    assert "present=true" in page.url
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    step = tour.STEPS[number - 1]
+    assert translate(f"tour.{step.slug}.title", "ko") in main_text(page)
