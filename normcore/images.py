@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -193,6 +194,47 @@ def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat.mean(axis=1), flat.std(axis=1)
 
 
+@dataclass(frozen=True)
+class ConvStages:
+    """A batch through Conv -> Norm -> ReLU, and how far Group Norm is from Layer and Instance Norm."""
+
+    features: np.ndarray  # (N, C, H, W) convolution output
+    normalized: np.ndarray  # (N, C, H, W)
+    relu: np.ndarray  # (N, C, H, W)
+    names: list[str]  # one per filter
+    group_to_layer: float  # max |GN(G) - LN| over the batch
+    group_to_instance: float  # max |GN(G) - IN| over the batch
+
+
+def conv_norm_relu(
+    images: np.ndarray, norm: str, num_groups: int, channels: int = 12, seed: int = 0
+) -> ConvStages:
+    """Convolve ``(N, 3, H, W)`` images with :func:`conv_filters`, normalize, apply ReLU."""
+    weight, names = conv_filters(channels, images.shape[1], seed)
+    features = conv2d(images, weight, padding=1)  # (N, C, H, W)
+    normalized = normalize_features(features, norm, num_groups)
+    grouped = normalize_features(features, "group", num_groups)
+    to_layer = float(np.abs(grouped - normalize_features(features, "layer")).max())
+    to_instance = float(np.abs(grouped - normalize_features(features, "instance")).max())
+    return ConvStages(features, normalized, np.maximum(normalized, 0), names, to_layer, to_instance)
+
+
+def stage_grids(stages: ConvStages, index: int, tile: int = 96) -> list[np.ndarray]:
+    """Image ``index``'s channels after each stage, one row each; the norm and ReLU share a colour scale."""
+    scale = max(1, tile // stages.features.shape[-1])
+    channels = stages.features.shape[1]
+    limits = [robust_limit(stages.features)] + [robust_limit(stages.normalized)] * 2
+    maps = [stages.features, stages.normalized, stages.relu]
+    return [
+        feature_grid(m[index], channels, limit, scale=scale) for m, limit in zip(maps, limits, strict=True)
+    ]
+
+
+def brightness_contrast(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
+    """``(image - 0.5) * contrast + 0.5 + brightness``, not clipped: the layer sees every value."""
+    return (image - 0.5) * contrast + 0.5 + brightness
+
+
 # ---------------------------------------------------------------- colour: Ruderman's l-alpha-beta
 
 # Reinhard et al. (2001), "Color Transfer between Images": RGB -> LMS cone space, log10,
@@ -220,6 +262,25 @@ def lab_to_rgb(image: np.ndarray) -> np.ndarray:
 def channel_correlation(image: np.ndarray) -> np.ndarray:
     """The 3 x 3 correlation matrix between the channels of one ``(3, H, W)`` image."""
     return np.corrcoef(image.reshape(image.shape[0], -1))
+
+
+@dataclass(frozen=True)
+class StyleTransfer:
+    """AdaIN of a content image with a style image, on pixels and on convolution features."""
+
+    result: np.ndarray  # (3, H, W) RGB in [0, 1], for display
+    pixel_stats: list  # [(mean, std)] of content, style, result in l-alpha-beta, (3,) each
+    feature_stats: list  # [(mean, std)] of content, style, result features, (C,) each
+
+
+def style_transfer(content: np.ndarray, style: np.ndarray, weight: np.ndarray) -> StyleTransfer:
+    """AdaIN on pixels (in l-alpha-beta) and on the features of ``conv2d(., weight)``."""
+    result_lab, result_rgb = adain_pixels(content, style)
+    pixels = [rgb_to_lab(content), rgb_to_lab(style), result_lab]
+    content_features = conv2d(content[None], weight, padding=1)  # (1, C, H, W)
+    style_features = conv2d(style[None], weight, padding=1)
+    features = [content_features[0], style_features[0], F.adain(content_features, style_features)[0]]
+    return StyleTransfer(result_rgb, [channel_stats(x) for x in pixels], [channel_stats(x) for x in features])
 
 
 def adain_pixels(content: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
