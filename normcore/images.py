@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from normcore import functional as F
 from normcore.data import check_size
 
-IMAGE_SIZE = 128  # every photo is centre-cropped to a square of this side
+IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 50_000_000  # read from the header, before anything is decoded
@@ -334,10 +334,10 @@ def feature_grid(maps: np.ndarray, columns: int, limit: float, gap: int = 3, sca
     return grid
 
 
-def to_png(image: np.ndarray) -> bytes:
-    """PNG bytes of an ``(H, W, 3)`` uint8 picture or a ``(3, H, W)`` float image in [0, 1]."""
+def encode(image: np.ndarray, format: str = "JPEG", quality: int = 85) -> bytes:
+    """JPEG (or PNG) bytes of an ``(H, W, 3)`` uint8 picture or a ``(3, H, W)`` float image in [0, 1]."""
     if image.dtype != np.uint8:
         image = (np.clip(image, 0.0, 1.0).transpose(1, 2, 0) * 255).round().astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(image).save(buffer, format=format, quality=quality)
     return buffer.getvalue()

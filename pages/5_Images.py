@@ -42,8 +42,8 @@ def stages(images: np.ndarray, norm: str, groups: int, seed: int) -> I.ConvStage
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def stage_pngs(images: np.ndarray, norm: str, groups: int, seed: int, index: int) -> list[bytes]:
-    return [I.to_png(grid) for grid in I.stage_grids(stages(images, norm, groups, seed), index)]
+def stage_jpegs(images: np.ndarray, norm: str, groups: int, seed: int, index: int) -> list[bytes]:
+    return [I.encode(grid) for grid in I.stage_grids(stages(images, norm, groups, seed), index)]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -126,7 +126,7 @@ channels = [
 norm_name = t(f"images.norm.{norm}")
 captions = [t("images.stage.conv"), t("images.stage.norm", norm=norm_name), t("images.stage.relu")]
 for caption, png in zip(
-    captions, stage_pngs(images, norm, groups, seed, list(batch).index(shown)), strict=True
+    captions, stage_jpegs(images, norm, groups, seed, list(batch).index(shown)), strict=True
 ):
     st.image(png, caption=caption, width="stretch")
 st.caption(t("images.grid_caption", channels=", ".join(channels)))
@@ -184,7 +184,7 @@ panels = {
 }
 for column, (key, image) in zip(st.columns(4), panels.items(), strict=True):
     shown_image = I.standardized_to_rgb(image) if key.startswith("in_") else image
-    column.image(I.to_png(shown_image), caption=t(f"images.in.{key}"), width="stretch")
+    column.image(I.encode(shown_image), caption=t(f"images.in.{key}"), width="stretch")
 st.markdown(t("images.in_difference", difference=float(np.abs(normalized[0] - normalized[1]).max())))
 
 st.header(t("images.adain_header"))
@@ -198,7 +198,7 @@ transfer = style_transfer(gallery[content], gallery[style_image], seed)
 for column, role, image in zip(
     st.columns(3), ROLES, [gallery[content], gallery[style_image], transfer.result], strict=True
 ):
-    column.image(I.to_png(image), caption=t(f"images.adain.{role}"), width="stretch")
+    column.image(I.encode(image), caption=t(f"images.adain.{role}"), width="stretch")
 lab_channels = [t(f"images.lab.{c}") for c in ("l", "alpha", "beta")]
 stats_chart(transfer.pixel_stats, lab_channels, t("images.adain_pixels_title"), "adain_pixels")
 stats_chart(transfer.feature_stats, channels, t("images.adain_features_title"), "adain_features")

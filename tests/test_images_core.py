@@ -241,5 +241,49 @@ def test_feature_grid_tiles_channels_on_one_colour_scale():
     assert tuple(grid[0, 0]) == (255, 255, 255)  # zero is white
     assert tuple(grid[0, 13]) == tuple((I.POSITIVE * 255).round().astype(int))
     assert tuple(grid[0, 26]) == tuple((I.NEGATIVE * 255).round().astype(int))
-    decoded = np.asarray(Image.open(io.BytesIO(I.to_png(grid))))
+    decoded = np.asarray(Image.open(io.BytesIO(I.encode(grid, "PNG"))))
     np.testing.assert_array_equal(decoded, grid)
+
+
+def test_conv_norm_relu_stages_and_their_grids():
+    images = np.stack(list(I.sample_photos().values()))
+    stages = I.conv_norm_relu(images, "batch", 3, channels=12, seed=0)
+    weight, names = I.conv_filters(12, 3, 0)
+    features = torch_conv(images, weight, padding=1)
+    np.testing.assert_allclose(stages.features, features, atol=2e-6)
+    expected = torch.nn.functional.batch_norm(torch.from_numpy(features), None, None, training=True).numpy()
+    np.testing.assert_allclose(stages.normalized, expected, atol=1e-4)
+    np.testing.assert_array_equal(stages.relu, np.maximum(stages.normalized, 0))
+    assert stages.names == names
+    assert stages.group_to_layer > 0.1 and stages.group_to_instance > 0.1
+    assert I.conv_norm_relu(images, "group", 1).group_to_layer < 1e-5
+    assert I.conv_norm_relu(images, "group", 12).group_to_instance < 1e-5
+    grids = I.stage_grids(stages, index=1)
+    size = I.IMAGE_SIZE
+    assert [g.shape for g in grids] == [(size, 12 * (size + 3) - 3, 3)] * 3
+    relu_grid = grids[2][:, :size]
+    assert (relu_grid[..., 2] <= relu_grid[..., 0]).all()  # ReLU leaves no negative (blue) pixel
+
+
+def test_style_transfer_reports_the_statistics_it_produced():
+    photos = I.sample_photos()
+    weight, _ = I.conv_filters(12, 3, 5)
+    transfer = I.style_transfer(photos["flower"], photos["china"], weight)
+    (_, _), (style_mean, style_std), (result_mean, result_std) = transfer.pixel_stats
+    np.testing.assert_allclose(result_mean, style_mean, atol=1e-10)
+    np.testing.assert_allclose(result_std, style_std, rtol=1e-4)
+    content_features = I.conv2d(photos["flower"][None], weight, padding=1)[0]
+    np.testing.assert_allclose(transfer.feature_stats[0][0], I.channel_stats(content_features)[0])
+    np.testing.assert_allclose(transfer.feature_stats[2][0], transfer.feature_stats[1][0], atol=1e-5)
+    np.testing.assert_allclose(transfer.feature_stats[2][1], transfer.feature_stats[1][1], rtol=1e-3)
+    assert transfer.result.shape == photos["china"].shape
+
+
+def test_brightness_and_contrast_are_not_clipped_and_jpeg_keeps_the_picture():
+    image = I.sample_photos()["china"]
+    adjusted = I.brightness_contrast(image, 0.5, 2.0)
+    assert adjusted.max() > 1.2
+    np.testing.assert_allclose(I.brightness_contrast(image, 0.0, 1.0), image, atol=1e-6)
+    decoded = np.asarray(Image.open(io.BytesIO(I.encode(image)))) / 255.0
+    assert decoded.shape == (I.IMAGE_SIZE, I.IMAGE_SIZE, 3)
+    assert np.abs(decoded - image.transpose(1, 2, 0)).mean() < 0.02

@@ -72,7 +72,7 @@ STRINGS = {
     "images.source.digits": "Handwritten digits",
     "images.source.upload": "My upload + photos",
     "images.upload": "Upload an image",
-    "images.upload_help": "A PNG or JPEG of at most 5 MB. It is cropped to a square and shrunk to 128 × 128 pixels, stays on the server only for your session, and is never part of a shared link.",
+    "images.upload_help": "A PNG or JPEG of at most 5 MB. It is cropped to a square and shrunk to 112 × 112 pixels, stays on the server only for your session, and is never part of a shared link.",
     "images.seed": "Filter seed",
     "images.seed_help": "Fixes the eight random convolution filters (the four hand-made ones never change), so the same link shows the same feature maps.",
     "images.refused.too_large": "This file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB. Save a smaller or more compressed PNG or JPEG and upload it again.",

@@ -72,7 +72,7 @@ STRINGS = {
     "images.source.digits": "손글씨 숫자",
     "images.source.upload": "내 이미지 + 사진",
     "images.upload": "이미지 올리기",
-    "images.upload_help": "5 MB 이하의 PNG 또는 JPEG 파일입니다. 정사각형으로 잘라 128 × 128 픽셀로 줄이며, 내 세션 동안만 서버에 있고 공유 링크에는 절대 들어가지 않습니다.",
+    "images.upload_help": "5 MB 이하의 PNG 또는 JPEG 파일입니다. 정사각형으로 잘라 112 × 112 픽셀로 줄이며, 내 세션 동안만 서버에 있고 공유 링크에는 절대 들어가지 않습니다.",
     "images.seed": "필터 시드",
     "images.seed_help": "무작위 합성곱 필터 여덟 개를 고정합니다(손으로 만든 네 개는 바뀌지 않습니다). 같은 링크는 항상 같은 특성 맵을 보여 줍니다.",
     "images.refused.too_large": "이 파일은 {size_mb:.1f} MB이고 한도는 {limit_mb:.0f} MB입니다. 더 작거나 더 압축된 PNG 또는 JPEG로 저장해 다시 올려 주세요.",
