@@ -9,6 +9,7 @@ decoded with Pillow only after their size, format and dimensions have been check
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,18 +83,21 @@ def load_upload(data: bytes, size: int = IMAGE_SIZE) -> np.ndarray:
             image = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
             width, height = image.size
             if width * height > MAX_UPLOAD_PIXELS:
-                raise UploadError(
-                    "too_many_pixels", pixels=f"{width} × {height}", limit_mp=MAX_UPLOAD_PIXELS // 10**6
-                )
+                raise _too_many_pixels(width * height)
             image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when possible
             image.load()
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise UploadError("too_many_pixels", pixels="?", limit_mp=MAX_UPLOAD_PIXELS // 10**6) from error
+        found = re.search(r"\((\d+) pixels\)", str(error))  # Pillow refused it before we saw the size
+        raise _too_many_pixels(int(found.group(1)) if found else MAX_UPLOAD_PIXELS + 1) from error
     except Exception as error:  # Pillow raises many types for corrupt data
         raise UploadError("corrupt") from error
     return _square(ImageOps.exif_transpose(image), size)
+
+
+def _too_many_pixels(pixels: int) -> UploadError:
+    return UploadError("too_many_pixels", megapixels=pixels / 1e6, limit_mp=MAX_UPLOAD_PIXELS / 1e6)
 
 
 def _square(image: Image.Image, size: int) -> np.ndarray:

@@ -78,7 +78,7 @@ STRINGS = {
     "images.refused.too_large": "이 파일은 {size_mb:.1f} MB이고 한도는 {limit_mb:.0f} MB입니다. 더 작거나 더 압축된 PNG 또는 JPEG로 저장해 다시 올려 주세요.",
     "images.refused.not_image": "이 파일은 PNG나 JPEG 이미지가 아닙니다(이름과 상관없이 파일의 첫 바이트가 그렇게 말합니다). 그림을 PNG나 JPEG로 내보내서 올려 주세요.",
     "images.refused.corrupt": "이 파일은 PNG나 JPEG처럼 시작하지만 디코딩할 수 없습니다. 잘렸거나 손상된 파일입니다. 이미지 편집기에서 열어 다시 저장한 뒤 새 파일을 올려 주세요.",
-    "images.refused.too_many_pixels": "이 이미지는 {pixels} 픽셀로, 허용되는 {limit_mp}메가픽셀보다 큽니다. 크기를 줄여서(긴 변 1000픽셀이면 충분합니다) 다시 올려 주세요.",
+    "images.refused.too_many_pixels": "이 이미지는 화소가 {megapixels:,.0f}백만 개로, 허용되는 {limit_mp:.0f}백만 개보다 많습니다. 크기를 줄여서(긴 변 1000픽셀이면 충분합니다) 다시 올려 주세요.",
     "images.no_upload": "아직 사용할 수 있는 업로드가 없습니다. 사이드바에서 PNG나 JPEG를 추가하세요. 그동안 예제 사진을 보여 줍니다.",
     "images.digit": "숫자 {digit}",
     "images.name.china": "중국 (사원)",
