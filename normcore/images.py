@@ -23,8 +23,9 @@ from normcore.data import check_size
 IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UPLOAD_PIXELS = 50_000_000  # read from the header, before anything is decoded
-UPLOAD_FORMATS = ("PNG", "JPEG")
+# Read from the header, before anything is decoded. A JPEG is decoded at 1/8 scale when that
+# suffices (Pillow's draft mode); a PNG is decoded in full, 4 bytes a pixel at worst.
+MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 12_000_000}
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 PIXEL_EPS = 1e-8  # AdaIN's eps for pixel statistics, small against a colour channel's variance
 
@@ -75,29 +76,34 @@ def load_upload(data: bytes, size: int = IMAGE_SIZE) -> np.ndarray:
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError("too_large", size_mb=len(data) / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20)
-    if not any(data.startswith(signature) for signature in SIGNATURES):
+    format = next((f for signature, f in SIGNATURES.items() if data.startswith(signature)), None)
+    if format is None:
         raise UploadError("not_image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
+            image = Image.open(io.BytesIO(data), formats=[format])
             width, height = image.size
-            if width * height > MAX_UPLOAD_PIXELS:
-                raise _too_many_pixels(width * height)
+            if width * height > MAX_UPLOAD_PIXELS[format]:
+                raise _too_many_pixels(width * height, format)
             image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when possible
             image.load()
+            image.thumbnail((8 * size, 8 * size))  # in place: the copies below stay small
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         found = re.search(r"\((\d+) pixels\)", str(error))  # Pillow refused it before we saw the size
-        raise _too_many_pixels(int(found.group(1)) if found else MAX_UPLOAD_PIXELS + 1) from error
+        raise _too_many_pixels(int(found.group(1)) if found else 0, format) from error
     except Exception as error:  # Pillow raises many types for corrupt data
         raise UploadError("corrupt") from error
     return _square(ImageOps.exif_transpose(image), size)
 
 
-def _too_many_pixels(pixels: int) -> UploadError:
-    return UploadError("too_many_pixels", megapixels=pixels / 1e6, limit_mp=MAX_UPLOAD_PIXELS / 1e6)
+def _too_many_pixels(pixels: int, format: str) -> UploadError:
+    limit = MAX_UPLOAD_PIXELS[format]
+    return UploadError(
+        "too_many_pixels", megapixels=max(pixels, limit) / 1e6, limit_mp=limit / 1e6, format=format
+    )
 
 
 def _square(image: Image.Image, size: int) -> np.ndarray:
@@ -325,13 +331,16 @@ def robust_limit(values: np.ndarray, quantile: float = 0.99) -> float:
     return float(np.quantile(np.abs(values), quantile)) or 1.0
 
 
+GAP_GREY = 200  # between tiles, so that white (zero) maps keep their edges
+
+
 def feature_grid(maps: np.ndarray, columns: int, limit: float, gap: int = 3, scale: int = 1) -> np.ndarray:
     """Tile ``(C, H, W)`` feature maps into one ``(rows*H, columns*W, 3)`` uint8 picture on one colour scale."""
     c, h, w = maps.shape
     rows = -(-c // columns)
     tiles = diverging(maps, limit).repeat(scale, axis=1).repeat(scale, axis=2)  # (C, sH, sW, 3)
     th, tw = h * scale, w * scale
-    grid = np.full((rows * (th + gap) - gap, columns * (tw + gap) - gap, 3), 255, dtype=np.uint8)
+    grid = np.full((rows * (th + gap) - gap, columns * (tw + gap) - gap, 3), GAP_GREY, dtype=np.uint8)
     for index in range(c):
         top, left = (index // columns) * (th + gap), (index % columns) * (tw + gap)
         grid[top : top + th, left : left + tw] = tiles[index]

@@ -177,6 +177,13 @@ def noise(width=64, height=64) -> Image.Image:
     return Image.fromarray(np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8))
 
 
+def jpeg_header_only(width: int, height: int) -> bytes:
+    """A JPEG whose frame header (SOF0) claims ``width`` x ``height``, cut off right after it."""
+    data = encoded(Image.new("RGB", (16, 16)), "JPEG")
+    at = data.index(b"\xff\xc0") + 5  # marker, length (2), precision (1), then height, width
+    return data[:at] + struct.pack(">HH", height, width) + data[at + 4 :]
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims ``width`` x ``height`` with no real pixel data behind it."""
 
@@ -221,15 +228,34 @@ def test_upload_keeps_the_picture():
         (encoded(noise(), "PNG")[:4000], "corrupt"),
         (encoded(noise(), "JPEG")[:2000], "corrupt"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "corrupt"),
-        (png_header_only(8000, 8000), "too_many_pixels"),
+        (png_header_only(4000, 3001), "too_many_pixels"),
         (png_header_only(40000, 40000), "too_many_pixels"),
+        (jpeg_header_only(8000, 5001), "too_many_pixels"),
     ],
-    ids=["oversize", "text", "pickle", "gif", "truncated-png", "truncated-jpeg", "garbage", "64MP", "bomb"],
+    ids=[
+        "oversize",
+        "text",
+        "pickle",
+        "gif",
+        "truncated-png",
+        "truncated-jpeg",
+        "garbage",
+        "12MP",
+        "bomb",
+        "40MP-jpeg",
+    ],
 )
 def test_bad_uploads_are_refused_with_a_reason(data, reason):
     with pytest.raises(I.UploadError) as refused:
         I.load_upload(data)
     assert refused.value.reason == reason
+
+
+def test_pixel_limits_allow_a_phone_photo_and_name_the_numbers():
+    assert I.load_upload(encoded(gradient(4000, 3000), "JPEG")).shape == (3, I.IMAGE_SIZE, I.IMAGE_SIZE)
+    with pytest.raises(I.UploadError) as refused:
+        I.load_upload(png_header_only(30000, 30000))  # Pillow itself refuses this one before we look
+    assert refused.value.values == {"megapixels": 900.0, "limit_mp": 12.0, "format": "PNG"}
 
 
 def test_feature_grid_tiles_channels_on_one_colour_scale():
@@ -239,6 +265,7 @@ def test_feature_grid_tiles_channels_on_one_colour_scale():
     grid = I.feature_grid(maps, columns=3, limit=2.0, gap=1, scale=2)
     assert grid.shape == (2 * 8 + 1, 3 * 12 + 2, 3) and grid.dtype == np.uint8
     assert tuple(grid[0, 0]) == (255, 255, 255)  # zero is white
+    assert tuple(grid[0, 12]) == (I.GAP_GREY,) * 3
     assert tuple(grid[0, 13]) == tuple((I.POSITIVE * 255).round().astype(int))
     assert tuple(grid[0, 26]) == tuple((I.NEGATIVE * 255).round().astype(int))
     decoded = np.asarray(Image.open(io.BytesIO(I.encode(grid, "PNG"))))

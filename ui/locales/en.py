@@ -78,7 +78,7 @@ STRINGS = {
     "images.refused.too_large": "This file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB. Save a smaller or more compressed PNG or JPEG and upload it again.",
     "images.refused.not_image": "This file is not a PNG or JPEG image (its first bytes say otherwise, whatever its name). Export the picture as PNG or JPEG and upload that.",
     "images.refused.corrupt": "This file starts like a PNG or JPEG but cannot be decoded: it is truncated or damaged. Open it in an image editor, save it again and upload the new file.",
-    "images.refused.too_many_pixels": "This image has {megapixels:,.0f} million pixels; at most {limit_mp:.0f} million are allowed. Scale it down (1000 pixels on the long side is plenty) and upload it again.",
+    "images.refused.too_many_pixels": "This {format} has {megapixels:,.0f} million pixels; at most {limit_mp:.0f} million are allowed for a {format}. Scale it down (1000 pixels on the long side is plenty) and upload it again.",
     "images.no_upload": "No usable upload yet: add a PNG or JPEG in the sidebar. Showing the sample photos meanwhile.",
     "images.digit": "digit {digit}",
     "images.name.china": "China (temple)",
@@ -178,7 +178,7 @@ STRINGS = {
     "weights.bound": "bound σ = {sigma:.3f}",
     "weights.stretch_x": "stretch ‖Wx‖ / ‖x‖ of a random input x",
     "weights.stretch_title": "How much the layer stretches 2000 random inputs: never beyond its largest singular value",
-    "weights.stretch_check": "Largest stretch seen: **{before:.3f}** before and **{after:.3f}** after. After normalization the bound (the layer's Lipschitz constant) is **{bound:.4f}**: exactly 1 once the estimate has converged, a little above 1 while it is still low.",
+    "weights.stretch_check": "Largest stretch seen: **{before:.3f}** before and **{after:.3f}** after. After normalization the bound (the layer's Lipschitz constant) is **{bound:.4f}**: exactly 1 once the estimate has converged, a little above 1 while it is still low. Random inputs rarely point along the most-stretched direction (the top right singular vector, stretched by exactly σ), so the largest stretch seen stays below the bound.",
     # ---- end weight norms ----
 
     # ---- tour (pages/7_Tour.py) ----

@@ -78,7 +78,7 @@ STRINGS = {
     "images.refused.too_large": "이 파일은 {size_mb:.1f} MB이고 한도는 {limit_mb:.0f} MB입니다. 더 작거나 더 압축된 PNG 또는 JPEG로 저장해 다시 올려 주세요.",
     "images.refused.not_image": "이 파일은 PNG나 JPEG 이미지가 아닙니다(이름과 상관없이 파일의 첫 바이트가 그렇게 말합니다). 그림을 PNG나 JPEG로 내보내서 올려 주세요.",
     "images.refused.corrupt": "이 파일은 PNG나 JPEG처럼 시작하지만 디코딩할 수 없습니다. 잘렸거나 손상된 파일입니다. 이미지 편집기에서 열어 다시 저장한 뒤 새 파일을 올려 주세요.",
-    "images.refused.too_many_pixels": "이 이미지는 화소가 {megapixels:,.0f}백만 개로, 허용되는 {limit_mp:.0f}백만 개보다 많습니다. 크기를 줄여서(긴 변 1000픽셀이면 충분합니다) 다시 올려 주세요.",
+    "images.refused.too_many_pixels": "이 {format} 이미지는 화소가 {megapixels:,.0f}백만 개로, {format}에 허용되는 {limit_mp:.0f}백만 개보다 많습니다. 크기를 줄여서(긴 변 1000픽셀이면 충분합니다) 다시 올려 주세요.",
     "images.no_upload": "아직 사용할 수 있는 업로드가 없습니다. 사이드바에서 PNG나 JPEG를 추가하세요. 그동안 예제 사진을 보여 줍니다.",
     "images.digit": "숫자 {digit}",
     "images.name.china": "중국 (사원)",
@@ -178,7 +178,7 @@ STRINGS = {
     "weights.bound": "상한 σ = {sigma:.3f}",
     "weights.stretch_x": "무작위 입력 x의 늘어남 ‖Wx‖ / ‖x‖",
     "weights.stretch_title": "층이 무작위 입력 2000개를 얼마나 늘이는가: 가장 큰 특잇값을 넘지 않는다",
-    "weights.stretch_check": "관찰된 가장 큰 늘어남: 정규화 전 **{before:.3f}**, 후 **{after:.3f}**. 정규화 후의 상한(층의 립시츠 상수)은 **{bound:.4f}**입니다. 추정이 수렴하면 정확히 1이고, 아직 낮을 때는 1보다 조금 큽니다.",
+    "weights.stretch_check": "관찰된 가장 큰 늘어남: 정규화 전 **{before:.3f}**, 후 **{after:.3f}**. 정규화 후의 상한(층의 립시츠 상수)은 **{bound:.4f}**입니다. 추정이 수렴하면 정확히 1이고, 아직 낮을 때는 1보다 조금 큽니다. 무작위 입력은 가장 많이 늘어나는 방향(정확히 σ배 늘어나는 첫 번째 오른쪽 특이 벡터)을 거의 향하지 않으므로, 관찰된 최대 늘어남은 상한보다 작습니다.",
     # ---- end weight norms ----
 
     # ---- tour (pages/7_Tour.py) ----
