@@ -7,6 +7,7 @@ from figures import style
 from normcore import functional as F
 from normcore import images as I
 from normcore.stats import histogram, value_range
+from ui.cached import figure
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -46,6 +47,27 @@ def stage_jpegs(images: np.ndarray, norm: str, groups: int, seed: int, index: in
     return [I.encode(grid) for grid in I.stage_grids(stages(images, norm, groups, seed), index)]
 
 
+@st.cache_resource(
+    max_entries=64, show_spinner=False
+)  # shared and never mutated: a figure is slow to rebuild
+def histogram_chart(
+    images: np.ndarray, norm: str, groups: int, seed: int, channels: tuple, title: str, labels: tuple
+):
+    """Per-channel histograms over the batch before and after the norm, and the counts as a table."""
+    result = stages(images, norm, groups, seed)
+    bins = value_range(result.features, result.normalized)
+    before = [histogram(values, 40, bins) for values in result.features.transpose(1, 0, 2, 3)]  # per channel
+    after = [histogram(values, 40, bins) for values in result.normalized.transpose(1, 0, 2, 3)]
+    fig = figures.channel_histograms(before, after, list(channels), title=title, labels=dict(labels))
+    table = pd.concat(
+        pd.DataFrame(
+            {"channel": name, "low": b.edges[:-1], "high": b.edges[1:], "before": b.counts, "after": a.counts}
+        )
+        for name, b, a in zip(result.names, before, after, strict=True)
+    )
+    return fig, table
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def style_transfer(content: np.ndarray, style: np.ndarray, seed: int) -> I.StyleTransfer:
     return I.style_transfer(content, style, I.conv_filters(CHANNELS, 3, seed)[0])
@@ -73,10 +95,11 @@ def label(code: str) -> str:
 
 def stats_chart(stats: list, channels: list[str], title: str, key: str) -> None:
     """Mean and standard deviation per channel of the content, style and AdaIN result."""
-    series = {t(f"images.adain.{role}"): values for role, values in zip(ROLES, stats, strict=True)}
+    names = tuple(t(f"images.adain.{role}") for role in ROLES)
     labels = {"mean": t("images.mean"), "std": t("images.std"), "x": t("images.channel")}
+    series = dict(zip(names, stats, strict=True))
     colours = [style.BEFORE, style.PALETTE[0], style.AFTER]
-    fig = figures.channel_stats(series, channels, title=title, labels=labels, colours=colours)
+    fig = figure(figures.channel_stats, series, channels, title=title, labels=labels, colours=colours)
     columns = {
         f"{role}_{name}": stat[i]
         for role, stat in zip(ROLES, stats, strict=True)
@@ -141,9 +164,6 @@ if norm == "group":
         )
     )
 
-bins = value_range(result.features, result.normalized)
-before = [histogram(values, 40, bins) for values in result.features.transpose(1, 0, 2, 3)]  # per channel
-after = [histogram(values, 40, bins) for values in result.normalized.transpose(1, 0, 2, 3)]
 hist_labels = {
     "before": t("images.conv_out"),
     "after": norm_name,
@@ -151,23 +171,8 @@ hist_labels = {
     "y": t("common.density"),
 }
 title = t("images.hist_title", norm=norm_name, count=len(batch))
-table = pd.concat(
-    pd.DataFrame(
-        {
-            "channel": name,
-            "bin_low": b.edges[:-1],
-            "bin_high": b.edges[1:],
-            "before": b.counts,
-            "after": a.counts,
-        }
-    )
-    for name, b, a in zip(result.names, before, after, strict=True)
-)
-show_chart(
-    figures.channel_histograms(before, after, channels, title=title, labels=hist_labels),
-    key="channel_hist",
-    data=table,
-)
+fig, table = histogram_chart(images, norm, groups, seed, tuple(channels), title, tuple(hist_labels.items()))
+show_chart(fig, key="channel_hist", data=table)
 
 st.header(t("images.in_header"))
 st.markdown(t("images.in_intro"))

@@ -9,6 +9,7 @@ from normcore import functional as F
 from normcore import images as I
 from normcore import weights as W
 from normcore.stats import histogram, value_range
+from ui.cached import figure
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -72,7 +73,8 @@ channels = [
     for n in names
 ]
 labels = {"before": t("weights.raw"), "after": t("weights.standardized"), "y": t("weights.weight_value")}
-fig = figures.weight_distributions(
+fig = figure(
+    figures.weight_distributions,
     raw.reshape(CHANNELS, -1),
     standardized.reshape(CHANNELS, -1),
     channels,
@@ -94,7 +96,8 @@ st.markdown(
 
 series = {t("weights.raw"): raw_stats, t("weights.standardized"): ws_stats}
 stats_labels = {"mean": t("images.mean"), "std": t("images.std"), "x": t("images.channel")}
-fig = image_figures.channel_stats(
+fig = figure(
+    image_figures.channel_stats,
     series,
     channels,
     title=t("weights.output_title"),
@@ -131,7 +134,7 @@ st.markdown(
     t("weights.sn_check", steps=iterations, estimate=trace[-1], exact=exact, error=1 - trace[-1] / exact)
 )
 labels = {"estimate": t("weights.estimate"), "exact": t("weights.exact"), "x": t("weights.step"), "y": "σ"}
-fig = figures.power_iteration(trace, exact, title=t("weights.power_title"), labels=labels)
+fig = figure(figures.power_iteration, trace, exact, title=t("weights.power_title"), labels=labels)
 show_chart(
     fig,
     key="power",
@@ -144,7 +147,7 @@ labels = {
     "x": t("weights.rank"),
     "y": t("weights.singular"),
 }
-fig = figures.spectrum(sigma_before, sigma_after, title=t("weights.spectrum_title"), labels=labels)
+fig = figure(figures.spectrum, sigma_before, sigma_after, title=t("weights.spectrum_title"), labels=labels)
 show_chart(fig, key="spectrum", data=pd.DataFrame({"before": sigma_before, "after": sigma_after}))
 
 bins = value_range(stretch_before, stretch_after, np.array([0.0, exact]))
@@ -157,8 +160,13 @@ labels = {
     "x": t("weights.stretch_x"),
     "y": t("common.count"),
 }
-fig = figures.stretch(
-    hist_before, hist_after, (exact, float(sigma_after[0])), title=t("weights.stretch_title"), labels=labels
+fig = figure(
+    figures.stretch,
+    hist_before,
+    hist_after,
+    (exact, float(sigma_after[0])),
+    title=t("weights.stretch_title"),
+    labels=labels,
 )
 data = pd.DataFrame(
     {
