@@ -23,9 +23,9 @@ from normcore.data import check_size
 IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# Read from the header, before anything is decoded. A JPEG is decoded at 1/8 scale when that
-# suffices (Pillow's draft mode); a PNG is decoded in full, 4 bytes a pixel at worst.
-MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 12_000_000}
+# Read from the header, before anything is decoded. A PNG is decoded in full, at most 4 bytes a
+# pixel (16 MB); a JPEG in Pillow's draft mode at 1/8 scale when that suffices (under 2 MB).
+MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 4_000_000}
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 PIXEL_EPS = 1e-8  # AdaIN's eps for pixel statistics, small against a colour channel's variance
 

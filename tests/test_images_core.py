@@ -251,11 +251,12 @@ def test_bad_uploads_are_refused_with_a_reason(data, reason):
     assert refused.value.reason == reason
 
 
-def test_pixel_limits_allow_a_phone_photo_and_name_the_numbers():
+def test_pixel_limits_allow_a_phone_photo_and_a_screenshot_and_name_the_numbers():
     assert I.load_upload(encoded(gradient(4000, 3000), "JPEG")).shape == (3, I.IMAGE_SIZE, I.IMAGE_SIZE)
+    assert I.load_upload(encoded(gradient(2560, 1440), "PNG")).shape == (3, I.IMAGE_SIZE, I.IMAGE_SIZE)
     with pytest.raises(I.UploadError) as refused:
         I.load_upload(png_header_only(30000, 30000))  # Pillow itself refuses this one before we look
-    assert refused.value.values == {"megapixels": 900.0, "limit_mp": 12.0, "format": "PNG"}
+    assert refused.value.values == {"megapixels": 900.0, "limit_mp": 4.0, "format": "PNG"}
 
 
 def test_feature_grid_tiles_channels_on_one_colour_scale():
