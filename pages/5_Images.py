@@ -38,34 +38,15 @@ def sources() -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def stages(images: np.ndarray, norm: str, groups: int, seed: int) -> I.ConvStages:
-    return I.conv_norm_relu(images, norm, groups, CHANNELS, seed)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def stage_jpegs(images: np.ndarray, norm: str, groups: int, seed: int, index: int) -> list[bytes]:
-    return [I.encode(grid) for grid in I.stage_grids(stages(images, norm, groups, seed), index)]
-
-
-@st.cache_resource(
-    max_entries=64, show_spinner=False
-)  # shared and never mutated: a figure is slow to rebuild
-def histogram_chart(
-    images: np.ndarray, norm: str, groups: int, seed: int, channels: tuple, title: str, labels: tuple
-):
-    """Per-channel histograms over the batch before and after the norm, and the counts as a table."""
-    result = stages(images, norm, groups, seed)
+def conv_views(images: np.ndarray, norm: str, groups: int, seed: int):
+    """What the page shows of Conv -> Norm -> ReLU, small enough to cache: JPEG grids of every image,
+    per-channel histograms over the batch on one shared range, and GN's distance to LN and IN."""
+    result = I.conv_norm_relu(images, norm, groups, CHANNELS, seed)
+    grids = [[I.encode(grid) for grid in I.stage_grids(result, index)] for index in range(len(images))]
     bins = value_range(result.features, result.normalized)
     before = [histogram(values, 40, bins) for values in result.features.transpose(1, 0, 2, 3)]  # per channel
     after = [histogram(values, 40, bins) for values in result.normalized.transpose(1, 0, 2, 3)]
-    fig = figures.channel_histograms(before, after, list(channels), title=title, labels=dict(labels))
-    table = pd.concat(
-        pd.DataFrame(
-            {"channel": name, "low": b.edges[:-1], "high": b.edges[1:], "before": b.counts, "after": a.counts}
-        )
-        for name, b, a in zip(result.names, before, after, strict=True)
-    )
-    return fig, table
+    return grids, before, after, result.names, (result.group_to_layer, result.group_to_instance)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -122,13 +103,7 @@ if refusal:
 gallery = {"upload": upload, **photos} if upload is not None else photos
 if source == "upload" and upload is None:
     st.info(t("images.no_upload"), icon=":material/upload:")
-batch = (
-    {str(d): digits[d] for d in range(DIGITS)}
-    if source == "digits"
-    else gallery
-    if source == "upload"
-    else photos
-)
+batch = {"photos": photos, "upload": gallery, "digits": {str(d): digits[d] for d in range(DIGITS)}}[source]
 
 st.header(t("images.conv_header"))
 st.markdown(t("images.conv_intro"))
@@ -140,18 +115,17 @@ groups = int(
 )
 shown = pick(right.selectbox, "image", list(batch), key="img", labels=label)
 
-images = np.stack(list(batch.values()))
-result = stages(images, norm, groups, seed)
+grids, before, after, names, (to_layer, to_instance) = conv_views(
+    np.stack(list(batch.values())), norm, groups, seed
+)
 channels = [
     t("images.filter.random", index=n[7:]) if n.startswith("random") else t(f"images.filter.{n}")
-    for n in result.names
+    for n in names
 ]
 norm_name = t(f"images.norm.{norm}")
 captions = [t("images.stage.conv"), t("images.stage.norm", norm=norm_name), t("images.stage.relu")]
-for caption, png in zip(
-    captions, stage_jpegs(images, norm, groups, seed, list(batch).index(shown)), strict=True
-):
-    st.image(png, caption=caption, width="stretch")
+for caption, picture in zip(captions, grids[list(batch).index(shown)], strict=True):
+    st.image(picture, caption=caption, width="stretch")
 st.caption(t("images.grid_caption", channels=", ".join(channels)))
 if norm == "group":
     st.markdown(
@@ -159,8 +133,8 @@ if norm == "group":
             "images.groups_meet",
             groups=groups,
             channels=CHANNELS,
-            layer=result.group_to_layer,
-            instance=result.group_to_instance,
+            layer=to_layer,
+            instance=to_instance,
         )
     )
 
@@ -171,7 +145,13 @@ hist_labels = {
     "y": t("common.density"),
 }
 title = t("images.hist_title", norm=norm_name, count=len(batch))
-fig, table = histogram_chart(images, norm, groups, seed, tuple(channels), title, tuple(hist_labels.items()))
+fig = figure(figures.channel_histograms, before, after, channels, title=title, labels=hist_labels)
+table = pd.concat(
+    pd.DataFrame(
+        {"channel": name, "low": b.edges[:-1], "high": b.edges[1:], "before": b.counts, "after": a.counts}
+    )
+    for name, b, a in zip(names, before, after, strict=True)
+)
 show_chart(fig, key="channel_hist", data=table)
 
 st.header(t("images.in_header"))
