@@ -147,6 +147,10 @@ def test_images_page_takes_valid_uploads_and_refuses_bad_ones_with_a_clear_messa
     at.selectbox(key="img").set_value("upload").run()
     assert not at.exception and not at.info
 
+    at.file_uploader[0].clear().run()  # the upload is removed while it is selected everywhere
+    assert not at.exception and "No usable upload" in at.info[0].value
+    assert at.selectbox(key="content").value == "china" and at.selectbox(key="img").value == "china"
+
 
 def test_weight_norms_page_controls():
     at = open_page(WEIGHTS)
