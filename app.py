@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from figures import home
-from ui import overview
+from ui import cached, overview
 from ui.chrome import PAGE_LABELS, PAGES, ROOT, link_params, page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -17,21 +17,6 @@ def page_link(script: str, label: str, presets: dict[str, str] | None = None) ->
         st.page_link(script, label=label, icon=":material/arrow_forward:", query_params=params)
     else:
         st.caption(t("home.coming", page=t(PAGE_LABELS[script])))
-
-
-@st.cache_data(max_entries=8)
-def blocks_figure(names: tuple[str, ...], axes: dict[str, tuple[str, str]], title: str, set_label: str):
-    panels = [
-        (name, overview.membership(norm), *axes[overview.block_kind(norm)])
-        for name, norm in zip(names, overview.COMPARED, strict=True)
-    ]
-    return home.norm_blocks(panels, title=title, set_label=set_label)
-
-
-@st.cache_data(max_entries=8)
-def saturation_figure(title: str, labels: dict[str, str]):
-    before, after, _ = overview.saturation_histograms()
-    return home.saturation(before, after, title=title, labels=labels)
 
 
 st.markdown(t("home.intro"))
@@ -63,15 +48,20 @@ with picture:
             "after": after.counts,
         }
     )
-    show_chart(saturation_figure(t("home.sat.title"), labels), key="saturation", data=data)
+    figure = cached.figure(home.saturation, before, after, title=t("home.sat.title"), labels=labels)
+    show_chart(figure, key="saturation", data=data)
     st.caption(t("home.sat.caption"))
 
 st.header(t("home.h.compare"))
 st.markdown(t("home.compare_text"))
-names = tuple(t(f"home.norm.{norm.code}.name") for norm in overview.COMPARED)
+names = [t(f"home.norm.{norm.code}.name") for norm in overview.COMPARED]
 axes = {kind: (t(f"home.blocks.{kind}.x"), t(f"home.blocks.{kind}.y")) for kind in ("activations", "weights")}
-membership = pd.DataFrame(overview.membership_table(list(names)))
-show_chart(blocks_figure(names, axes, t("home.blocks_title"), t("home.set")), key="blocks", data=membership)
+panels = [
+    (name, overview.membership(norm), *axes[overview.block_kind(norm)])
+    for name, norm in zip(names, overview.COMPARED, strict=True)
+]
+figure = cached.figure(home.norm_blocks, panels, title=t("home.blocks_title"), set_label=t("home.set"))
+show_chart(figure, key="blocks", data=pd.DataFrame(overview.membership_table(names)))
 st.caption(t("home.blocks_caption"))
 yes_no = {True: t("home.yes"), False: t("home.no")}
 table = pd.DataFrame(
