@@ -127,7 +127,9 @@ def test_tour_step(number, lang):
     assert ("tour=" in nav or "step=" in nav) and ("lang=ko" in nav) == (lang == "ko")
 
 
-@pytest.mark.parametrize("raw", ["0", "9", "-1", "abc", "<script>alert(1)</script>", "1e9", ""])
+@pytest.mark.parametrize(
+    "raw", ["0", str(len(tour.STEPS) + 1), "-1", "abc", "<script>alert(1)</script>", "1e9", ""]
+)
 def test_tour_refuses_a_bad_step_with_a_notice(raw):
     at = open_page(tour.TOUR_PAGE, {"step": raw})
     assert not at.exception, at.exception

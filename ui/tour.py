@@ -34,7 +34,7 @@ class Step:
 
 
 # Keys as each page documents them: Explorer (norm, n, hw, g, ...), Small batches (b, ...),
-# Train vs eval (demo, ...), Training lab (view, act, ...), Images (norm, ...).
+# Train vs eval (demo, ...), Training lab (view, act, ...), Images (norm, ...), Weight norms (iters, ...).
 STEPS: list[Step] = [
     Step("shift", "pages/4_Training_lab.py", {"view": "fig1", "act": "sigmoid"}),
     Step("formula", "pages/1_Explorer.py", {"norm": "batch", "n": "16", "hw": "4"}),
@@ -43,6 +43,7 @@ STEPS: list[Step] = [
     Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}),
     Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),
     Step("images", "pages/5_Images.py", {"norm": "instance"}),
+    Step("weights", "pages/6_Weight_norms.py", {"iters": "5"}),
     Step("speed", "pages/4_Training_lab.py", {"view": "lr"}),
 ]
 

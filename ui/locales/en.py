@@ -315,6 +315,8 @@ STRINGS = {
     "tour.alternatives.text": "Layer, instance and group norm compute their statistics inside each sample, so the batch size does not matter, not even a batch of two. Group norm shares one mean and variance per group of channels: G = 1 is layer norm, G = C is instance norm.",
     "tour.images.title": "On real images: instance norm and AdaIN",
     "tour.images.text": "On photos, instance norm removes each image's per-channel brightness and contrast. AdaIN then puts another image's channel statistics in their place, which is the heart of fast style transfer.",
+    "tour.weights.title": "Normalizing the weights instead",
+    "tour.weights.text": "Weight Standardization gives each output channel's filter mean 0 and variance 1, so it needs no batch at all; together with group norm it replaces batch norm in CNNs. Spectral norm divides a weight by its largest singular value, estimated by a few steps of power iteration, so the layer can stretch no input by more than 1: what a GAN discriminator needs.",
     "tour.speed.title": "Training speed",
     "tour.speed.text": "The claim that made batch norm famous is speed, and the reason is that bigger steps become safe. Here the same network is trained at learning rates from 0.01 to 10: with batch norm it still learns where the plain network diverges or stalls. The newer reading (Santurkar et al., 2018) is that batch norm smooths the loss landscape, rather than removing covariate shift.",
     # ---- end tour ----
