@@ -41,6 +41,7 @@ n, c, h, w = shape
 follow = follow_inputs(shape, check)
 gamma = per_channel("gc", c, ctl.gamma, check)
 beta = per_channel("bc", c, ctl.beta, check)
+worked_table = views.worked_table(check)
 check.show()
 if shape == (0, 0, 0, 0):
     st.stop()  # waiting for an upload, or the upload was refused (the message is shown)
@@ -102,7 +103,7 @@ views.gamma_beta_editor(
 
 # 7. the worked example
 st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
-views.worked_example(ctl, check)
+views.worked_example(worked_table, ctl)
 
 # 8. as PyTorch code
 st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))

@@ -258,13 +258,18 @@ def _table_text(table: np.ndarray) -> str:
     return ";".join(",".join(f"{v:g}" for v in row) for row in table)
 
 
-def worked_example(ctl: Controls, check: UrlCheck) -> None:
+def worked_table(check: UrlCheck) -> np.ndarray:
+    """The worked example's table from the link (``we``), or the default with a notice."""
     raw = st.query_params.get("we", DEFAULT_TABLE)
     table = parse_table(raw)
     if table is None:
         check.notice(t("explorer.worked_dropped", asked=shown(raw)))
         st.query_params.pop("we", None)
         table = parse_table(DEFAULT_TABLE)
+    return table
+
+
+def worked_example(table: np.ndarray, ctl: Controls) -> None:
     key = "we_" + hashlib.sha256(_table_text(table).encode()).hexdigest()[:12]
     columns = [f"c{j}" for j in range(table.shape[1])]
     edit, result = st.columns([1, 3])
