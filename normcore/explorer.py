@@ -27,7 +27,8 @@ SOURCES = ("synthetic", "photo", "digits")
 SHAPES = ("normal", "uniform", "skewed", "heavy", "outliers")
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 GROUPINGS = ("set", "channel", "sample")  # what the small multiples are split by
-WARMUP_BATCH = 32  # samples per warm-up training batch (fewer if the element cap demands)
+WARMUP_BATCH = 32  # samples per warm-up training batch ...
+WARMUP_ELEMENTS = 262_144  # ... fewer when a batch would hold more values than this
 FILTER_SEED = 20_17  # the fixed random convolution over the real images
 OUTLIER_SHARE = 0.01
 OUTLIER_SIZE = 8.0
@@ -51,6 +52,11 @@ class Population:
 def fit_batch(n: int, c: int, h: int, w: int, cap: int = MAX_ELEMENTS) -> int:
     """The largest batch size up to ``n`` whose ``N * C * H * W`` stays within ``cap`` (at least 1)."""
     return max(1, min(n, cap // (c * h * w)))
+
+
+def warmup_batch_size(c: int, h: int, w: int) -> int:
+    """Samples per warm-up training batch: 32, fewer for large feature maps (at most 262,144 values)."""
+    return fit_batch(WARMUP_BATCH, c, h, w, cap=WARMUP_ELEMENTS)
 
 
 # ---------------------------------------------------------------- inputs
@@ -288,23 +294,24 @@ def activate(values: np.ndarray, activation: str) -> np.ndarray:
     if activation == "relu":
         return np.maximum(values, 0)
     if activation == "sigmoid":
-        return 1 / (1 + np.exp(-values.astype(np.float64)))
+        return 1 / (1 + np.exp(-values))
     if activation == "tanh":
         return np.tanh(values)
     raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
+# Pre-activation thresholds of "stuck" units: sigmoid(v) outside [0.03, 0.97] and |tanh(v)| > 0.97.
+SIGMOID_EDGE = float(np.log(0.97 / 0.03))  # logit(0.97) = 3.476
+TANH_EDGE = float(np.arctanh(0.97))  # 2.092
+
+
 def stuck_share(pre_activation: np.ndarray, activation: str) -> float:
     """Share of units that pass almost no gradient: dead for ReLU (input ≤ 0), saturated for
-    sigmoid (output outside 0.03–0.97) and tanh (|output| > 0.97)."""
+    sigmoid (output outside 0.03–0.97) and tanh (|output| > 0.97), decided on the input."""
     if activation == "relu":
-        stuck = pre_activation <= 0
-    elif activation == "sigmoid":
-        out = activate(pre_activation, "sigmoid")
-        stuck = (out < 0.03) | (out > 0.97)
-    else:
-        stuck = np.abs(activate(pre_activation, "tanh")) > 0.97
-    return float(stuck.mean())
+        return float(np.count_nonzero(pre_activation <= 0) / pre_activation.size)
+    edge = SIGMOID_EDGE if activation == "sigmoid" else TANH_EDGE
+    return float(np.count_nonzero(np.abs(pre_activation) > edge) / pre_activation.size)
 
 
 # ---------------------------------------------------------------- views
@@ -376,6 +383,15 @@ class Summary:
     identity_error: float  # largest |output - input|: 0 up to rounding once gamma/beta recover x
 
 
+def _range(*arrays: np.ndarray) -> tuple[float, float]:
+    """:func:`normcore.stats.value_range` without its copies when every value is finite (the usual case)."""
+    low, high = min(float(a.min()) for a in arrays), max(float(a.max()) for a in arrays)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return value_range(*arrays)
+    span = high - low or 1.0
+    return low - 0.05 * span, high + 0.05 * span
+
+
 def group_index(explained: Explained, shape: tuple[int, int, int], by: str) -> np.ndarray:
     """Which small multiple each element of an (N, C, L) batch falls in: its set, channel or sample."""
     n, c, _ = shape
@@ -401,34 +417,31 @@ def summarize(
     """Bin and pick what the Explorer shows of ``explained`` (the norm applied to ``input``)."""
     x = input.reshape(explained.output.shape)  # (N, C, L)
     y, x_hat = explained.output, explained.x_hat
-    shared = value_range(x, y)
-    index = np.broadcast_to(group_index(explained, x.shape, by), x.shape)
-    count = int(index.max()) + 1
+    shared = _range(x, y)
+    cells = np.broadcast_to(group_index(explained, x.shape, by)[..., 0], x.shape[:2])  # (N, C)
+    count = int(cells.max()) + 1
     groups = sorted({int(g) for g in np.linspace(0, count - 1, min(multiples, count)).round()})
-    masks = [index == g for g in groups]
+    members = [np.nonzero(cells == g) for g in groups]  # the (n, c) cells of each group
     ids = np.arange(min(explained.num_sets, max_sets))
     activated = activate(y, activation)
     act_range = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation)
+    own = explained.batch_mean is not None and explained.mean is not explained.batch_mean
     return Summary(
         before=histogram(x, bins, shared),
         after=histogram(y, bins, shared),
         groups=groups,
-        group_before=[histogram(x[m], bins // 2, shared) for m in masks],
-        group_after=[histogram(y[m], bins // 2, shared) for m in masks],
+        group_before=[histogram(x[m], bins // 2, shared) for m in members],
+        group_after=[histogram(y[m], bins // 2, shared) for m in members],
         grid=set_grid(explained, (min(x.shape[0], block_rows), x.shape[1])).copy(),
         set_ids=ids,
         mean=explained.mean[ids],
         var=explained.var[ids],
-        own_mean=None
-        if explained.batch_mean is None or explained.mean is explained.batch_mean
-        else explained.batch_mean[ids],
-        own_var=None
-        if explained.batch_var is None or explained.var is explained.batch_var
-        else explained.batch_var[ids],
+        own_mean=explained.batch_mean[ids] if own else None,
+        own_var=explained.batch_var[ids] if own else None,
         followed=follow_element(explained, x, *follow)
         | {k: float(v[follow[1]]) for k, v in explained.extra.items()},
-        downstream=[histogram(v, bins, value_range(x_hat, y)) for v in (x_hat, y)]
-        + [histogram(activated, bins, act_range or value_range(activated))],
+        downstream=[histogram(v, bins, _range(x_hat, y)) for v in (x_hat, y)]
+        + [histogram(activated, bins, act_range or _range(activated))],
         stuck=stuck_share(y, activation),
         stuck_plain=stuck_share(x_hat, activation),
         identity_error=float(np.abs(y - x).max()),

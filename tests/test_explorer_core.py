@@ -434,3 +434,11 @@ def test_upload_checks_the_npy_header_before_allocating():
 def test_upload_refusals_say_what_to_change(data, name, message):
     with pytest.raises(ValueError, match=message):
         load_activations(data, name)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_stuck_share_thresholds_equal_the_activation_outputs(activation):
+    values = np.random.default_rng(0).normal(0, 3, 100_000)
+    out = activate(values, activation)
+    stuck = {"relu": values <= 0, "sigmoid": (out < 0.03) | (out > 0.97), "tanh": np.abs(out) > 0.97}
+    assert stuck_share(values, activation) == pytest.approx(stuck[activation].mean(), abs=1e-4)

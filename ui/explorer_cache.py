@@ -12,22 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
+from figures import explorer as figs
+from figures import histograms
 from normcore.explorer import (
-    WARMUP_BATCH,
     Population,
     Summary,
     batch_moments,
-    fit_batch,
     make_input,
     resample,
     run,
     running_statistics,
     summarize,
+    warmup_batch_size,
     with_affine,
 )
-from normcore.teaching import BATCH_DEPENDENT, Explained
+from normcore.teaching import Explained
 from normcore.uploads import load_activations
 
 
@@ -52,7 +54,7 @@ class Layer:
 
     @property
     def warmup_batch(self) -> int:
-        return fit_batch(WARMUP_BATCH, *self.shape[1:])
+        return warmup_batch_size(*self.shape[1:])
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -74,7 +76,7 @@ def batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray |
 @st.cache_data(max_entries=32, show_spinner=False)
 def warmup_moments(chw: tuple[int, int, int], source: tuple, batches: int, _upload=None) -> list:
     """Mean, variance and count of each warm-up training batch (1, 2, ...) of the source."""
-    n = fit_batch(WARMUP_BATCH, *chw)
+    n = warmup_batch_size(*chw)
     if source[0] == "upload":
         return [batch_moments(resample(_upload, n, 0, b)) for b in range(1, batches + 1)]
     return [batch_moments(make_input(n, *chw, Population(*source), b)) for b in range(1, batches + 1)]
@@ -84,7 +86,7 @@ def warmup_moments(chw: tuple[int, int, int], source: tuple, batches: int, _uplo
 def normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
     """The norm applied without γ/β (PyTorch's refusals raise ValueError)."""
     running = (None, None)
-    if layer.norm in BATCH_DEPENDENT:
+    if layer.norm == "batch_renorm" or (layer.norm == "batch" and not layer.training):
         moments = warmup_moments(layer.shape[1:], layer.source, layer.warmup, _upload)
         running = running_statistics(moments, layer.shape[1], layer.momentum)
     return run(batch(layer.shape, layer.source, _upload), layer.norm, num_groups=layer.groups,
@@ -98,3 +100,19 @@ def summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, f
     explained = with_affine(normalized(layer, _upload), np.array(gamma), np.array(beta))
     return summarize(batch(layer.shape, layer.source, _upload), explained, activation=activation, by=by,
                      follow=follow)  # fmt: skip
+
+
+FIGURES = {
+    "before_after": histograms.before_after,
+    "small_multiples": figs.small_multiples,
+    "set_block": figs.set_block,
+    "statistics": figs.statistics,
+    "downstream": figs.downstream,
+}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def figure(name: str, *args, **kwargs) -> go.Figure:
+    """The figure ``FIGURES[name](*args, **kwargs)``, built once per inputs: building a plotly figure
+    (its validation) costs more than the numbers in it. Shared, so never mutated."""
+    return FIGURES[name](*args, **kwargs)

@@ -82,7 +82,7 @@ STRINGS = {
     "explorer.momentum": "Momentum",
     "explorer.momentum_help": "How much each training batch moves the running statistics: running = (1 − momentum)·running + momentum·batch (PyTorch's convention). Batch Norm and Batch Renorm only.",
     "explorer.warmup": "Warm-up batches",
-    "explorer.warmup_help": "How many training batches (of 32 samples from the same source) the layer has seen before this one; they fill the running statistics that eval mode and Batch Renorm use. 0 is a fresh layer: running mean 0, variance 1.",
+    "explorer.warmup_help": "How many training batches (of 32 samples from the same source; fewer for large feature maps, at most 262,144 values a batch) the layer has seen before this one; they fill the running statistics that eval mode and Batch Renorm use. 0 is a fresh layer: running mean 0, variance 1.",
     "explorer.rmax": "r_max",
     "explorer.rmax_help": "Batch Renorm bounds its scale correction r = σ_batch / σ_running to [1/r_max, r_max]. r_max = 1 with d_max = 0 is plain batch norm.",
     "explorer.dmax": "d_max",
