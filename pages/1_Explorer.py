@@ -7,7 +7,7 @@ URL keys (every one optional; the default in brackets):
   dist   normal | uniform | skewed | heavy | outliers [normal]
   off    spread of per-channel means, 0-5 [2.0]        spr  spread of per-channel log-scales, 0-1.5 [0.5]
   seed   0-9999 [0]
-  n      batch size N, 1-256 [32]   c  channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
+  n      batch size N, 1-256 [16]   c  channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
   g      groups G, a divisor of C [2, or 1 when 2 does not divide C]
   eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]
   mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]

@@ -73,6 +73,14 @@ def sidebar(check: UrlCheck) -> Controls:
         st.subheader(t("explorer.input_header"))
         source = _choice(st.selectbox, "source", [*SOURCES, "upload"], "src", check)
         upload, array, error = upload_input() if source == "upload" else (None, None, None)
+        st.subheader(t("explorer.shape_header"))
+        generated = source != "upload"
+        n = _slider("batch", 1, 256, 16, "n", check, disabled=not generated)
+        c = _slider("channels", 1, 64, 8, "c", check, disabled=not generated)
+        hw = _slider("size", 1, 32, 8, "hw", check, disabled=not generated)
+        channels = array.shape[1] if array is not None else c
+        groups = group_choice(channels, check, disabled=norm != "group")
+        st.subheader(t("explorer.draw_header"))
         synthetic = source == "synthetic"
         shape = _choice(st.selectbox, "dist", list(SHAPES), "dist", check, disabled=not synthetic)
         offset = _slider("offset", 0.0, 5.0, 2.0, "off", check, step=0.1, disabled=not synthetic)
@@ -80,13 +88,6 @@ def sidebar(check: UrlCheck) -> Controls:
         seed = st.number_input(t("explorer.seed"), 0, 9999, 0, key="seed", bind="query-params",
                                help=t("explorer.seed_help"), disabled=source == "upload")  # fmt: skip
         check.check("seed", seed)
-        st.subheader(t("explorer.shape_header"))
-        generated = source != "upload"
-        n = _slider("batch", 1, 256, 32, "n", check, disabled=not generated)
-        c = _slider("channels", 1, 64, 8, "c", check, disabled=not generated)
-        hw = _slider("size", 1, 32, 8, "hw", check, disabled=not generated)
-        channels = array.shape[1] if array is not None else c
-        groups = group_choice(channels, check, disabled=norm != "group")
         st.subheader(t("explorer.layer_header"))
         eps = float(_choice(st.select_slider, "eps", EPS_OPTIONS, "eps", check, default="1e-05", labels=str))
         batch_family = norm in ("batch", "batch_renorm")

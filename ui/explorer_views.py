@@ -292,8 +292,8 @@ def _worked_steps(table: np.ndarray, ctl: Controls) -> None:
     if ctl.norm == "group" and groups != ctl.groups:
         st.caption(t("explorer.worked_groups", g=ctl.groups, c=c))
     refusal = pytorch_refusal((n, c, 1, 1), ctl.norm, groups, True)
-    if refusal:
-        st.warning(t("explorer.refused", error=refusal), icon=":material/block:")
+    if refusal:  # the (N, C) table has no space: instance norm, say
+        st.info(t("explorer.refused", error=refusal), icon=":material/block:")
         return
     steps = steps_of(table, ctl.norm, groups, ctl.eps, np.full(c, ctl.gamma), np.full(c, ctl.beta))
     samples, channels = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")

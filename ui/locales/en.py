@@ -45,6 +45,7 @@ STRINGS = {
     "explorer.mode.train": "train",
     "explorer.mode.eval": "eval",
     "explorer.input_header": "Input",
+    "explorer.draw_header": "Drawing the activations",
     "explorer.source": "Activations from",
     "explorer.source_help": "Synthetic activations whose channels differ in mean and scale; the outputs of a fixed random 3×3 convolution over crops of two real photos or over handwritten digits (scikit-learn's sample data); or your own file.",
     "explorer.source.synthetic": "synthetic",

@@ -45,6 +45,7 @@ STRINGS = {
     "explorer.mode.train": "학습",
     "explorer.mode.eval": "평가",
     "explorer.input_header": "입력",
+    "explorer.draw_header": "활성값 만들기",
     "explorer.source": "활성값의 출처",
     "explorer.source_help": "채널마다 평균과 크기가 다른 합성 활성값, 실제 사진 두 장의 조각이나 손글씨 숫자(scikit-learn 예제 데이터)에 고정된 무작위 3×3 합성곱을 적용한 출력, 또는 직접 올린 파일입니다.",
     "explorer.source.synthetic": "합성 데이터",
