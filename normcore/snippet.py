@@ -131,7 +131,9 @@ def pytorch_snippet(s: Setup) -> str:
     parts = ["import torch", ""] + _input(s) + [""]
     if s.norm == "batch_renorm" and s.training:
         parts += RENORM.strip("\n").splitlines() + [""]
-    parts += [f"gamma = {_floats(s.gamma)}", f"beta = {_floats(s.beta)}", f"layer = {_module(s)}"]
+    if s.norm != "none":
+        parts += [f"gamma = {_floats(s.gamma)}", f"beta = {_floats(s.beta)}"]
+    parts += [f"layer = {_module(s)}"]
     parts += _affine(s) + [""] + _forward(s) + [""]
     parts += [f"print(y[{n}, {c}, {h}, {w}].item())  # the followed element"]
     return "\n".join(parts) + "\n"
