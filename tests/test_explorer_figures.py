@@ -110,3 +110,12 @@ def test_figures_are_small(summary):
         figs.downstream(summary.downstream, ["a", "b", "c"], title="D", labels=LABELS),
     ]
     assert all(len(fig.to_json()) < 40_000 for fig in figures)
+
+
+def test_every_figure_carries_the_white_template(summary):
+    import plotly.io as pio
+
+    white = pio.templates["plotly_white"].layout.paper_bgcolor
+    fig = figs.downstream(summary.downstream, ["a", "b", "c"], title="D", labels=LABELS)
+    assert fig.layout.template.layout.paper_bgcolor == white
+    assert fig.layout.font.family == style.FONT_FAMILY
