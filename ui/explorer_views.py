@@ -160,40 +160,41 @@ def downstream_metrics(summary: Summary, ctl: Controls) -> None:
 # ---------------------------------------------------------------- the followed element
 
 
-def _num(value: float) -> str:
+def _num(value: float, paren: bool = True) -> str:
+    """``value`` to 4 significant digits in LaTeX; negative ones in parentheses where an operator precedes."""
     text = f"{value:.4g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    return f"({text})" if value < 0 else text
+    return f"({text})" if value < 0 and paren else text
 
 
 def follow_latex(f: dict, ctl: Controls, gamma: float, beta: float) -> str:
     """x → x̂ → y for one element, with its numbers."""
     if ctl.norm == "none":
-        return rf"y = x = {_num(f['x'])}"
+        return rf"y = x = {_num(f['x'], False)}"
     running = ctl.norm in ("batch", "batch_renorm") and not ctl.training
     mu, var = (r"\mu_{\mathrm{run}}", r"\sigma^2_{\mathrm{run}}") if running else (r"\mu", r"\sigma^2")
-    lines = [rf"x &= {_num(f['x'])}"]
+    lines = [rf"x &= {_num(f['x'], False)}"]
     if ctl.norm == "rms":
         lines.append(
             rf"\hat x &= \frac{{x}}{{\sqrt{{\overline{{x^2}} + \epsilon}}}} = "
-            rf"\frac{{{_num(f['x'])}}}{{\sqrt{{{_num(f['var'])} + {_num(ctl.eps)}}}}} = {_num(f['x_hat'])}"
+            rf"\frac{{{_num(f['x'])}}}{{\sqrt{{{_num(f['var'])} + {_num(ctl.eps)}}}}} = {_num(f['x_hat'], False)}"
         )
-        lines.append(rf"y &= \gamma \hat x = {_num(gamma)} \cdot {_num(f['x_hat'])} = {_num(f['y'])}")
+        lines.append(rf"y &= \gamma \hat x = {_num(gamma)} \cdot {_num(f['x_hat'])} = {_num(f['y'], False)}")
         return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
     fraction = rf"\frac{{{_num(f['x'])} - {_num(f['mean'])}}}{{\sqrt{{{_num(f['var'])} + {_num(ctl.eps)}}}}}"
     if "r" in f and ctl.training:
         lines.append(
             rf"\hat x &= \frac{{x - {mu}}}{{\sqrt{{{var} + \epsilon}}}} \, r + d = {fraction} \cdot "
-            rf"{_num(f['r'])} + {_num(f['d'])} = {_num(f['x_hat'])}"
+            rf"{_num(f['r'])} + {_num(f['d'])} = {_num(f['x_hat'], False)}"
         )
     else:
         lines.append(
-            rf"\hat x &= \frac{{x - {mu}}}{{\sqrt{{{var} + \epsilon}}}} = {fraction} = {_num(f['x_hat'])}"
+            rf"\hat x &= \frac{{x - {mu}}}{{\sqrt{{{var} + \epsilon}}}} = {fraction} = {_num(f['x_hat'], False)}"
         )
     lines.append(
-        rf"y &= \gamma \hat x + \beta = {_num(gamma)} \cdot {_num(f['x_hat'])} + {_num(beta)} = {_num(f['y'])}"
+        rf"y &= \gamma \hat x + \beta = {_num(gamma)} \cdot {_num(f['x_hat'])} + {_num(beta)} = {_num(f['y'], False)}"
     )
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
