@@ -75,7 +75,7 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
         after = histogram(y, 50, value_range(x, y))
         np.testing.assert_allclose(trace_values(page, 0, 1), after.density(), rtol=1e-6)
         assert (
-            page.locator(".js-plotly-plot").nth(1).locator(".annotation-text").first.inner_text()
+            page.locator(".js-plotly-plot").nth(1).locator(".annotation-text").first.text_content()
             == "channel 0"
         )
         assert page.locator(ERRORS).count() == 0
