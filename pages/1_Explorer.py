@@ -21,8 +21,11 @@ URL keys (every one optional; the default in brackets):
 
 import streamlit as st
 
+from figures import explorer as figs
+from figures import histograms
 from normcore.explorer import pytorch_refusal, recovering_affine
 from normcore.snippet import Setup, pytorch_snippet
+from ui import cached
 from ui import explorer_cache as cache
 from ui import explorer_views as views
 from ui.chrome import page_setup
@@ -54,7 +57,7 @@ summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by
 norm_name = t(f"explorer.norm.{ctl.norm}")
 
 # 1. before and after
-before_after = cache.figure("before_after", summary.before, summary.after, labels=views.hist_labels(),
+before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
                                        title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
 show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
 st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
@@ -62,13 +65,13 @@ st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f
 left, right = st.columns(2)
 with left:  # 2. small multiples
     st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
-    multiples = cache.figure("small_multiples", summary.group_before, summary.group_after,
+    multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
                                      [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
                                      title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
     show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
 with right:  # 3. the N x C x (H*W) block
     st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
-    block = cache.figure("set_block", summary.grid, summary.followed["set"], follow[:2],
+    block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
                            title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
     show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=views.block_clicked,
                selection_mode="points")  # fmt: skip
@@ -78,7 +81,7 @@ with right:  # 3. the N x C x (H*W) block
 left, right = st.columns(2)
 with left:  # 4. the statistics used
     st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-    stats = cache.figure("statistics", summary.set_ids, summary.mean, summary.var, own_mean=summary.own_mean,
+    stats = cached.figure(figs.statistics, summary.set_ids, summary.mean, summary.var, own_mean=summary.own_mean,
                             own_var=summary.own_var, title=t("explorer.stats_title", sets=summary.mean.size),
                             labels=views.stats_labels(ctl))  # fmt: skip
     show_chart(stats, key="stats", data=views.stats_frame(summary))
@@ -91,7 +94,7 @@ with right:  # 5. one element, step by step
 # 6. gamma and beta downstream
 st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
 panels = [t("explorer.panel.x_hat"), t("explorer.panel.affine"), t(f"explorer.act.{ctl.activation}")]
-downstream = cache.figure("downstream", summary.downstream, panels, title=t("explorer.downstream_title"),
+downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
                              labels=views.hist_labels())  # fmt: skip
 show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
 views.downstream_metrics(summary, ctl)

@@ -12,11 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-from figures import explorer as figs
-from figures import histograms
 from normcore.explorer import (
     Population,
     Summary,
@@ -100,19 +97,3 @@ def summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, f
     explained = with_affine(normalized(layer, _upload), np.array(gamma), np.array(beta))
     return summarize(batch(layer.shape, layer.source, _upload), explained, activation=activation, by=by,
                      follow=follow)  # fmt: skip
-
-
-FIGURES = {
-    "before_after": histograms.before_after,
-    "small_multiples": figs.small_multiples,
-    "set_block": figs.set_block,
-    "statistics": figs.statistics,
-    "downstream": figs.downstream,
-}
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def figure(name: str, *args, **kwargs) -> go.Figure:
-    """The figure ``FIGURES[name](*args, **kwargs)``, built once per inputs: building a plotly figure
-    (its validation) costs more than the numbers in it. Shared, so never mutated."""
-    return FIGURES[name](*args, **kwargs)
