@@ -2,7 +2,8 @@
 statistics used, and the path through γ/β and an activation.
 
 Every visible text comes in as an argument. Panels are laid out with explicit axis domains
-(``make_subplots`` costs ~50 ms a call, too slow for a slider move).
+(``make_subplots`` costs ~50 ms a call, too slow for a slider move) and each figure is built in one
+call from plain dicts: adding traces and annotations one by one re-validates them over and over.
 """
 
 from __future__ import annotations
@@ -16,54 +17,40 @@ from normcore.stats import Histogram
 MAX_BLOCK_ROWS = 16  # samples drawn in the N x C block
 
 
-def _panels(fig: go.Figure, count: int, cols: int, *, gap: float = 0.04, vgap: float = 0.12) -> list[str]:
-    """Lay out ``count`` panels in a grid (row-major); returns their axis suffixes ("", "2", ...)."""
+def _panels(count: int, cols: int, *, gap: float = 0.04, vgap: float = 0.12) -> dict[str, dict]:
+    """Axes for ``count`` panels in a grid (row-major): {"xaxis": ..., "yaxis": ..., "xaxis2": ...}."""
     rows = -(-count // cols)
     width = (1 - gap * (cols - 1)) / cols
     height = (1 - vgap * (rows - 1)) / rows
-    suffixes = []
+    axes = {}
     for i in range(count):
         row, col = divmod(i, cols)
-        suffix = "" if i == 0 else str(i + 1)
+        suffix = _suffix(i)
         left, top = col * (width + gap), 1 - row * (height + vgap)
-        fig.layout[f"xaxis{suffix}"] = dict(domain=_unit(left, left + width), anchor=f"y{suffix}")
-        fig.layout[f"yaxis{suffix}"] = dict(domain=_unit(top - height, top), anchor=f"x{suffix}")
-        suffixes.append(suffix)
-    return suffixes
+        axes[f"xaxis{suffix}"] = dict(domain=_unit(left, left + width), anchor=f"y{suffix}")
+        axes[f"yaxis{suffix}"] = dict(domain=_unit(top - height, top), anchor=f"x{suffix}")
+    return axes
+
+
+def _suffix(panel: int) -> str:
+    return "" if panel == 0 else str(panel + 1)
 
 
 def _unit(low: float, high: float) -> list[float]:
     return [max(0.0, round(low, 6)), min(1.0, round(high, 6))]
 
 
-def _panel_title(fig: go.Figure, suffix: str, text: str) -> None:
-    x_domain = fig.layout[f"xaxis{suffix}"].domain
-    y_domain = fig.layout[f"yaxis{suffix}"].domain
-    fig.add_annotation(
-        text=text,
-        x=(x_domain[0] + x_domain[1]) / 2,
-        y=y_domain[1],
-        xref="paper",
-        yref="paper",
-        yanchor="bottom",
-        showarrow=False,
-        font=dict(size=12),
-    )
+def _panel_title(axes: dict, suffix: str, text: str) -> dict:
+    """A title above a panel (an annotation; all of a figure's are set at once: adding them one by
+    one re-validates the growing list each time)."""
+    x_domain, y_domain = axes[f"xaxis{suffix}"]["domain"], axes[f"yaxis{suffix}"]["domain"]
+    return dict(text=text, x=(x_domain[0] + x_domain[1]) / 2, y=y_domain[1], xref="paper", yref="paper",
+                yanchor="bottom", showarrow=False, font=dict(size=12))  # fmt: skip
 
 
-def _bars(fig: go.Figure, hist: Histogram, suffix: str, *, name: str, colour: str, legend: bool) -> None:
-    fig.add_bar(
-        x=hist.centers,
-        y=hist.density(),
-        width=hist.width,
-        name=name,
-        marker_color=colour,
-        opacity=0.6,
-        xaxis=f"x{suffix}",
-        yaxis=f"y{suffix}",
-        legendgroup=name,
-        showlegend=legend,
-    )
+def _bars(hist: Histogram, suffix: str, *, name: str, colour: str, legend: bool) -> dict:
+    return dict(type="bar", x=hist.centers, y=hist.density(), width=hist.width, name=name, marker_color=colour,
+                opacity=0.6, xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup=name, showlegend=legend)  # fmt: skip
 
 
 def small_multiples(
@@ -79,20 +66,22 @@ def small_multiples(
 
     ``labels`` holds ``before``, ``after``, ``x`` and ``y`` texts.
     """
-    fig = go.Figure()
-    suffixes = _panels(fig, len(before), min(cols, len(before)))
+    cols = min(cols, len(before))
+    rows = -(-len(before) // cols)
+    axes = _panels(len(before), cols)
     low, high = float(before[0].edges[0]), float(before[0].edges[-1])
     top = max(float(h.density().max(initial=0)) for h in before + after) * 1.05 or 1.0
-    for i, (suffix, b, a, text) in enumerate(zip(suffixes, before, after, panel_titles, strict=True)):
-        _bars(fig, b, suffix, name=labels["before"], colour=style.BEFORE, legend=i == 0)
-        _bars(fig, a, suffix, name=labels["after"], colour=style.AFTER, legend=i == 0)
-        fig.layout[f"xaxis{suffix}"].update(range=[low, high])
-        fig.layout[f"yaxis{suffix}"].update(range=[0, top], showticklabels=i % cols == 0)
-        _panel_title(fig, suffix, text)
-    rows = -(-len(before) // cols)
-    fig.layout[f"xaxis{suffixes[(rows - 1) * cols]}"].title = labels["x"]
-    fig.layout["yaxis"].title = labels["y"]
-    fig.update_layout(barmode="overlay", bargap=0)
+    traces, titles = [], []
+    for i, (b, a, text) in enumerate(zip(before, after, panel_titles, strict=True)):
+        suffix = _suffix(i)
+        traces += [_bars(b, suffix, name=labels["before"], colour=style.BEFORE, legend=i == 0),
+                   _bars(a, suffix, name=labels["after"], colour=style.AFTER, legend=i == 0)]  # fmt: skip
+        axes[f"xaxis{suffix}"]["range"] = [low, high]
+        axes[f"yaxis{suffix}"].update(range=[0, top], showticklabels=i % cols == 0)
+        titles.append(_panel_title(axes, suffix, text))
+    axes[f"xaxis{_suffix((rows - 1) * cols)}"]["title"] = labels["x"]
+    axes["yaxis"]["title"] = labels["y"]
+    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, barmode="overlay", bargap=0))
     return style.apply(fig, title=title, height=200 + 170 * rows)
 
 
@@ -167,8 +156,7 @@ def statistics(
     markers beside the bars of the running statistics that were used. ``labels`` holds
     ``used``, ``own``, ``mean``, ``var`` and ``x``.
     """
-    fig = go.Figure()
-    _panels(fig, 2, 1, vgap=0.1)
+    fig = go.Figure(layout=_panels(2, 1, vgap=0.1))
     for suffix, used, own, axis_title in [
         ("", mean, own_mean, labels["mean"]),
         ("2", var, own_var, labels["var"]),
@@ -197,17 +185,17 @@ def downstream(
     The first two panels share their x axis (the same numbers before and after the affine
     step); the activation's output has its own. ``labels`` holds ``x`` and ``y``.
     """
-    fig = go.Figure()
-    suffixes = _panels(fig, len(hists), len(hists), gap=0.06)
+    axes = _panels(len(hists), len(hists), gap=0.06)
     low = min(float(h.edges[0]) for h in hists[:2])
     high = max(float(h.edges[-1]) for h in hists[:2])
-    for i, (suffix, hist, text) in enumerate(zip(suffixes, hists, panel_titles, strict=True)):
-        colour = style.AFTER if i else style.BEFORE
-        _bars(fig, hist, suffix, name=text, colour=colour, legend=False)
-        fig.layout[f"xaxis{suffix}"].title = labels["x"]
-        _panel_title(fig, suffix, text)
+    traces, titles = [], []
+    for i, (hist, text) in enumerate(zip(hists, panel_titles, strict=True)):
+        suffix = _suffix(i)
+        traces.append(_bars(hist, suffix, name=text, colour=style.AFTER if i else style.BEFORE, legend=False))
+        axes[f"xaxis{suffix}"]["title"] = labels["x"]
+        titles.append(_panel_title(axes, suffix, text))
         if i < 2:
-            fig.layout[f"xaxis{suffix}"].range = [low, high]
-    fig.layout["yaxis"].title = labels["y"]
-    fig.update_layout(bargap=0)
+            axes[f"xaxis{suffix}"]["range"] = [low, high]
+    axes["yaxis"]["title"] = labels["y"]
+    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, bargap=0))
     return style.apply(fig, title=title, height=320)
