@@ -439,7 +439,7 @@ STRINGS = {
     "tour.formula.title": "The batch norm formula",
     "tour.formula.text": "For each channel, batch norm takes the mean μ and variance σ² over the whole batch and every position, and computes x̂ = (x − μ) / √(σ² + ε). Channels that started with very different offsets and scales all come out with mean 0 and variance 1. Follow one element through the formula with its actual numbers.",
     "tour.affine.title": "γ and β: giving the layer its freedom back",
-    "tour.affine.text": "Forcing every channel to mean 0 and variance 1 could take away what the next layer needs. The learned scale γ and shift β give it back: y = γ·x̂ + β. With γ = √(σ² + ε) and β = μ the layer even returns its input exactly.",
+    "tour.affine.text": "Forcing every channel to mean 0 and variance 1 could take away what the next layer needs; the learned scale γ and shift β give it back: y = γ·x̂ + β. Here γ = 2.5 and β = 1.5 push part of the sigmoid's inputs into its flat ends. With γ = √(σ² + ε) and β = μ the layer returns its input exactly.",
     "tour.train_eval.title": "Train versus eval",
     "tour.train_eval.text": "In training, batch norm uses the current batch's statistics and updates running averages; in eval mode it uses those running averages, so a prediction no longer depends on the rest of the batch. Forget model.eval() and one test image's prediction changes with its batch-mates.",
     "tour.small_batches.title": "Small batches",
