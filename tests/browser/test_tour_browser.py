@@ -46,6 +46,7 @@ def test_walk_the_tour_in_korean(served_app, page):
         if step.available:
             assert f"tour={number}" in page.url
         if number == 2:  # a projector clicker's arrow key does what "next" does
+            page.wait_for_function("() => window.__normcoreChrome")  # the chrome's script has run
             with page.expect_navigation():
                 page.locator("body").press("ArrowRight")
             wait_for_app(page)
