@@ -48,8 +48,6 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 # One constant script (no text from the page or the URL goes into HTML):
 # - a link inside a container keyed ``nc_nav...`` loads its page afresh, so a tour step
 #   shows exactly what its URL describes even when it is on the page already showing;
-# - the arrow keys (or a presentation clicker sending them) follow the tour's previous
-#   and next links, unless a control has the focus;
 # - the copy-link button copies the address the browser shows at that moment (every
 #   control is in it), without a rerun; a tick confirms it.
 CHROME_JS = """
@@ -93,16 +91,6 @@ CHROME_JS = """
       done();
     }
   }, true);
-  const EDITING = 'input, textarea, select, [role="slider"], [role="combobox"], [contenteditable="true"]';
-  document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    if (event.target.closest && event.target.closest(EDITING)) return;
-    const which = { ArrowRight: "next", ArrowLeft: "prev" }[event.key];
-    const link = which && document.querySelector(`[class*="st-key-nc_nav_${which}"] a[href]`);
-    if (!link) return;
-    event.preventDefault();
-    window.location.assign(link.href);
-  });
 })();
 </script>
 """
@@ -195,8 +183,7 @@ def step_narration(number: int, presenter: bool, note: str | None = None) -> Non
 def step_links(number: int, presenter: bool) -> None:
     """Previous / all steps / next for step ``number`` (0: just "start the tour").
 
-    Links in an ``nc_nav`` container load their page afresh, and the arrow keys follow
-    previous and next (see :data:`CHROME_JS`).
+    Links in an ``nc_nav`` container load their page afresh (see :data:`CHROME_JS`).
     """
     lang = current_language()
     with st.container(key=f"nc_nav_{number}", horizontal=True):

@@ -424,7 +424,7 @@ STRINGS = {
 
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "Guided tour",
-    "tour.intro": "A path through normalization for a class, one idea per step. Each step opens a page with its controls preset and a few sentences to read; use previous and next to move, and change any control on the way. Every step has its own link, to put on a slide. The arrow keys move between steps too.",
+    "tour.intro": "A path through normalization for a class, one idea per step. Each step opens a page with its controls preset and a few sentences to read; use previous and next to move, and change any control on the way. Every step has its own link, to put on a slide.",
     "tour.step_of": "Step {number} of {total}",
     "tour.previous": "Previous",
     "tour.next": "Next",
