@@ -1,12 +1,13 @@
 """A lecture hall on one small host: concurrent viewers moving the Explorer's controls.
 
-python benchmarks/load.py                    # all phases, about 3 minutes
+python benchmarks/load.py                    # all phases, 3 rounds: minutes on a quiet machine
 python benchmarks/load.py --viewers 20 --phases trivial,explorer
 
 Each phase serves its app on loopback (free ports), connects K viewers over Streamlit's
 websocket protocol (benchmarks/viewer.py), and has each make M control changes at random
 moments within --spread seconds, timing each from the sent BackMsg to its script_finished
-ForwardMsg. Phases, all in one run so that their ratios compare like with like:
+ForwardMsg. All servers start first and stay up; each round runs the crowd phases back to
+back, so that ratios compare like with like (the median over rounds is reported). Phases:
   trivial   benchmarks/trivial_app.py (one slider, one line): Streamlit's own floor
   explorer  the Explorer page on one replica
   replicas  the Explorer on two replicas behind nginx (deploy/nginx.conf)
@@ -141,7 +142,7 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
 
 
 async def churn(url, page, pids, total, at_once, seed, settle: float) -> Result:
-    """``total`` viewers in waves of ``at_once``: each loads a page of its own, changes two controls, leaves."""
+    """``total`` viewers in waves of ``at_once``: each loads the Explorer, changes two controls, leaves."""
     result = Result("churn")
     rng = random.Random(seed)
     result.rss_mb["before"] = rss_mb(pids)
@@ -183,61 +184,90 @@ def report(result: Result) -> None:
         print(f"{'':<9} ! {message[:200]}")
 
 
-async def run_phases(args) -> dict[str, Result]:
-    results: dict[str, Result] = {}
+@contextlib.contextmanager
+def servers(phases: list[str]):
+    """Every server the phases need, started once: {phase: (url, page, changes, pids)}."""
+    with contextlib.ExitStack() as stack:
+        running = {}
+        if "trivial" in phases:
+            process, url = stack.enter_context(_served("benchmarks/trivial_app.py"))
+            running["trivial"] = (url, "", TRIVIAL_CHANGES, [process.pid], [url])
+        if "explorer" in phases or "churn" in phases:
+            process, url = stack.enter_context(_served("app.py"))
+            running["explorer"] = (url, "Explorer", EXPLORER_CHANGES, [process.pid], [url])
+        if "replicas" in phases:
+            group = stack.enter_context(replicas())
+            pids = [p.pid for p in group.processes[:2]]
+            running["replicas"] = (group.url, "Explorer", EXPLORER_CHANGES, pids, group.replica_urls)
+        yield running
+
+
+@contextlib.contextmanager
+def _served(script: str):
+    process, url = serve(script=script)
+    try:
+        yield process, url
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+async def run_phases(args) -> dict[str, list[Result]]:
+    """Each round runs the crowd phases back to back on servers that stay up; churn comes last."""
     phases = args.phases.split(",")
-    crowd_args = dict(viewers=args.viewers, count=args.changes, spread=args.spread, seed=args.seed)
-    if "trivial" in phases:
-        process, url = serve(script="benchmarks/trivial_app.py")
-        try:
-            await warm_up(url, "")
-            results["trivial"] = await crowd("trivial", url, "", TRIVIAL_CHANGES, [process.pid], **crowd_args)
-        finally:
-            process.terminate()
-            process.wait(20)
-        report(results["trivial"])
-    if "explorer" in phases or "churn" in phases:
-        process, url = serve()
-        try:
-            await warm_up(url, "Explorer")
-            cold = rss_mb([process.pid])
-            if "explorer" in phases:
-                results["explorer"] = await crowd(
-                    "explorer", url, "Explorer", EXPLORER_CHANGES, [process.pid], **crowd_args
+    results: dict[str, list[Result]] = {}
+    with servers(phases) as running:
+        for _url, page, _, _, direct in running.values():
+            for replica in direct:
+                await warm_up(replica, page)
+        cold = {name: rss_mb(pids) for name, (_, _, _, pids, _) in running.items()}
+        for round_ in range(args.rounds):
+            for name in ("trivial", "explorer", "replicas"):
+                if name not in phases:
+                    continue
+                url, page, changes, pids, _ = running[name]
+                result = await crowd(
+                    name,
+                    url,
+                    page,
+                    changes,
+                    pids,
+                    args.viewers,
+                    args.changes,
+                    args.spread,
+                    args.seed + round_,
                 )
-                report(results["explorer"])
-            if "churn" in phases:
-                results["churn"] = await churn(
-                    url, "Explorer", [process.pid], args.churn, args.viewers, args.seed, args.settle
-                )
-                results["churn"].rss_mb = {"after warm-up": cold, **results["churn"].rss_mb}
-                report(results["churn"])
-        finally:
-            process.terminate()
-            process.wait(20)
-    if "replicas" in phases:
-        with replicas() as running:
-            pids = [p.pid for p in running.processes[:2]]
-            for replica in running.replica_urls:
-                await warm_up(replica, "Explorer")
-            results["replicas"] = await crowd(
-                "replicas", running.url, "Explorer", EXPLORER_CHANGES, pids, **crowd_args
-            )
-        report(results["replicas"])
+                results.setdefault(name, []).append(result)
+                report(result)
+        if "churn" in phases:
+            url, page, _, pids, _ = running["explorer"]
+            result = await churn(url, page, pids, args.churn, args.viewers, args.seed, args.settle)
+            result.rss_mb = {"after warm-up": cold["explorer"], **result.rss_mb}
+            results["churn"] = [result]
+            report(result)
     return results
 
 
-def ratios(results: dict[str, Result]) -> None:
-    if {"trivial", "explorer"} <= results.keys():
-        ratio = results["explorer"].p(95) / results["trivial"].p(95)
-        print(f"explorer p95 / trivial p95 = {ratio:.2f}  (target <= 1.5)")
-    if {"explorer", "replicas"} <= results.keys():
-        ratio = results["replicas"].p(95) / results["explorer"].p(95)
-        print(f"two replicas p95 / one replica p95 = {ratio:.2f}  (target < 1)")
+def ratios(results: dict[str, list[Result]]) -> None:
+    """Per round, then the median over rounds: ratios of p95s measured minutes apart mean little."""
+    p95 = {name: [r.p(95) for r in runs] for name, runs in results.items()}
+    for name, values in p95.items():
+        if name != "churn":
+            print(f"{name:<9} p95 per round: {', '.join(f'{v:.3f}' for v in values)} s")
+    for top, bottom, target in [("explorer", "trivial", "<= 1.5"), ("replicas", "explorer", "< 1")]:
+        if top in p95 and bottom in p95:
+            each = [a / b for a, b in zip(p95[top], p95[bottom], strict=True)]
+            print(
+                f"{top} p95 / {bottom} p95 = {statistics.median(each):.2f} median over rounds "
+                f"({', '.join(f'{v:.2f}' for v in each)})  (target {target})"
+            )
     if "churn" in results:
-        memory = results["churn"].rss_mb
-        start, end = memory["before"], list(memory.values())[-1]
-        print(f"churn memory end - start = {end - start:+.0f} MB  (target <= 300 MB)")
+        memory = results["churn"][0].rss_mb
+        end = list(memory.values())[-1]
+        print(
+            f"churn memory end - start = {end - memory['before']:+.0f} MB  (target <= 300 MB); "
+            f"end - after warm-up = {end - memory['after warm-up']:+.0f} MB"
+        )
 
 
 def main() -> None:
@@ -252,12 +282,13 @@ def main() -> None:
     parser.add_argument("--churn", type=int, default=200, help="viewers coming and going in the churn phase")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds to wait after the churn")
     parser.add_argument("--phases", default="trivial,explorer,replicas,churn")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"{args.viewers} viewers x {args.changes} changes within {args.spread:.0f} s; seed {args.seed}")
     results = asyncio.run(run_phases(args))
     ratios(results)
-    failures = sum(len(r.errors) + len(r.exceptions) for r in results.values())
+    failures = sum(len(r.errors) + len(r.exceptions) for runs in results.values() for r in runs)
     sys.exit(1 if failures else 0)
 
 

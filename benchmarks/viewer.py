@@ -28,6 +28,7 @@ class Run:
     status: str = ""
     exceptions: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    page: str = ""  # url path of the page that ran ("" for the main page)
     texts: list[str] = field(default_factory=list)  # markdown, text, headings and alert bodies
     widgets: dict[str, str] = field(default_factory=dict)  # key -> widget type
     payload_bytes: int = 0
@@ -52,6 +53,7 @@ class Viewer:
         self.widget_values: dict[str, object] = {}
         self.page_script_hash = ""
         self.session_id = ""
+        self.cached_hashes: set[str] = set()  # messages the "browser" holds, as the frontend reports them
         self.cookies: dict[str, str] = {}
         self._socket = None
 
@@ -89,6 +91,7 @@ class Viewer:
         state.query_string = self.query
         state.page_script_hash = self.page_script_hash
         state.page_name = "" if self.page_script_hash else self.page
+        state.cached_message_hashes.extend(sorted(self.cached_hashes))
         for key, value in self.widget_values.items():
             widget = state.widget_states.widgets.add()
             widget.id = self.widget_ids.get(key, key)
@@ -97,6 +100,8 @@ class Viewer:
         await self._socket.send(message.SerializeToString())
         run = await asyncio.wait_for(self._read_until_finished(), self.timeout)
         run.seconds = time.perf_counter() - started
+        if run.status == "FINISHED_SUCCESSFULLY" and run.page != self.page:
+            run.status = f"RAN_PAGE_{run.page or 'main'}_NOT_{self.page or 'main'}"
         return run
 
     async def _read_until_finished(self) -> Run:
@@ -106,10 +111,14 @@ class Viewer:
             run.payload_bytes += len(data)
             message = ForwardMsg()
             message.ParseFromString(data)
+            if message.metadata.cacheable:
+                self.cached_hashes.add(message.hash)
             kind = message.WhichOneof("type")
             if kind == "new_session":
-                self.page_script_hash = message.new_session.page_script_hash
                 self.session_id = message.new_session.initialize.session_id or self.session_id
+            elif kind == "navigation":  # names the page this run shows; later reruns ask for it
+                self.page_script_hash = message.navigation.page_script_hash
+                run.page = _url_path(message.navigation)
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._read_element(message.delta.new_element, run)
             elif kind == "page_not_found":
@@ -134,6 +143,13 @@ class Viewer:
             key = widget_id.split("-", 2)[2]
             self.widget_ids[key] = widget_id
             run.widgets[key] = kind
+
+
+def _url_path(navigation) -> str:
+    for page in navigation.app_pages:
+        if page.page_script_hash == navigation.page_script_hash:
+            return "" if page.is_default else page.url_pathname
+    return "?"
 
 
 def _set_value(widget, value) -> None:

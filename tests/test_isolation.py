@@ -70,7 +70,7 @@ def test_a_hostile_viewer_does_not_disturb_another(served_app):
     assert "closed True" in outcomes[3] and "closed True" in outcomes[4], outcomes
     # ... and the calm one never noticed.
     for run in runs:
-        assert run.ok, (run.status, run.exceptions, outcomes)
+        assert run.ok, (run.status, run.exceptions, outcomes)  # ok includes "the Explorer ran"
         assert not run.alerts, run.alerts
     with urllib.request.urlopen(f"{served_app}/_stcore/health", timeout=10) as response:
         assert response.read() == b"ok"
