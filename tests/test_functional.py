@@ -16,13 +16,14 @@ SETTINGS = settings(
 )
 
 
-# float32 carries ~7 digits: in a set whose mean is 2000 standard deviations from zero
-# any float32 implementation loses 1e-5 of accuracy (PyTorch's own float32 result is then
-# 2e-5 from the float64 truth). The 1e-5 contract is for sets float32 can resolve to that
-# accuracy: draws are kept where every set's max |x| is within 50 sigma (float32) or
+# float32 carries ~7 digits, and PyTorch's float32 kernels lose accuracy as a set's
+# values sit further from zero than its spread: measured here, with |x| / sigma = 39 a
+# layer norm from PyTorch is 1.7e-5 from the float64 truth (normcore's is 3e-7, see
+# normcore.functional.center). The 1e-5 contract is for sets PyTorch resolves to that
+# accuracy: draws are kept where every set's max |x| is within 16 sigma (float32) or
 # 1e4 sigma (float64, for its 1e-10) of zero.
-MAX_OFFSET_IN_STDS = {np.float32: 30.0, np.float64: 1e4}
-MAX_CONDITION = {np.float32: 50.0, np.float64: 1e4}
+MAX_OFFSET_IN_STDS = {np.float32: 10.0, np.float64: 1e4}
+MAX_CONDITION = {np.float32: 16.0, np.float64: 1e4}
 
 
 def assume_well_conditioned(x, axes):
@@ -66,12 +67,13 @@ def test_batch_norm_training_matches_torch_over_several_steps(x, momentum):
     c = x.shape[1]
     weight, bias = affine_params(rng, c, dtype)
     running_mean, running_var = np.zeros(c, dtype), np.ones(c, dtype)
-    torch_mean, torch_var = (
-        torch.zeros(c, dtype=torch.from_numpy(x).dtype),
-        torch.ones(c, dtype=torch.from_numpy(x).dtype),
-    )
+    torch_mean, torch_var = torch.from_numpy(running_mean.copy()), torch.from_numpy(running_var.copy())
+    spread = float(x.std()) or 1.0
     for step in range(3):
-        batch = x * (step + 1) + step
+        batch = (x * (1 + 0.2 * step) + 0.3 * step * spread).astype(
+            dtype
+        )  # another batch, as well conditioned
+        assume_well_conditioned(batch, (0, *range(2, x.ndim)))
         out = nc.batch_norm(batch, running_mean, running_var, weight, bias, True, momentum)
         expected = TF.batch_norm(
             torch.from_numpy(batch),
