@@ -8,6 +8,7 @@ URL's query string and every widget value it holds) and reads ForwardMsgs until 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -143,6 +144,13 @@ class Viewer:
             key = widget_id.split("-", 2)[2]
             self.widget_ids[key] = widget_id
             run.widgets[key] = kind
+
+
+def run_async(coroutine):
+    """``asyncio.run`` in a thread of its own, so that it also works beside a running event
+    loop (Playwright's sync API keeps one in the main thread during the browser tests)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _url_path(navigation) -> str:

@@ -3,7 +3,6 @@ its CMD and HEALTHCHECK here; no Docker engine on this machine) and the host req
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import subprocess
@@ -12,7 +11,7 @@ import tomllib
 import pytest
 from streamlit import config as st_config
 
-from benchmarks.viewer import Viewer
+from benchmarks.viewer import Viewer, run_async
 from tests.conftest import ROOT, free_port, serve, wait_healthy
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -51,7 +50,7 @@ def test_a_viewer_sees_the_error_type_but_not_its_message_or_traceback(tmp_path)
     script.write_text("raise ValueError('secret detail from /srv/data')\n")
     process, url = serve(script=str(script))  # cwd is the project: its config applies
     try:
-        run = asyncio.run(first_run(url))
+        run = run_async(first_run(url))
     finally:
         process.terminate()
         process.wait(20)

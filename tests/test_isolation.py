@@ -7,7 +7,7 @@ import urllib.request
 
 import websockets
 
-from benchmarks.viewer import Viewer
+from benchmarks.viewer import Viewer, run_async
 from tests.test_fuzz_urls import SCRIPT
 
 HOSTILE_QUERY = f"n=-5&n=99999999999&hw=nan&seed=1e308&norm={SCRIPT}&g=0&mode=&lang=xx&present=maybe"
@@ -64,7 +64,7 @@ async def two_viewers(url: str) -> tuple[list, list[str]]:
 
 
 def test_a_hostile_viewer_does_not_disturb_another(served_app):
-    runs, outcomes = asyncio.run(two_viewers(served_app))
+    runs, outcomes = run_async(two_viewers(served_app))
     # The hostile tab did get into trouble (so the test exercises something) ...
     assert "exception(s)" in outcomes[1] and not outcomes[1].endswith(" 0 exception(s)"), outcomes
     assert "closed True" in outcomes[3] and "closed True" in outcomes[4], outcomes

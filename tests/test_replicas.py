@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from benchmarks.viewer import Viewer
+from benchmarks.viewer import Viewer, run_async
 from deploy.replicas import nginx_binary, replicas
 
 pytestmark = pytest.mark.replicas
@@ -68,7 +68,7 @@ def test_sessions_stick_to_their_replica_and_both_replicas_serve(tmp_path):
         for route in routes:
             get(running.url, "/_stcore/health", route)
             get(running.url, "/_stcore/host-config", route)
-        ids = asyncio.run(sessions(running.url, routes))
+        ids = run_async(sessions(running.url, routes))
         logged = running.routes()
 
     # A reconnect reached the replica that holds the session: Streamlit resumed it.
@@ -85,3 +85,21 @@ def test_sessions_stick_to_their_replica_and_both_replicas_serve(tmp_path):
     used = set().union(*(served_by[route] for route in routes))
     expected = {url.removeprefix("http://") for url in running.replica_urls}
     assert used == expected, f"replicas used: {used}, started: {expected}"
+
+
+@pytest.mark.browser
+def test_a_real_browser_works_through_nginx(page, tmp_path):
+    """Chromium sends an Origin header and the route cookie: the websocket must still be accepted."""
+    from tests.conftest import wait_for_app
+
+    with replicas(log_dir=tmp_path) as running:
+        page.goto(f"{running.url}/Explorer?n=7")
+        wait_for_app(page)
+        assert page.locator("h1").first.inner_text().strip()
+        page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=60_000)  # drawn after the run
+        assert page.locator("[data-testid=stException], [data-testid=stAlertContentError]").count() == 0
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert ROUTE_COOKIE in cookies
+        logged = running.routes()
+    upstreams = {upstream for route, upstream in logged if route == cookies[ROUTE_COOKIE]}
+    assert len(upstreams) == 1, upstreams
