@@ -67,15 +67,15 @@ def percentile_panels(
         x = [s for s, _ in rows]
         values = np.array([p for _, p in rows]).reshape(-1, 3)
         colour = style.PALETTE[0]
-        for i, (name, dash) in enumerate(zip(names, ["dot", "solid", "dot"], strict=True)):
+        for i in (0, 2, 1):  # the outer two first, so the band fills between them; the median on top
             fig.add_scatter(
                 x=x,
                 y=values[:, i],
                 mode="lines",
-                name=name,
-                legendgroup=name,
+                name=names[i],
+                legendgroup=names[i],
                 showlegend=col == 1,
-                line=dict(color=colour, dash=dash, width=2.5 if i == 1 else 1.5),
+                line=dict(color=colour, dash="solid" if i == 1 else "dot", width=2.5 if i == 1 else 1.5),
                 fill="tonexty" if i == 2 else None,
                 fillcolor="rgba(78,121,167,0.15)",
                 row=1,
@@ -83,7 +83,7 @@ def percentile_panels(
             )
         fig.update_xaxes(title=x_title, row=1, col=col)
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return style.apply(fig, title=title, height=400)
+    return _above_subplot_titles(style.apply(fig, title=title, height=420))
 
 
 def sweep(
@@ -142,7 +142,7 @@ def layer_histograms(
             )
         fig.update_xaxes(title=x_title, row=1, col=col, exponentformat="power")
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return style.apply(fig, title=title, height=360)
+    return _above_subplot_titles(style.apply(fig, title=title, height=380))
 
 
 def layer_lines(
@@ -172,9 +172,15 @@ def layer_lines(
                 col=col,
             )
         fig.update_xaxes(title=x_title, row=1, col=col)
-    fig.update_yaxes(type="log" if log_y else None, range=y_range)
+    fig.update_yaxes(type="log" if log_y else None, range=y_range, rangemode=None if log_y else "tozero")
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return style.apply(fig, title=title, height=360)
+    return _above_subplot_titles(style.apply(fig, title=title, height=380))
+
+
+def _above_subplot_titles(fig: go.Figure) -> go.Figure:
+    """Room for the legend between the title and the panels' own titles."""
+    fig.update_layout(margin_t=105, legend_y=1.1)
+    return fig
 
 
 # ---------------------------------------------------------------- the lab's views
@@ -278,7 +284,7 @@ def inside_view(results: dict, text, names, at: int) -> list:
             x_title=text("lab.x_steps"),
             y_title=text(f"lab.y_{metric}"),
             log_y=log_y,
-            y_range=None if log_y else (0, 1),
+            y_range=None,
         )
         rows = [
             (label, s, i + 1, v)
