@@ -74,6 +74,7 @@ def percentile_panels(
                 mode="lines",
                 name=names[i],
                 legendgroup=names[i],
+                legendrank=i,
                 showlegend=col == 1,
                 line=dict(color=colour, dash="solid" if i == 1 else "dot", width=2.5 if i == 1 else 1.5),
                 fill="tonexty" if i == 2 else None,

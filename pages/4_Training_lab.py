@@ -16,7 +16,7 @@ page_setup("lab.title")
 check = UrlCheck("lab")
 
 
-def number(widget, key: str, low, high, default, step=None, url_check=check, **kwargs):
+def number(widget, key: str, low, high, default, step=None, **kwargs):
     """A slider or number input kept in the URL as ``key``, labelled and explained by ``lab.<key>``."""
     value = widget(
         t(f"lab.{key}"),
@@ -29,7 +29,7 @@ def number(widget, key: str, low, high, default, step=None, url_check=check, **k
         help=t(f"lab.{key}_help"),
         **kwargs,
     )
-    url_check.check(key, value)
+    check.check(key, value)
     return value
 
 
@@ -117,11 +117,16 @@ def draw_live(results: dict) -> None:
 results = live.run(configs, draw_live, page=view)
 if results is not None:
     at = None
-    if view == "inside":
-        count = min(len(r.layers.saturated) for r in results.values())
+    if view == "inside":  # pick an evaluation step; the options are the steps both runs recorded
+        recorded = min((r.steps[1 : len(r.layers.saturated) + 1] for r in results.values()), key=len)
         at_check = UrlCheck("lab_at")
-        at = number(st.slider, "at", 1, count, count, url_check=at_check)
+        options = [str(s) for s in recorded]
+        at_step = choice(
+            st.select_slider, t("lab.at"), options, key="at", labels=str, check=at_check, default=options[-1],
+            help=t("lab.at_help"),
+        )  # fmt: skip
         at_check.show()
+        at = options.index(at_step) + 1
     for key, fig, data in charts_for(results, at):
         show_chart(fig, key=key, data=data)
     if view == "fig1":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import open_page
+from tests.conftest import open_page
 
 PAGE = "pages/4_Training_lab.py"
 SHORT = {"steps": "100", "ssteps": "100"}
@@ -46,7 +46,7 @@ def test_main_controls_change_and_stay_valid():
     at.number_input(key="lr").set_value(0.1).run()
     assert not at.exception
     press_train(at)
-    at.slider(key="at").set_value(3).run()
+    at.select_slider(key="at").set_value("30").run()
     assert not at.exception
     assert "step 30" in charts(at)[0].proto.spec  # the histograms follow the chosen evaluation
 

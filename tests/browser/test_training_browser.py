@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wait_for_app
+
+from tests.conftest import wait_for_app
 
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 SHORT = "steps=200&depth=2&width=40&seed=21"
