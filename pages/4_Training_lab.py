@@ -135,3 +135,10 @@ if results is not None:
         st.caption(t("lab.reach_caption"))
     if view == "bias":
         st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
+    diverged = [
+        f"{names[k[0]]} ({k[1]:g})" if isinstance(k, tuple) else names[k]
+        for k, r in results.items()
+        if r.diverged
+    ]
+    if diverged:
+        st.warning(t("lab.diverged", runs=", ".join(diverged)), icon=":material/warning:")

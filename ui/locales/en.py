@@ -152,6 +152,7 @@ STRINGS = {
     "lab.progress": "Training: step {done} of {total}",
     "lab.waiting_same": "Another viewer is training exactly these settings; waiting for their result…",
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
+    "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     # ---- end training lab ----
 
     # ---- images (pages/5_Images.py) ----

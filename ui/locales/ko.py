@@ -152,6 +152,7 @@ STRINGS = {
     "lab.progress": "학습 중: {total}단계 중 {done}단계",
     "lab.waiting_same": "다른 사용자가 똑같은 설정을 학습하고 있습니다. 그 결과를 기다리는 중…",
     "lab.waiting_slot": "서버가 다른 사용자의 학습으로 바쁩니다. 빈자리를 기다리는 중…",
+    "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 넘쳐흐름): {runs}. 해당 곡선은 발산한 지점에서 끝나며 마지막 정확도로 계산됩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
     # ---- end training lab ----
 
     # ---- images (pages/5_Images.py) ----
