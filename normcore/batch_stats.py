@@ -280,6 +280,23 @@ def moving_average_keras(batch_values: np.ndarray, decay: float, initial: float)
     return out
 
 
+def conventions(stats: RunningStats) -> dict[str, list]:
+    """Each momentum beside its decay, half-life, and the largest gap between the two ways of writing it.
+
+    The gap is between PyTorch's running mean (from :func:`running_stats`) and the same
+    batches averaged the Keras way with ``alpha = 1 - momentum``: zero up to rounding.
+    """
+    table = {"momentum": [], "decay": [], "half_life": [], "max_difference": []}
+    for j, momentum in enumerate(stats.momenta):
+        alpha = decay_from_momentum(momentum)
+        keras = moving_average_keras(stats.batch_mean, alpha, 0.0)
+        table["momentum"].append(momentum)
+        table["decay"].append(alpha)
+        table["half_life"].append(half_life(momentum))
+        table["max_difference"].append(float(np.abs(keras - stats.mean[j]).max()))
+    return table
+
+
 # ---------------------------------------------------------------- C. train versus eval
 
 
