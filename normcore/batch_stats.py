@@ -204,6 +204,7 @@ def batch_of_one(channels: int = 4, size: int = 3, seed: int = 0) -> dict:
     output = F.batch_norm(image, None, None, training=True)
     return {
         "flat_error": error,
+        "image_input": image,
         "image_shape": image.shape,
         "image_output": output,
         "equals_instance_norm": bool(np.allclose(output, F.instance_norm(image))),

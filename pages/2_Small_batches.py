@@ -65,15 +65,8 @@ with st.sidebar:
     seed = st.number_input(
         t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
     )
-for key, value in [
-    ("k", batches),
-    ("ch", channel),
-    ("ex", example),
-    ("rmax", r_max),
-    ("dmax", d_max),
-    ("seed", seed),
-]:
-    check.check(key, value)
+for key in ["k", "ch", "ex", "rmax", "dmax", "seed"]:
+    check.check(key, st.session_state[key])
 check.show()
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from figures import train_eval as figs
 from normcore import batch_stats as bs
+from normcore.stats import histogram
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -11,6 +12,8 @@ from ui.url import UrlCheck
 
 COMPARED_MOMENTA = (0.01, 0.1, 0.5)
 SHIFTS = np.linspace(-4, 4, 81)
+TEST_EXAMPLES = 359  # digits held out by normcore.training.load_digits
+FORGOT_BATCHES = 100
 
 page_setup("tve.title")
 check = UrlCheck("tve")
@@ -39,6 +42,12 @@ with st.sidebar:
     seed = st.number_input(
         t("tve.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("tve.seed_help")
     )
+    st.subheader(t("tve.forgot_controls"))
+    demo = st.toggle(t("tve.demo"), False, key="demo", bind="query-params", help=t("tve.demo_help"))
+    example = st.number_input(
+        t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
+    )
+    forgot_batch = st.slider(t("tve.fb"), 2, 64, 4, key="fb", bind="query-params", help=t("tve.fb_help"))
     st.subheader(t("tve.shift_controls"))
     shift = st.slider(
         t("tve.shift"), -4.0, 4.0, 1.5, 0.1, key="shift", bind="query-params", help=t("tve.shift_help")
@@ -52,18 +61,8 @@ with st.sidebar:
     d_max = st.slider(
         t("tve.d_max"), 0.0, 5.0, 2.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
     )
-for key, value in [
-    ("m", momentum),
-    ("b", batch_size),
-    ("steps", steps),
-    ("ch", channel),
-    ("seed", seed),
-    ("shift", shift),
-    ("scale", scale),
-    ("rmax", r_max),
-    ("dmax", d_max),
-]:
-    check.check(key, value)
+for key in ["m", "b", "steps", "ch", "seed", "demo", "ex", "fb", "shift", "scale", "rmax", "dmax"]:
+    check.check(key, st.session_state[key])
 check.show()
 
 
@@ -79,6 +78,20 @@ def shift_demo(batch_size: int, seed: int, shift: float, scale: float, r_max: fl
     batch = bs.shifted(bs.draw_batches(pop, batch_size, 1, seed)[0], mean, np.sqrt(var), shift, scale)
     sweep = bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
     return bs.renorm_gap(batch, mean, var, r_max, d_max), sweep
+
+
+@st.cache_resource(max_entries=1)
+def bn_model():
+    from normcore import forgot_eval  # imports torch: only when the demo is switched on
+
+    return forgot_eval.trained_model()
+
+
+@st.cache_data(max_entries=64)
+def predictions(example: int, batch_size: int):
+    from normcore import forgot_eval
+
+    return forgot_eval.predictions_in_batches(bn_model()[0], example, batch_size, FORGOT_BATCHES)
 
 
 # ---- B. running statistics
@@ -108,18 +121,10 @@ show_chart(fig, key="running_chart", data=pd.DataFrame({"step": np.arange(steps 
 
 st.subheader(t("tve.conventions_header"))
 st.markdown(t("tve.conventions_text", m=momentum, a=bs.decay_from_momentum(momentum)))
-table = bs.conventions(stats)
-st.dataframe(
-    pd.DataFrame(
-        {
-            t("tve.col_momentum"): table["momentum"],
-            t("tve.col_decay"): table["decay"],
-            t("tve.col_half_life"): np.round(table["half_life"], 1),
-            t("tve.col_difference"): [f"{d:.1e}" for d in table["max_difference"]],
-        }
-    ),
-    hide_index=True,
-)
+table = pd.DataFrame(bs.conventions(stats)).round({"half_life": 1})
+table["max_difference"] = table["max_difference"].map("{:.1e}".format)
+columns = {c: t(f"tve.col_{c}") for c in table.columns}
+st.dataframe(table.rename(columns=columns), hide_index=True)
 
 st.subheader(t("tve.variance_header"))
 st.markdown(t("tve.variance_text", b=batch_size))
@@ -151,6 +156,32 @@ show_chart(
     data=pd.DataFrame({"train": result["train"].ravel(), "eval": result["eval"].ravel()}),
 )
 st.metric(t("tve.max_diff"), f"{np.abs(result['difference']).max():.4f}", help=t("tve.max_diff_help"))
+
+st.header(t("tve.forgot_header"))
+st.markdown(t("tve.forgot_text", n=FORGOT_BATCHES))
+if not demo:
+    st.info(t("tve.forgot_off"), icon=":material/play_circle:")
+else:
+    with st.spinner(t("tve.forgot_training")):
+        accuracy = bn_model()[1]
+        result = predictions(example, forgot_batch)
+    fig = figs.prediction_spread(
+        histogram(result["train_prob"], 20, (0.0, 1.0)),
+        float(result["eval_prob"][0]),
+        title=t("tve.forgot_title", ex=example, label=result["label"], b=forgot_batch),
+        labels={
+            "train": t("tve.forgot_train"),
+            "eval": t("tve.forgot_eval"),
+            "x": t("tve.forgot_x"),
+            "y": t("common.count"),
+        },
+    )
+    show_chart(fig, key="forgot_chart", data=pd.DataFrame({k: v for k, v in result.items() if k != "label"}))
+    cols = st.columns(3)
+    changed = {mode: int((result[f"{mode}_class"] != result["label"]).sum()) for mode in ("train", "eval")}
+    cols[0].metric(t("tve.wrong_train"), f"{changed['train']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
+    cols[1].metric(t("tve.wrong_eval"), f"{changed['eval']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
+    cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))
 
 st.header(t("tve.shift_header"))
 st.markdown(t("tve.shift_text"))
