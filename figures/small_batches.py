@@ -30,14 +30,14 @@ def moment_histograms(
     means: Histogram,
     variances: Histogram,
     *,
-    theory_mean: float,
-    theory_mean_sd: float,
+    theory: dict[str, float],
     population_var: float,
-    expected_var: float,
     title: str,
     labels: dict[str, str],
 ) -> go.Figure:
     """The batch means and batch variances of many batches, each beside what theory predicts.
+
+    ``theory`` is :func:`normcore.batch_stats.moment_theory` (``mean``, ``mean_sd``, ``var``).
 
     ``labels``: ``mean_title``, ``var_title``, ``measured``, ``theory``, ``population_var``,
     ``expected_var``, ``y``.
@@ -55,15 +55,16 @@ def moment_histograms(
             row=1,
             col=col,
         )
-    if theory_mean_sd > 0:
+    sd = theory["mean_sd"]
+    if sd > 0:
         x = np.linspace(means.edges[0], means.edges[-1], 200)
-        pdf = np.exp(-0.5 * ((x - theory_mean) / theory_mean_sd) ** 2) / (theory_mean_sd * np.sqrt(2 * np.pi))
+        pdf = np.exp(-0.5 * ((x - theory["mean"]) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
         fig.add_scatter(
             x=x, y=pdf, mode="lines", name=labels["theory"], line=dict(color=style.REFERENCE), row=1, col=1
         )
     for value, name, dash in [
         (population_var, labels["population_var"], "dash"),
-        (expected_var, labels["expected_var"], "solid"),
+        (theory["var"], labels["expected_var"], "solid"),
     ]:
         fig.add_scatter(
             x=[value, value],
@@ -160,6 +161,7 @@ def example_bands(
         )
     _log2_axis(fig, x, title=labels["x"])
     fig.update_yaxes(title=labels["y"])
+    fig.update_layout(legend_traceorder="normal")
     return style.apply(fig, title=title, height=420)
 
 
@@ -198,4 +200,5 @@ def error_vs_batch_size(
         )
     _log2_axis(fig, x, title=labels["x"], autorange="reversed")
     fig.update_yaxes(title=labels["y"], rangemode="tozero")
+    fig.update_layout(legend_traceorder="normal")
     return style.apply(fig, title=title, height=420)

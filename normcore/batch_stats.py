@@ -187,6 +187,15 @@ def band_summary(values: np.ndarray, low: float = 5, high: float = 95) -> dict[s
     return {"low": low_q, "median": median, "high": high_q}
 
 
+def bands_table(summaries: dict[str, dict[str, np.ndarray]]) -> list[dict]:
+    """:func:`band_summary` of every norm as rows ``{norm, batch_size, low, median, high}``."""
+    return [
+        {"norm": norm, "batch_size": size, **{q: float(band[q][i]) for q in ("low", "median", "high")}}
+        for norm, band in summaries.items()
+        for i, size in enumerate(BATCH_SIZES)
+    ]
+
+
 def batch_of_one(channels: int = 4, size: int = 3, seed: int = 0) -> dict:
     """What training-mode batch norm does with one example, as PyTorch does it.
 

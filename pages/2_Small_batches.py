@@ -1,9 +1,12 @@
+import threading
+
 import pandas as pd
 import streamlit as st
 
 from figures import small_batches as figs
 from normcore import batch_stats as bs
 from normcore import valid_group_counts
+from normcore.experiments import gn_batch
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -62,10 +65,11 @@ with st.sidebar:
     d_max = st.slider(
         t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
     )
+    seeds = st.slider(t("small.seeds"), 2, 4, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
     seed = st.number_input(
         t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
     )
-for key in ["k", "ch", "ex", "rmax", "dmax", "seed"]:
+for key in ["k", "ch", "ex", "rmax", "dmax", "seeds", "seed"]:
     check.check(key, st.session_state[key])
 check.show()
 
@@ -92,6 +96,13 @@ def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_ma
     return {norm: bs.band_summary(v) for norm, v in values.items()}
 
 
+@st.cache_resource
+def live_sweeps() -> tuple[dict, threading.Lock]:
+    """Sweeps recomputed on this server by number of seeds (every viewer gets them at once),
+    and a lock: one live sweep at a time per server, as it takes both cores for a minute."""
+    return {}, threading.Lock()
+
+
 # ---- A. batch statistics are estimates
 st.header(t("small.moments_header"))
 st.markdown(t("small.moments_text"))
@@ -101,10 +112,8 @@ mean_hist, var_hist = bs.moment_histograms(measured, theory, summary["population
 fig = figs.moment_histograms(
     mean_hist,
     var_hist,
-    theory_mean=theory["mean"],
-    theory_mean_sd=theory["mean_sd"],
+    theory=theory,
     population_var=summary["population_var"],
-    expected_var=theory["var"],
     title=t("small.moments_title", b=b, k=batches),
     labels={
         "mean_title": t("small.mean_title"),
@@ -121,13 +130,9 @@ show_chart(
     key="moments",
     data=pd.DataFrame({"batch_mean": measured.means, "batch_var_biased": measured.variances}),
 )
-cols = st.columns(4)
-cols[0].metric(t("small.metric_sd"), f"{measured.means.std():.4f}", help=t("small.metric_sd_help"))
-cols[1].metric(t("small.metric_sd_theory"), f"{theory['mean_sd']:.4f}", help=t("small.metric_sd_theory_help"))
-cols[2].metric(t("small.metric_var"), f"{measured.variances.mean():.4f}", help=t("small.metric_var_help"))
-cols[3].metric(
-    t("small.metric_var_theory"), f"{theory['var']:.4f}", help=t("small.metric_var_theory_help", b=b)
-)
+metrics = [measured.means.std(), theory["mean_sd"], measured.variances.mean(), theory["var"]]
+for col, name, value in zip(st.columns(4), ["sd", "sd_theory", "var", "var_theory"], metrics, strict=True):
+    col.metric(t(f"small.metric_{name}"), f"{value:.4f}", help=t(f"small.metric_{name}_help", b=b))
 fig = figs.moments_vs_batch_size(
     summary,
     title=t("small.summary_title"),
@@ -140,8 +145,7 @@ fig = figs.moments_vs_batch_size(
         "x": t("small.x_batch"),
     },
 )
-table = {k: v for k, v in summary.items() if isinstance(v, list)}
-show_chart(fig, key="summary", data=pd.DataFrame(table))
+show_chart(fig, key="summary", data=pd.DataFrame({k: v for k, v in summary.items() if isinstance(v, list)}))
 
 # ---- A. one example, many batches
 st.header(t("small.bands_header"))
@@ -155,12 +159,7 @@ fig = figs.example_bands(
     names=names,
     labels={"x": t("small.x_batch"), "y": t("small.y_normalized")},
 )
-rows = [
-    {"norm": norm, "batch_size": size, **{q: band[q][i] for q in ("low", "median", "high")}}
-    for norm, band in summaries.items()
-    for i, size in enumerate(bs.BATCH_SIZES)
-]
-show_chart(fig, key="bands", data=pd.DataFrame(rows))
+show_chart(fig, key="bands", data=pd.DataFrame(bs.bands_table(summaries)))
 st.caption(t("small.bands_caption"))
 
 # ---- A. a batch of one
@@ -169,3 +168,51 @@ one = bs.batch_of_one()
 st.markdown(t("small.one_text"))
 st.code(f"F.batch_norm(x, None, None, training=True)   # x.shape == (1, 4)\nValueError: {one['flat_error']}")
 st.markdown(t("small.one_image" if one["equals_instance_norm"] else "small.one_image_differs"))
+
+# ---- D. the Group Normalization paper's Figure 1, live
+st.header(t("small.gn_header"))
+st.markdown(t("small.gn_text"))
+live, lock = live_sweeps()
+sweep = live.get(seeds) or gn_batch.load()
+summary = gn_batch.summarize(sweep["runs"])
+fig = figs.error_vs_batch_size(
+    summary,
+    gn_batch.BATCH_SIZES,
+    title=t("small.gn_title"),
+    names={norm: t(f"small.norm.{norm}", g=gn_batch.Protocol.num_groups) for norm in summary},
+    labels={"x": t("small.gn_x"), "y": t("small.gn_y")},
+)
+show_chart(fig, key="gn_chart", data=pd.DataFrame(sweep["runs"]))
+shown_seeds = len({r["seed"] for r in sweep["runs"]})
+source = "small.gn_live" if seeds in live else "small.gn_shipped"
+st.caption(t(source, seeds=shown_seeds, seconds=sweep["seconds"], workers=sweep["workers"]))
+st.markdown(
+    t(
+        "small.gn_numbers",
+        **{
+            f"{n}{b}": f"{summary[n]['mean'][i]:.1f}"
+            for n in ("batch", "group")
+            for i, b in ((0, 2), (-1, 32))
+        },
+    )
+)
+if st.button(
+    t("small.gn_recompute", seeds=seeds), help=t("small.gn_recompute_help"), icon=":material/refresh:"
+):
+    if not lock.acquire(blocking=False):
+        st.info(t("small.gn_busy"))
+    else:
+        bar = st.progress(0.0, text=t("small.gn_starting"))
+        try:
+            live[seeds] = gn_batch.sweep_in_subprocess(
+                seeds,
+                lambda done, total: bar.progress(
+                    done / total, t("small.gn_progress", done=done, total=total)
+                ),
+            )
+        except RuntimeError as error:
+            st.warning(t("small.gn_failed", error=str(error)))
+        else:
+            st.rerun()
+        finally:
+            lock.release()

@@ -108,6 +108,22 @@ STRINGS = {
     "small.one_text": "With fully connected activations of shape (1, C), each feature has a single value: its batch variance is 0 and the normalized value would be 0/0. PyTorch refuses, and so does normcore, with the same message:",
     "small.one_image": "With images of shape (1, C, H, W), each channel still has H·W values, so PyTorch normalizes each channel over the pixels of the one image. That is exactly Instance Norm (checked live here for a (1, 4, 3, 3) input): no error, but the statistics come from one image, not from a batch.",
     "small.one_image_differs": "With images of shape (1, C, H, W) each channel is normalized over its H·W pixels; this live check found it different from Instance Norm, which should not happen. Please report it.",
+    "small.seeds": "Seeds (live recompute)",
+    "small.seeds_help": "How many training runs per (norm, batch size) the live recompute of the Group Norm paper's Figure 1 does; the band spans them. The shipped result has 2. Kept in the link as seeds.",
+    "small.gn_header": "The Group Normalization paper's Figure 1, live",
+    "small.gn_text": "Real training runs on handwritten digits (1438 for training, 359 for testing) with the paper's protocol: a small MLP (64 → 100 → 100 → 10, each hidden layer Linear → Norm → ReLU), SGD with momentum 0.9, **6 epochs for every batch size**, the learning rate scaled linearly with the batch size (0.1 × B/32), test error measured in **eval mode**. In an MLP the batch is the only axis Batch Norm averages over, so a batch of 2 really gives it two values per feature. The line is the mean over seeds, the band spans the seeds.",
+    "small.gn_title": "Test error against per-batch size (as in Wu & He, 2018, Figure 1)",
+    "small.gn_x": "per-batch size (examples per batch)",
+    "small.gn_y": "test error (%)",
+    "small.gn_shipped": "Shown at once: the result shipped with the app ({seeds} seeds), made by `python -m normcore.experiments gn-batch --json normcore/experiments/gn_batch.json` ({seconds} s with {workers} processes on a busy shared 2-core machine). The button below recomputes it live on this server.",
+    "small.gn_live": "Recomputed live on this server ({seeds} seeds, {seconds} s with {workers} processes); every viewer of this server now sees this result.",
+    "small.gn_numbers": "Measured here: at batch 2, Batch Norm's test error is **{batch2} %** against Group Norm's **{group2} %**; at batch 32, Batch Norm **{batch32} %**, Group Norm **{group32} %**.",
+    "small.gn_recompute": "Recompute live ({seeds} seeds)",
+    "small.gn_recompute_help": "Trains every (norm, batch size, seed) network again on this server, about a minute on two idle cores; one recompute runs at a time per server.",
+    "small.gn_busy": "Another viewer is recomputing right now; the result will appear here for everyone when it is done.",
+    "small.gn_starting": "Starting the training runs…",
+    "small.gn_progress": "Training: {done} of {total} runs done",
+    "small.gn_failed": "The live recompute failed, so the previous result stays on screen: {error}",
     # ---- end small batches ----
 
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
