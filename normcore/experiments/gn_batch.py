@@ -178,25 +178,21 @@ def run(args) -> dict:
 
 
 def sweep_in_subprocess(
-    seeds: int = len(SEEDS), on_progress: Callable[[int, int], None] | None = None, timeout: float = 900
+    seeds: int = len(SEEDS),
+    on_progress: Callable[[int, int], None] | None = None,
+    timeout: float = 900,
+    options: tuple[str, ...] = (),
 ) -> dict:
     """:func:`sweep` through the command line in a child process, following its progress lines.
 
     The app uses this: the runs live outside the server process, and a failure is an
-    error message, not a crashed server.
+    error message, not a crashed server. ``options`` are further command-line options
+    (``("--epochs", "1")``).
     """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gn_batch.json"
-        command = [
-            sys.executable,
-            "-m",
-            "normcore.experiments",
-            NAME,
-            "--seeds",
-            str(seeds),
-            "--json",
-            str(path),
-        ]
+        command = [sys.executable, "-m", "normcore.experiments", NAME, "--seeds", str(seeds), *options]
+        command += ["--json", str(path)]
         root = Path(__file__).resolve().parents[2]
         child = subprocess.Popen(
             command, cwd=root, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
