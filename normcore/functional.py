@@ -65,6 +65,41 @@ def _check_groups(num_channels: int, num_groups: int) -> None:
 # ---------------------------------------------------------------- the primitive
 
 
+def moments(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and biased variance over ``axes``, accumulated in float64, reduced axes kept as 1."""
+    mean = input.mean(axis=axes, dtype=np.float64, keepdims=True)
+    var = np.square(input - mean, dtype=np.float64).mean(axis=axes, keepdims=True)
+    return mean, var
+
+
+def scale_shift(
+    input: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float,
+    weight: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""``weight * (input - mean) / sqrt(var + eps) + bias``, computed as PyTorch's CPU kernels do.
+
+    The statistics are folded into one scale and one shift per element of ``mean``'s
+    shape, :math:`\alpha = \gamma / \sqrt{\sigma^2 + \epsilon}`,
+    :math:`\beta' = \beta - \mu \alpha`, in the input's precision, and the output is
+    :math:`x \alpha + \beta'`. ``mean``, ``var``, ``weight`` and ``bias`` broadcast
+    against ``input``.
+    """
+    dtype = input.dtype
+    alpha = (1.0 / np.sqrt(var + eps)).astype(dtype)
+    if weight is not None:
+        alpha = alpha * np.asarray(weight, dtype=dtype)
+    shift = -(np.asarray(mean).astype(dtype) * alpha)
+    if bias is not None:
+        shift = shift + np.asarray(bias, dtype=dtype)
+    output = input * alpha
+    output += shift
+    return output
+
+
 def normalize(
     input: np.ndarray, axes: tuple[int, ...], eps: float = 1e-5
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,11 +120,8 @@ def normalize(
     >>> mean.ravel().tolist(), var.ravel().tolist()
     ([2.0, 3.0], [1.0, 1.0])
     """
-    mean = input.mean(axis=axes, dtype=np.float64, keepdims=True)
-    centered = input - mean.astype(input.dtype)
-    var = np.square(centered, dtype=np.float64).mean(axis=axes, keepdims=True)
-    centered *= (1.0 / np.sqrt(var + eps)).astype(input.dtype)
-    return centered, mean, var
+    mean, var = moments(input, axes)
+    return scale_shift(input, mean, var, eps), mean, var
 
 
 def _affine(x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, shape) -> np.ndarray:
@@ -99,6 +131,10 @@ def _affine(x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | Non
     if bias is not None:
         x_hat += np.asarray(bias, dtype=x_hat.dtype).reshape(shape)
     return x_hat
+
+
+def _per_channel(value: np.ndarray | None, input: np.ndarray) -> np.ndarray | None:
+    return None if value is None else np.asarray(value).reshape(_channel_shape(input))
 
 
 def _channel_shape(input: np.ndarray) -> tuple[int, ...]:
@@ -173,22 +209,24 @@ def batch_norm(
     _check_param("bias", bias, channels)
     if training:
         _check_values_per_channel(input)
-        axes = _reduce_axes_except_channel(input)
-        x_hat, mean, var = normalize(input, axes, eps)
+        mean, var = moments(input, _reduce_axes_except_channel(input))
         _update_running(running_mean, running_var, mean, var, input.size // channels[0], momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given in eval mode")
-        x_hat = _normalize_with(input, running_mean, running_var, eps)
-    return _affine(x_hat, weight, bias, _channel_shape(input))
+        mean, var = _running(running_mean, running_var, input)
+    return scale_shift(input, mean, var, eps, _per_channel(weight, input), _per_channel(bias, input))
 
 
-def _normalize_with(input: np.ndarray, mean: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
-    """Normalize each channel with given (running) statistics."""
+def _running(
+    running_mean: np.ndarray, running_var: np.ndarray, input: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Running buffers as float64 statistics shaped to broadcast over ``input``'s channels."""
     shape = _channel_shape(input)
-    mean = np.asarray(mean, dtype=np.float64).reshape(shape)
-    inv_std = 1.0 / np.sqrt(np.asarray(var, dtype=np.float64).reshape(shape) + eps)
-    return ((input - mean) * inv_std).astype(input.dtype)
+    return (
+        np.asarray(running_mean, dtype=np.float64).reshape(shape),
+        np.asarray(running_var, dtype=np.float64).reshape(shape),
+    )
 
 
 def batch_renorm(
@@ -340,10 +378,16 @@ def group_norm(
     _check_groups(c, num_groups)
     _check_param("weight", weight, (c,))
     _check_param("bias", bias, (c,))
+    if n * (input.size // n) // num_groups == 1:  # PyTorch's own check for group norm
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+        )
     grouped = input.reshape(n, num_groups, -1)  # (N, G, C//G * spatial)
-    x_hat, _, _ = normalize(grouped, (2,), eps)
-    x_hat = x_hat.reshape(input.shape)  # (N, C, *)
-    return _affine(x_hat, weight, bias, _channel_shape(input))
+    mean, var = moments(grouped, (2,))  # (N, G, 1)
+    per_channel = (n, c) + (1,) * (input.ndim - 2)  # (N, C, 1, ...)
+    mean = np.repeat(mean, c // num_groups, axis=1).reshape(per_channel)
+    var = np.repeat(var, c // num_groups, axis=1).reshape(per_channel)
+    return scale_shift(input, mean, var, eps, _per_channel(weight, input), _per_channel(bias, input))
 
 
 def instance_norm(
@@ -389,23 +433,19 @@ def instance_norm(
         ("bias", bias),
     ]:
         _check_param(name, value, channels)
+    weight, bias = _per_channel(weight, input), _per_channel(bias, input)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given when use_input_stats=False")
-        return _affine(
-            _normalize_with(input, running_mean, running_var, eps),
-            weight,
-            bias,
-            _channel_shape(input),
-        )
+        return scale_shift(input, *_running(running_mean, running_var, input), eps, weight, bias)
     spatial = input.size // (input.shape[0] * input.shape[1])
     if spatial <= 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
         )
-    x_hat, mean, var = normalize(input, tuple(range(2, input.ndim)), eps)
+    mean, var = moments(input, tuple(range(2, input.ndim)))
     _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), spatial, momentum)
-    return _affine(x_hat, weight, bias, _channel_shape(input))
+    return scale_shift(input, mean, var, eps, weight, bias)
 
 
 def rms_norm(

@@ -102,6 +102,8 @@ def explain(
     """
     F._check_input(input)
     F._check_eps(eps)
+    if norm not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(NORMS)}")
     n, c = input.shape[:2]
     x = input.reshape(n, c, -1)  # (N, C, L)
     if norm == "group":

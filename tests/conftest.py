@@ -31,11 +31,11 @@ def open_page(
 ) -> AppTest:
     """Run ``app.py``, then switch to ``page`` (e.g. ``"pages/1_Explorer.py"``) with URL ``params``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.query_params.update(params or {})  # as a deep link: the URL is there before the first run
     at.run()
     assert not at.exception, at.exception
-    if page:
-        for key, value in (params or {}).items():
-            at.query_params[key] = value
+    if page and page != "app.py":
+        at.query_params.update(params or {})
         at.switch_page(page)
         at.run()
     return at

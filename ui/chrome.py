@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.i18n import LANGUAGES, current_language, t
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, choice, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def page_setup(title_key: str) -> bool:
 
     Returns whether presenter mode is on (pages may hide secondary controls).
     """
-    st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
+    start_run(title_key)
     check = UrlCheck("chrome")
     with st.sidebar:
         choice(
@@ -55,6 +55,7 @@ def page_setup(title_key: str) -> bool:
             help=t("chrome.language_help"),
         )
         _menu()
+    st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
     presenter = st.toggle(
         t("chrome.presenter"), key="present", bind="query-params", help=t("chrome.presenter_help")
     )

@@ -17,16 +17,22 @@ import streamlit as st
 from ui.i18n import t
 
 MAX_SHOWN_CHARS = 40
+FRESH_VISIT_KEY = "_fresh_visit"  # set by ui.chrome.page_setup on every run
+
+
+def start_run(page: str) -> None:
+    """Record whether this run is the first of a visit to ``page`` (the URL is then the truth)."""
+    st.session_state[FRESH_VISIT_KEY] = st.session_state.get("_visiting") != page
+    st.session_state["_visiting"] = page
 
 
 class UrlCheck:
     """Collects the changes made to a link's values on the first run of a page visit."""
 
     def __init__(self, page: str):
-        seen_key = f"_url_checked_{page}"
-        first_run = not st.session_state.get(seen_key, False)
-        st.session_state[seen_key] = True
-        self.requested = {key: st.query_params.get_all(key) for key in st.query_params} if first_run else {}
+        self.page = page
+        self.fresh = st.session_state.get(FRESH_VISIT_KEY, True)
+        self.requested = {key: st.query_params.get_all(key) for key in st.query_params} if self.fresh else {}
         self.notices: list[str] = []
 
     def check(self, key: str, value) -> None:
@@ -60,15 +66,19 @@ def choice(
     URL parameter ``key`` holds the code unless it is the ``default`` (first option if None).
     """
     default = options[0] if default is None else default
-    if key not in st.session_state:
-        requested = check.requested.get(key) or st.query_params.get_all(key)
+    if check.fresh or key not in st.session_state:
+        requested = st.query_params.get_all(key)
         if requested and requested[-1] in options:
             st.session_state[key] = requested[-1]
         else:
             if requested:
                 check.notice(t("url.corrected", param=key, asked=shown(requested[-1]), used=shown(default)))
             st.session_state[key] = default
-    elif st.session_state[key] not in options:  # the options changed under it
+    elif st.session_state[key] in options:
+        # Widget state is the shown label: re-assert the code so that a change of
+        # language (new labels) keeps the selection.
+        st.session_state[key] = st.session_state[key]
+    else:  # the options changed under it
         st.session_state[key] = default if default in options else options[0]
     value = widget(label, options, format_func=labels, key=key, **kwargs)
     if value == default:
