@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from tests.conftest import ROOT
 
 from normcore.experiments import discover, gn_batch
 

@@ -2,7 +2,7 @@
 
 import pytest
 import streamlit as st
-from conftest import open_page
+from tests.conftest import open_page
 
 from normcore.experiments import gn_batch
 
