@@ -160,24 +160,32 @@ def example_bands(
     """
     F._check_groups(pop.shape[1], num_groups)
     x = pop[example : example + 1]  # (1, C)
-    running_mean, running_var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
+    running = pop.mean(axis=0), pop.var(axis=0, ddof=1)
     bands = {norm: np.empty((len(BATCH_SIZES), num_batches)) for norm in BAND_NORMS}
     for i, b in enumerate(BATCH_SIZES):
         companions = draw_batches(pop, max(b - 1, 1), num_batches, seed)[:, : b - 1]  # (K, B-1, C)
-        for k in range(num_batches):
-            batch = np.concatenate([x, companions[k]])  # (B, C), the example first
-            for norm in BAND_NORMS:
-                value = normalized_example(
-                    batch,
-                    norm,
-                    num_groups=num_groups,
-                    running_mean=running_mean,
-                    running_var=running_var,
-                    r_max=r_max,
-                    d_max=d_max,
-                )
-                bands[norm][i, k] = value[channel]
+        batches = np.concatenate([np.broadcast_to(x, (num_batches, 1, x.shape[1])), companions], axis=1)
+        for norm in BAND_NORMS:
+            bands[norm][i] = _first_rows(batches, norm, num_groups, running, r_max, d_max)[:, channel]
     return bands
+
+
+def _first_rows(batches: np.ndarray, norm: str, num_groups: int, running, r_max: float, d_max: float):
+    """:func:`normalized_example` of every batch in ``batches`` (K, B, C) at once: shape (K, C)."""
+    k, b, c = batches.shape
+    if norm in ("group", "layer"):
+        flat = batches.reshape(k * b, c)  # (K * B, C): per-example norms ignore the batch
+        out = F.group_norm(flat, num_groups) if norm == "group" else F.layer_norm(flat, (c,))
+        return out.reshape(k, b, c)[:, 0]
+    if b < 2:
+        return np.full((k, c), np.nan)
+    x_hat, mean, var = F.normalize(batches, axes=(1,))  # each batch's own statistics, as BN in training
+    if norm == "batch":
+        return x_hat[:, 0]
+    running_std = np.sqrt(running[1] + 1e-5)
+    r = np.clip(np.sqrt(var + 1e-5) / running_std, 1.0 / r_max, r_max)  # as F.renorm_corrections
+    d = np.clip((mean - running[0]) / running_std, -d_max, d_max)
+    return (x_hat * r + d)[:, 0]
 
 
 def band_summary(values: np.ndarray, low: float = 5, high: float = 95) -> dict[str, np.ndarray]:

@@ -68,6 +68,28 @@ def test_bands_bn_widens_as_b_shrinks_gn_ln_flat(pop):
     assert np.all(width["batch_renorm"][1:] <= width["batch"][1:] + 1e-12)
 
 
+def test_bands_equal_each_batch_through_the_functional_norms(pop):
+    bands = bs.example_bands(
+        pop, example=9, channel=5, num_batches=6, num_groups=4, r_max=1.3, d_max=0.2, seed=4
+    )
+    running_mean, running_var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
+    for i, b in enumerate(bs.BATCH_SIZES):
+        companions = bs.draw_batches(pop, max(b - 1, 1), 6, seed=4)[:, : b - 1]
+        for k in range(6):
+            batch = np.concatenate([pop[9:10], companions[k]])
+            for norm in bs.BAND_NORMS:
+                expected = bs.normalized_example(
+                    batch,
+                    norm,
+                    num_groups=4,
+                    running_mean=running_mean,
+                    running_var=running_var,
+                    r_max=1.3,
+                    d_max=0.2,
+                )[5]
+                np.testing.assert_allclose(bands[norm][i, k], expected, rtol=1e-9, atol=1e-12)
+
+
 def test_batch_renorm_band_limits(pop):
     plain = bs.example_bands(pop, num_batches=20, r_max=1.0, d_max=0.0)
     np.testing.assert_allclose(
