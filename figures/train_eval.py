@@ -134,12 +134,12 @@ def prediction_spread(
     top = float(max(train.counts.max(), 1))
     fig.add_scatter(
         x=[eval_value, eval_value],
-        y=[0, top],
+        y=[0, 1.1 * top],
         mode="lines",
         name=labels["eval"],
-        line=dict(color=style.REFERENCE, width=3),
+        line=dict(color=style.REFERENCE, width=4, dash="dash"),
     )
     fig.update_layout(bargap=0)
-    fig.update_xaxes(title=labels["x"], range=[0, 1])
+    fig.update_xaxes(title=labels["x"], range=[-0.02, 1.02])
     fig.update_yaxes(title=labels["y"])
     return style.apply(fig, title=title, height=380)

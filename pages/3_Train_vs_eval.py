@@ -171,7 +171,7 @@ else:
         title=t("tve.forgot_title", ex=example, label=result["label"], b=forgot_batch),
         labels={
             "train": t("tve.forgot_train"),
-            "eval": t("tve.forgot_eval"),
+            "eval": t("tve.forgot_eval", p=f"{result['eval_prob'][0]:.3f}"),
             "x": t("tve.forgot_x"),
             "y": t("common.count"),
         },

@@ -193,7 +193,7 @@ STRINGS = {
     "tve.forgot_training": "Training the batch-norm network on digits…",
     "tve.forgot_title": "Test digit {ex} (a {label}) in 100 batches of {b}: probability of its true class",
     "tve.forgot_train": "training mode (eval forgotten), one count per batch",
-    "tve.forgot_eval": "eval mode (the same in every batch)",
+    "tve.forgot_eval": "eval mode: {p} in every batch",
     "tve.forgot_x": "probability of the true class",
     "tve.wrong_train": "wrong in training mode",
     "tve.wrong_eval": "wrong in eval mode",

@@ -193,7 +193,7 @@ STRINGS = {
     "tve.forgot_training": "숫자 데이터로 배치 정규화 네트워크를 학습하는 중…",
     "tve.forgot_title": "테스트 숫자 {ex}(정답 {label})를 크기 {b}인 배치 100개에서: 정답 클래스의 확률",
     "tve.forgot_train": "학습 모드 (eval을 잊음), 배치마다 하나씩 셈",
-    "tve.forgot_eval": "평가 모드 (모든 배치에서 같음)",
+    "tve.forgot_eval": "평가 모드: 모든 배치에서 {p}",
     "tve.forgot_x": "정답 클래스의 확률",
     "tve.wrong_train": "학습 모드에서 틀린 횟수",
     "tve.wrong_eval": "평가 모드에서 틀린 횟수",
