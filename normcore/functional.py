@@ -66,10 +66,31 @@ def _check_groups(num_channels: int, num_groups: int) -> None:
 
 
 def moments(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and biased variance over ``axes``, accumulated in float64, reduced axes kept as 1."""
-    mean = input.mean(axis=axes, dtype=np.float64, keepdims=True)
-    var = np.square(input - mean, dtype=np.float64).mean(axis=axes, keepdims=True)
-    return mean, var
+    """Mean and biased variance over ``axes`` (float64, reduced axes kept as size 1).
+
+    Two passes, as PyTorch does: the mean, then the mean square deviation from it.
+    """
+    count = int(np.prod([input.shape[a] for a in axes]))
+    mean = _sum(input, axes) / count
+    deviation = input - mean.astype(input.dtype)
+    deviation *= deviation
+    return mean, _sum(deviation, axes) / count
+
+
+def _sum(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Sum over ``axes`` with reduced axes kept: pairwise along the contiguous tail in the
+    input's precision (error O(eps log n), and SIMD-fast), then the rest in float64."""
+    axes = tuple(sorted(a % input.ndim for a in axes))
+    tail = 0
+    while tail < len(axes) and axes[-1 - tail] == input.ndim - 1 - tail:
+        tail += 1
+    partial = input
+    if tail:
+        partial = input.reshape(input.shape[: input.ndim - tail] + (-1,)).sum(axis=-1)
+    rest = axes[: len(axes) - tail]
+    total = partial.sum(axis=rest, dtype=np.float64) if rest else partial.astype(np.float64)
+    kept = tuple(1 if a in axes else size for a, size in enumerate(input.shape))
+    return total.reshape(kept)
 
 
 def scale_shift(

@@ -335,7 +335,8 @@ class TrainResult:
     """What a run measured, as plain python and numpy values.
 
     ``steps[i]`` is the number of optimizer steps taken before evaluation ``i``; the
-    lists beside it are aligned with it. ``stopped`` is True when the caller stopped it.
+    lists beside it are aligned with it. ``stopped`` is True when the caller stopped it,
+    ``diverged`` when the loss overflowed (the evaluations after that are missing).
     """
 
     config: TrainConfig
@@ -347,6 +348,7 @@ class TrainResult:
     percentiles: list[list[float]] = field(default_factory=list)  # (15th, 50th, 85th) per evaluation
     layers: LayerRecord | None = None
     stopped: bool = False
+    diverged: bool = False  # the loss became NaN or infinite; training ended there
     seconds: float = 0.0
 
     @property
@@ -417,6 +419,7 @@ def train(
         recording = config.record_layers and (step % config.eval_every == 0 or step == total)
         loss = _step(model, optimizer, x, y, result.layers if recording else None, config.activation)
         if not math.isfinite(loss):
+            result.diverged = True
             break
         loss_sum, loss_count = loss_sum + loss, loss_count + 1
         if step % config.eval_every == 0 or step == total:

@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
-
 from normcore.experiments import discover
+from tests.conftest import ROOT
 
 
 def run_cli(*args: str, tmp_path) -> dict:

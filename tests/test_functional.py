@@ -66,12 +66,13 @@ def test_batch_norm_training_matches_torch_over_several_steps(x, momentum):
     c = x.shape[1]
     weight, bias = affine_params(rng, c, dtype)
     running_mean, running_var = np.zeros(c, dtype), np.ones(c, dtype)
-    torch_mean, torch_var = (
-        torch.zeros(c, dtype=torch.from_numpy(x).dtype),
-        torch.ones(c, dtype=torch.from_numpy(x).dtype),
-    )
+    torch_mean, torch_var = torch.from_numpy(running_mean.copy()), torch.from_numpy(running_var.copy())
+    spread = float(x.std()) or 1.0
     for step in range(3):
-        batch = x * (step + 1) + step
+        batch = (x * (1 + 0.2 * step) + 0.3 * step * spread).astype(
+            dtype
+        )  # another batch, as well conditioned
+        assume_well_conditioned(batch, (0, *range(2, x.ndim)))
         out = nc.batch_norm(batch, running_mean, running_var, weight, bias, True, momentum)
         expected = TF.batch_norm(
             torch.from_numpy(batch),

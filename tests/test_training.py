@@ -188,3 +188,9 @@ def test_per_sample_norms_in_the_model_are_torch_modules(norm):
         "rms": lambda h: F.rms_norm(h, (100,)),
     }[norm](hidden.detach().numpy())
     np.testing.assert_allclose(model.norms[0](hidden).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_an_overflowing_loss_ends_the_run_as_diverged():
+    result = train(replace(SHORT, activation="relu", lr=10.0, init_scale=1.0))
+    assert result.diverged and not result.stopped
+    assert result.steps[-1] < 60
