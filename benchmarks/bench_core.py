@@ -62,7 +62,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     x = np.random.default_rng(0).standard_normal(SHAPE, dtype=np.float32)
-    print(f"shape {SHAPE} float32, torch {torch.__version__} with {args.threads} thread(s), numpy {np.__version__}")
+    print(
+        f"shape {SHAPE} float32, torch {torch.__version__} with {args.threads} thread(s), numpy {np.__version__}"
+    )
     print(f"{'norm':<10}{'normcore ms':>13}{'torch ms':>10}{'ratio':>8}")
     for name, (ours, theirs) in cases(x).items():
         mine, torch_s = median_seconds(ours, theirs, args.repeats)

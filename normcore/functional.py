@@ -65,16 +65,28 @@ def _check_groups(num_channels: int, num_groups: int) -> None:
 # ---------------------------------------------------------------- the primitive
 
 
-def moments(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and biased variance over ``axes`` (float64, reduced axes kept as size 1).
+def center(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(input - mean, mean, var)`` over ``axes``: the corrected two-pass algorithm.
 
-    Two passes, as PyTorch does: the mean, then the mean square deviation from it.
+    The values are centred on a rough mean taken from a small sample, then the mean of
+    the centred values corrects it, so the mean is accurate to rounding of the *spread*,
+    not of the values' magnitude. ``mean`` and ``var`` (biased) are float64 with the
+    reduced axes kept as size 1; the centred values keep the input's dtype.
     """
     count = int(np.prod([input.shape[a] for a in axes]))
-    mean = _sum(input, axes) / count
-    deviation = input - mean.astype(input.dtype)
-    deviation *= deviation
-    return mean, _sum(deviation, axes) / count
+    sample = input[tuple(slice(0, 16) if a in axes else slice(None) for a in range(input.ndim))]
+    mean = sample.mean(axis=axes, dtype=np.float64, keepdims=True)
+    centered = input - mean.astype(input.dtype)
+    correction = _sum(centered, axes) / count
+    centered -= correction.astype(input.dtype)
+    var = _sum(np.square(centered), axes) / count
+    return centered, mean + correction, var
+
+
+def moments(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and biased variance over ``axes`` (float64, reduced axes kept as size 1)."""
+    _, mean, var = center(input, axes)
+    return mean, var
 
 
 def _sum(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -94,31 +106,26 @@ def _sum(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def scale_shift(
-    input: np.ndarray,
-    mean: np.ndarray,
+    centered: np.ndarray,
     var: np.ndarray,
     eps: float,
     weight: np.ndarray | None = None,
     bias: np.ndarray | None = None,
 ) -> np.ndarray:
-    r"""``weight * (input - mean) / sqrt(var + eps) + bias``, computed as PyTorch's CPU kernels do.
+    r"""``centered * weight / sqrt(var + eps) + bias``, in place on ``centered``.
 
-    The statistics are folded into one scale and one shift per element of ``mean``'s
-    shape, :math:`\alpha = \gamma / \sqrt{\sigma^2 + \epsilon}`,
-    :math:`\beta' = \beta - \mu \alpha`, in the input's precision, and the output is
-    :math:`x \alpha + \beta'`. ``mean``, ``var``, ``weight`` and ``bias`` broadcast
-    against ``input``.
+    The scale :math:`\gamma / \sqrt{\sigma^2 + \epsilon}` is formed once per set in the
+    input's precision, as PyTorch's kernels do. ``var``, ``weight`` and ``bias``
+    broadcast against ``centered``.
     """
-    dtype = input.dtype
+    dtype = centered.dtype
     alpha = (1.0 / np.sqrt(var + eps)).astype(dtype)
     if weight is not None:
         alpha = alpha * np.asarray(weight, dtype=dtype)
-    shift = -(np.asarray(mean).astype(dtype) * alpha)
+    centered *= alpha
     if bias is not None:
-        shift = shift + np.asarray(bias, dtype=dtype)
-    output = input * alpha
-    output += shift
-    return output
+        centered += np.asarray(bias, dtype=dtype)
+    return centered
 
 
 def normalize(
@@ -126,8 +133,8 @@ def normalize(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Normalize ``input`` over ``axes``: :math:`\hat x = (x - \mu) / \sqrt{\sigma^2 + \epsilon}`.
 
-    Statistics are accumulated in float64 and the variance is the biased one
-    (divide by the number of elements), as PyTorch uses for normalizing.
+    The variance is the biased one (divide by the number of elements), as PyTorch uses
+    for normalizing; see :func:`center` for how the statistics are accumulated.
 
     Args:
         input: array of any shape.
@@ -141,8 +148,8 @@ def normalize(
     >>> mean.ravel().tolist(), var.ravel().tolist()
     ([2.0, 3.0], [1.0, 1.0])
     """
-    mean, var = moments(input, axes)
-    return scale_shift(input, mean, var, eps), mean, var
+    centered, mean, var = center(input, axes)
+    return scale_shift(centered, var, eps), mean, var
 
 
 def _affine(x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None, shape) -> np.ndarray:
@@ -230,24 +237,22 @@ def batch_norm(
     _check_param("bias", bias, channels)
     if training:
         _check_values_per_channel(input)
-        mean, var = moments(input, _reduce_axes_except_channel(input))
+        centered, mean, var = center(input, _reduce_axes_except_channel(input))
         _update_running(running_mean, running_var, mean, var, input.size // channels[0], momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given in eval mode")
-        mean, var = _running(running_mean, running_var, input)
-    return scale_shift(input, mean, var, eps, _per_channel(weight, input), _per_channel(bias, input))
+        centered, var = _center_with_running(input, running_mean, running_var)
+    return scale_shift(centered, var, eps, _per_channel(weight, input), _per_channel(bias, input))
 
 
-def _running(
-    running_mean: np.ndarray, running_var: np.ndarray, input: np.ndarray
+def _center_with_running(
+    input: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Running buffers as float64 statistics shaped to broadcast over ``input``'s channels."""
+    """``input`` centred on the running mean, and the running variance, per channel."""
     shape = _channel_shape(input)
-    return (
-        np.asarray(running_mean, dtype=np.float64).reshape(shape),
-        np.asarray(running_var, dtype=np.float64).reshape(shape),
-    )
+    centered = input - np.asarray(running_mean).reshape(shape).astype(input.dtype)
+    return centered, np.asarray(running_var, dtype=np.float64).reshape(shape)
 
 
 def batch_renorm(
@@ -404,11 +409,10 @@ def group_norm(
             f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
         )
     grouped = input.reshape(n, num_groups, -1)  # (N, G, C//G * spatial)
-    mean, var = moments(grouped, (2,))  # (N, G, 1)
-    per_channel = (n, c) + (1,) * (input.ndim - 2)  # (N, C, 1, ...)
-    mean = np.repeat(mean, c // num_groups, axis=1).reshape(per_channel)
-    var = np.repeat(var, c // num_groups, axis=1).reshape(per_channel)
-    return scale_shift(input, mean, var, eps, _per_channel(weight, input), _per_channel(bias, input))
+    centered, _, var = center(grouped, (2,))  # var: (N, G, 1)
+    centered = centered.reshape(input.shape)  # (N, C, *)
+    var = np.repeat(var, c // num_groups, axis=1).reshape((n, c) + (1,) * (input.ndim - 2))  # (N, C, 1, ...)
+    return scale_shift(centered, var, eps, _per_channel(weight, input), _per_channel(bias, input))
 
 
 def instance_norm(
@@ -458,15 +462,15 @@ def instance_norm(
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given when use_input_stats=False")
-        return scale_shift(input, *_running(running_mean, running_var, input), eps, weight, bias)
+        return scale_shift(*_center_with_running(input, running_mean, running_var), eps, weight, bias)
     spatial = input.size // (input.shape[0] * input.shape[1])
     if spatial <= 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
         )
-    mean, var = moments(input, tuple(range(2, input.ndim)))
+    centered, mean, var = center(input, tuple(range(2, input.ndim)))
     _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), spatial, momentum)
-    return scale_shift(input, mean, var, eps, weight, bias)
+    return scale_shift(centered, var, eps, weight, bias)
 
 
 def rms_norm(
