@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from tests.conftest import ROOT
 
 from normcore.experiments import discover, gn_batch
+from tests.conftest import ROOT
 
 TINY = ("--norms", "batch", "group", "--batch-sizes", "16", "32", "--epochs", "1", "--workers", "1")
 

@@ -2,9 +2,9 @@
 
 import pytest
 import streamlit as st
-from tests.conftest import open_page
 
 from normcore.experiments import gn_batch
+from tests.conftest import open_page
 
 SMALL = "pages/2_Small_batches.py"
 TRAIN_EVAL = "pages/3_Train_vs_eval.py"
