@@ -271,7 +271,7 @@ def running_stats(
     if batch_size < 2:
         raise ValueError(f"training-mode batch norm needs batch_size >= 2, got {batch_size}")
     check_size(len(momenta), steps + 1)
-    batches = draw_batches(pop, batch_size, steps, seed)[..., channel : channel + 1]  # (steps, B, 1)
+    batches = draw_batches(pop[:, channel : channel + 1], batch_size, steps, seed)  # (steps, B, 1)
     mean, var = np.zeros((len(momenta), steps + 1)), np.ones((len(momenta), steps + 1))
     for j, momentum in enumerate(momenta):
         running_mean, running_var = np.zeros(1), np.ones(1)

@@ -125,3 +125,11 @@ def test_train_vs_eval_hostile_links_get_a_notice(params):
     notices = " ".join(i.value for i in at.info)
     for key in params:
         assert f"{key}=" in notices, key
+
+
+def test_largest_settings_stay_under_the_element_cap():
+    at = open_page(TRAIN_EVAL, {"b": "256", "steps": "1000", "m": "0.001"})
+    assert not at.exception and chart_count(at) == 3
+    assert not any("link asked" in i.value for i in at.info)
+    at = open_page(SMALL, {"b": "128", "k": "5000"})
+    assert not at.exception and chart_count(at) == 4 and not at.info
