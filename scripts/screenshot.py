@@ -18,6 +18,13 @@ def main(base: str, path: str, out: str, full: bool) -> None:
         page.goto(f"{base}/{path.lstrip('/')}")
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=120_000)
         page.wait_for_timeout(1500)
+        if full:  # Streamlit scrolls inside its own container: grow the window to fit it
+            height = page.evaluate(
+                "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain], section'))"
+                ".map(e => e.scrollHeight), document.body.scrollHeight)"
+            )
+            page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 12000)})
+            page.wait_for_timeout(1500)
         page.screenshot(path=out, full_page=full)
         errors = page.locator("[data-testid=stException], [data-testid=stAlertContentError]").count()
         print(f"{out}: {errors} error element(s)")

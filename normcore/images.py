@@ -1,0 +1,356 @@
+"""Real images for the convolution pages: sources, untrusted uploads, a convolution, colour spaces.
+
+Images are float arrays of shape ``(3, H, W)`` with values in [0, 1] (RGB); a batch is
+``(N, 3, H, W)``. :func:`conv2d` mirrors ``torch.nn.functional.conv2d`` (stride 1), so
+the feature maps a page normalizes are the ones PyTorch would compute. Uploads are
+decoded with Pillow only after their size, format and dimensions have been checked.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from normcore import functional as F
+from normcore.data import check_size
+
+IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
+DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Read from the header, before anything is decoded. A PNG is decoded in full, at most 4 bytes a
+# pixel (16 MB); a JPEG in Pillow's draft mode at 1/8 scale when that suffices (under 2 MB).
+MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 4_000_000}
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+PIXEL_EPS = 1e-8  # AdaIN's eps for pixel statistics, small against a colour channel's variance
+
+
+# ---------------------------------------------------------------- sources
+
+
+class UploadError(ValueError):
+    """An upload refused, with a ``reason`` code a page can translate and the values it needs."""
+
+    def __init__(self, reason: str, **values):
+        super().__init__(f"{reason}: {values}")
+        self.reason = reason
+        self.values = values
+
+
+@lru_cache(maxsize=1)
+def _sample_photos() -> tuple[tuple[str, np.ndarray], ...]:
+    from sklearn.datasets import load_sample_images
+
+    bunch = load_sample_images()
+    names = [path.rsplit("/", 1)[-1].split(".")[0] for path in bunch.filenames]
+    return tuple(zip(names, bunch.images, strict=True))
+
+
+def sample_photos(size: int = IMAGE_SIZE) -> dict[str, np.ndarray]:
+    """scikit-learn's two sample photos (``china``, ``flower``) as ``(3, size, size)`` images."""
+    return {name: _square(Image.fromarray(pixels), size) for name, pixels in _sample_photos()}
+
+
+def digit_images(count: int, size: int = DIGIT_SIZE) -> np.ndarray:
+    """The first ``count`` handwritten digits (0, 1, 2, ... in turn) as a grey ``(count, 3, size, size)`` batch."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    picked = [np.flatnonzero(digits.target == d % 10)[d // 10] for d in range(count)]
+    grey = digits.images[picked] / 16.0  # (count, 8, 8) in [0, 1]
+    grey = np.kron(grey, np.ones((size // 8, size // 8)))  # (count, size, size), nearest neighbour
+    return np.repeat(grey[:, None], 3, axis=1).astype(np.float32)  # (count, 3, size, size)
+
+
+def load_upload(data: bytes, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Decode an untrusted PNG or JPEG into a ``(3, size, size)`` image, or raise :class:`UploadError`.
+
+    Checked in order, each before any work it protects: the byte count, the file
+    signature, Pillow's format, the pixel count from the header (decompression bombs),
+    then the full decode (truncated or corrupt files).
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError("too_large", size_mb=len(data) / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20)
+    format = next((f for signature, f in SIGNATURES.items() if data.startswith(signature)), None)
+    if format is None:
+        raise UploadError("not_image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[format])
+            width, height = image.size
+            if width * height > MAX_UPLOAD_PIXELS[format]:
+                raise _too_many_pixels(width * height, format)
+            image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when possible
+            image.load()
+            image.thumbnail((8 * size, 8 * size))  # in place: the copies below stay small
+    except UploadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        found = re.search(r"\((\d+) pixels\)", str(error))  # Pillow refused it before we saw the size
+        raise _too_many_pixels(int(found.group(1)) if found else 0, format) from error
+    except Exception as error:  # Pillow raises many types for corrupt data
+        raise UploadError("corrupt") from error
+    return _square(ImageOps.exif_transpose(image), size)
+
+
+def _too_many_pixels(pixels: int, format: str) -> UploadError:
+    limit = MAX_UPLOAD_PIXELS[format]
+    return UploadError(
+        "too_many_pixels", megapixels=max(pixels, limit) / 1e6, limit_mp=limit / 1e6, format=format
+    )
+
+
+def _square(image: Image.Image, size: int) -> np.ndarray:
+    """Centre-crop to a square, resize to ``size`` and return ``(3, size, size)`` in [0, 1]."""
+    square = ImageOps.fit(image.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
+    return (np.asarray(square, dtype=np.float32) / 255.0).transpose(2, 0, 1)  # (3, size, size)
+
+
+# ---------------------------------------------------------------- convolution
+
+
+def conv2d(
+    input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, padding: int = 0
+) -> np.ndarray:
+    r"""2-D cross-correlation with stride 1, as ``torch.nn.functional.conv2d`` computes it.
+
+    .. math:: y_{n,o} = b_o + \sum_{c} w_{o,c} \star x_{n,c}
+
+    Args:
+        input: images or feature maps.
+        weight: filters.
+        bias: per-output-channel bias, shape (C_out,). Default: None
+        padding: zeros added on every side. Default: 0
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H, W)`; Weight: :math:`(C_{out}, C_{in}, k_H, k_W)`
+        - Output: :math:`(N, C_{out}, H + 2p - k_H + 1, W + 2p - k_W + 1)`
+
+    >>> conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
+    """
+    if input.ndim != 4 or weight.ndim != 4 or input.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"expected input (N, C_in, H, W) and weight (C_out, C_in, kH, kW) with the same C_in, "
+            f"got {tuple(input.shape)} and {tuple(weight.shape)}"
+        )
+    n, _, h, w = input.shape
+    out_channels, _, kh, kw = weight.shape
+    check_size(n, out_channels, h + 2 * padding, w + 2 * padding)
+    padded = np.pad(input, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(
+        padded, (kh, kw), axis=(2, 3)
+    )  # (N, C, H', W', kH, kW)
+    output = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', C_out)
+    output = output.transpose(0, 3, 1, 2)  # (N, C_out, H', W')
+    if bias is not None:
+        output = output + np.asarray(bias).reshape(1, -1, 1, 1)
+    return np.ascontiguousarray(output, dtype=np.result_type(input, weight))
+
+
+SOBEL = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]) / 4
+HAND_MADE = {
+    "edge_x": SOBEL,  # vertical edges
+    "edge_y": SOBEL.T,  # horizontal edges
+    "blur": np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16,
+    "centre": np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]) / 2,
+}
+
+
+def conv_filters(out_channels: int = 12, in_channels: int = 3, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Hand-made 3 x 3 filters (edges, blur, centre-surround) followed by seeded random ones.
+
+    The hand-made filters act on the mean of the input channels (brightness); the random
+    ones are He-initialised, as a fresh ``nn.Conv2d`` followed by ReLU would be.
+    Returns ``(weight, names)`` with weight of shape ``(out_channels, in_channels, 3, 3)``.
+    """
+    if out_channels < len(HAND_MADE):
+        raise ValueError(f"out_channels must be at least {len(HAND_MADE)}, got {out_channels}")
+    hand_made = np.stack([np.repeat(k[None] / in_channels, in_channels, 0) for k in HAND_MADE.values()])
+    count = out_channels - len(HAND_MADE)
+    fan_in = in_channels * 9
+    random = np.random.default_rng(seed).standard_normal((count, in_channels, 3, 3)) * np.sqrt(2 / fan_in)
+    names = list(HAND_MADE) + [f"random_{i + 1}" for i in range(count)]
+    return np.concatenate([hand_made, random]).astype(np.float32), names
+
+
+# ---------------------------------------------------------------- norms on feature maps
+
+FEATURE_NORMS = ("batch", "layer", "instance", "group")
+
+
+def normalize_features(features: np.ndarray, norm: str, num_groups: int = 1) -> np.ndarray:
+    """Apply one activation norm (training mode, no affine) to ``(N, C, H, W)`` feature maps."""
+    if norm == "batch":
+        return F.batch_norm(features, None, None, training=True)
+    if norm == "layer":
+        return F.layer_norm(features, features.shape[1:])
+    if norm == "instance":
+        return F.instance_norm(features)
+    if norm == "group":
+        return F.group_norm(features, num_groups)
+    raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(FEATURE_NORMS)}")
+
+
+def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and (biased) standard deviation of one ``(C, H, W)`` image or feature map."""
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)  # (C, H * W)
+    return flat.mean(axis=1), flat.std(axis=1)
+
+
+@dataclass(frozen=True)
+class ConvStages:
+    """A batch through Conv -> Norm -> ReLU, and how far Group Norm is from Layer and Instance Norm."""
+
+    features: np.ndarray  # (N, C, H, W) convolution output
+    normalized: np.ndarray  # (N, C, H, W)
+    relu: np.ndarray  # (N, C, H, W)
+    names: list[str]  # one per filter
+    group_to_layer: float  # max |GN(G) - LN| over the batch
+    group_to_instance: float  # max |GN(G) - IN| over the batch
+
+
+def conv_norm_relu(
+    images: np.ndarray, norm: str, num_groups: int, channels: int = 12, seed: int = 0
+) -> ConvStages:
+    """Convolve ``(N, 3, H, W)`` images with :func:`conv_filters`, normalize, apply ReLU."""
+    weight, names = conv_filters(channels, images.shape[1], seed)
+    features = conv2d(images, weight, padding=1)  # (N, C, H, W)
+    normalized = normalize_features(features, norm, num_groups)
+    grouped = normalize_features(features, "group", num_groups)
+    to_layer = float(np.abs(grouped - normalize_features(features, "layer")).max())
+    to_instance = float(np.abs(grouped - normalize_features(features, "instance")).max())
+    return ConvStages(features, normalized, np.maximum(normalized, 0), names, to_layer, to_instance)
+
+
+def stage_grids(stages: ConvStages, index: int, tile: int = 96) -> list[np.ndarray]:
+    """Image ``index``'s channels after each stage, one row each; the norm and ReLU share a colour scale."""
+    scale = max(1, tile // stages.features.shape[-1])
+    channels = stages.features.shape[1]
+    limits = [robust_limit(stages.features)] + [robust_limit(stages.normalized)] * 2
+    maps = [stages.features, stages.normalized, stages.relu]
+    return [
+        feature_grid(m[index], channels, limit, scale=scale) for m, limit in zip(maps, limits, strict=True)
+    ]
+
+
+def brightness_contrast(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
+    """``(image - 0.5) * contrast + 0.5 + brightness``, not clipped: the layer sees every value."""
+    return (image - 0.5) * contrast + 0.5 + brightness
+
+
+# ---------------------------------------------------------------- colour: Ruderman's l-alpha-beta
+
+# Reinhard et al. (2001), "Color Transfer between Images": RGB -> LMS cone space, log10,
+# then a rotation into l (achromatic), alpha (yellow-blue), beta (red-green), three axes that
+# are nearly decorrelated for natural images, so each can be shifted and scaled alone.
+RGB_TO_LMS = np.array([[0.3811, 0.5783, 0.0402], [0.1967, 0.7244, 0.0782], [0.0241, 0.1288, 0.8444]])
+LMS_TO_LAB = np.diag([1 / np.sqrt(3), 1 / np.sqrt(6), 1 / np.sqrt(2)]) @ np.array(
+    [[1.0, 1.0, 1.0], [1.0, 1.0, -2.0], [1.0, -1.0, 0.0]]
+)
+LMS_FLOOR = 1 / 255  # log10 needs positive values: black is lifted to the darkest 8-bit level
+
+
+def rgb_to_lab(image: np.ndarray) -> np.ndarray:
+    """RGB ``(3, H, W)`` in [0, 1] to l-alpha-beta ``(3, H, W)``, in float64."""
+    lms = np.einsum("ij,jhw->ihw", RGB_TO_LMS, image.astype(np.float64))
+    return np.einsum("ij,jhw->ihw", LMS_TO_LAB, np.log10(np.maximum(lms, LMS_FLOOR)))
+
+
+def lab_to_rgb(image: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`rgb_to_lab` (values may leave [0, 1]; clip to show them)."""
+    lms = 10.0 ** np.einsum("ij,jhw->ihw", np.linalg.inv(LMS_TO_LAB), image)
+    return np.einsum("ij,jhw->ihw", np.linalg.inv(RGB_TO_LMS), lms)
+
+
+def channel_correlation(image: np.ndarray) -> np.ndarray:
+    """The 3 x 3 correlation matrix between the channels of one ``(3, H, W)`` image."""
+    return np.corrcoef(image.reshape(image.shape[0], -1))
+
+
+@dataclass(frozen=True)
+class StyleTransfer:
+    """AdaIN of a content image with a style image, on pixels and on convolution features."""
+
+    result: np.ndarray  # (3, H, W) RGB in [0, 1], for display
+    pixel_stats: list  # [(mean, std)] of content, style, result in l-alpha-beta, (3,) each
+    feature_stats: list  # [(mean, std)] of content, style, result features, (C,) each
+
+
+def style_transfer(content: np.ndarray, style: np.ndarray, weight: np.ndarray) -> StyleTransfer:
+    """AdaIN on pixels (in l-alpha-beta) and on the features of ``conv2d(., weight)``."""
+    result_lab, result_rgb = adain_pixels(content, style)
+    pixels = [rgb_to_lab(content), rgb_to_lab(style), result_lab]
+    content_features = conv2d(content[None], weight, padding=1)  # (1, C, H, W)
+    style_features = conv2d(style[None], weight, padding=1)
+    features = [content_features[0], style_features[0], F.adain(content_features, style_features)[0]]
+    return StyleTransfer(result_rgb, [channel_stats(x) for x in pixels], [channel_stats(x) for x in features])
+
+
+def adain_pixels(content: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """AdaIN on pixels in l-alpha-beta: the content's colour statistics replaced by the style's.
+
+    Returns ``(result_lab, result_rgb)``: the AdaIN output in l-alpha-beta (whose channel
+    statistics are the style's) and the same image in RGB clipped to [0, 1] for display.
+    """
+    content_lab, style_lab = rgb_to_lab(content)[None], rgb_to_lab(style)[None]  # (1, 3, H, W)
+    result_lab = F.adain(content_lab, style_lab, eps=PIXEL_EPS)[0]  # (3, H, W)
+    return result_lab, np.clip(lab_to_rgb(result_lab), 0.0, 1.0)
+
+
+# ---------------------------------------------------------------- display
+
+DISPLAY_STD = 0.2  # a standardized image is shown as 0.5 + 0.2 * x_hat: +-2.5 std fill the range
+
+
+def standardized_to_rgb(x_hat: np.ndarray) -> np.ndarray:
+    """Show a zero-mean, unit-variance image: the same fixed mapping for every image."""
+    return np.clip(0.5 + DISPLAY_STD * x_hat, 0.0, 1.0)
+
+
+NEGATIVE = np.array([0.23, 0.42, 0.71])  # blue
+ZERO = np.array([1.0, 1.0, 1.0])  # white
+POSITIVE = np.array([0.89, 0.34, 0.18])  # orange-red, figures.style.AFTER
+
+
+def diverging(values: np.ndarray, limit: float) -> np.ndarray:
+    """Blue for negative, white for zero, orange-red for positive; ``limit`` and beyond saturate."""
+    scaled = np.clip(values / max(limit, 1e-12), -1.0, 1.0)[..., None]
+    colour = np.where(scaled < 0, ZERO + (ZERO - NEGATIVE) * scaled, ZERO + (POSITIVE - ZERO) * scaled)
+    return (colour * 255).round().astype(np.uint8)
+
+
+def robust_limit(values: np.ndarray, quantile: float = 0.99) -> float:
+    """A symmetric colour limit that a few extreme values cannot wash out."""
+    return float(np.quantile(np.abs(values), quantile)) or 1.0
+
+
+GAP_GREY = 200  # between tiles, so that white (zero) maps keep their edges
+
+
+def feature_grid(maps: np.ndarray, columns: int, limit: float, gap: int = 3, scale: int = 1) -> np.ndarray:
+    """Tile ``(C, H, W)`` feature maps into one ``(rows*H, columns*W, 3)`` uint8 picture on one colour scale."""
+    c, h, w = maps.shape
+    rows = -(-c // columns)
+    tiles = diverging(maps, limit).repeat(scale, axis=1).repeat(scale, axis=2)  # (C, sH, sW, 3)
+    th, tw = h * scale, w * scale
+    grid = np.full((rows * (th + gap) - gap, columns * (tw + gap) - gap, 3), GAP_GREY, dtype=np.uint8)
+    for index in range(c):
+        top, left = (index // columns) * (th + gap), (index % columns) * (tw + gap)
+        grid[top : top + th, left : left + tw] = tiles[index]
+    return grid
+
+
+def encode(image: np.ndarray, format: str = "JPEG", quality: int = 85) -> bytes:
+    """JPEG (or PNG) bytes of an ``(H, W, 3)`` uint8 picture or a ``(3, H, W)`` float image in [0, 1]."""
+    if image.dtype != np.uint8:
+        image = (np.clip(image, 0.0, 1.0).transpose(1, 2, 0) * 255).round().astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format=format, quality=quality)
+    return buffer.getvalue()
