@@ -28,6 +28,7 @@ COLOURS = {
     "dropped": style.AFTER,
     "kept": style.PALETTE[0],
 }
+DASHED = {"kept"}  # drawn over a run it should coincide with: dashed, so both stay visible
 
 
 def curves(
@@ -39,10 +40,11 @@ def curves(
     log_y: bool = False,
     y_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """One line per ``(name, x, y, colour)``, e.g. test accuracy against steps."""
+    """One line per ``(name, x, y, colour)`` or ``(name, x, y, colour, dash)``, e.g. accuracy against steps."""
     fig = go.Figure()
-    for name, x, y, colour in series:
-        fig.add_scatter(x=list(x), y=list(y), mode="lines", name=name, line=dict(color=colour, width=2.5))
+    for name, x, y, colour, *dash in series:
+        line = dict(color=colour, width=2.5, dash=dash[0] if dash else None)
+        fig.add_scatter(x=list(x), y=list(y), mode="lines", name=name, line=line)
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title, type="log" if log_y else None, range=y_range)
     return style.apply(fig, title=title)
@@ -200,7 +202,10 @@ def _long_table(results: dict, column: str) -> pd.DataFrame:
 
 
 def _over_steps(results: dict, column: str, text, names, title_key: str, y_key: str, **kwargs):
-    series = [(names[label], r.steps, getattr(r, column), COLOURS[label]) for label, r in results.items()]
+    series = [
+        (names[label], r.steps, getattr(r, column), COLOURS[label], "dash" if label in DASHED else None)
+        for label, r in results.items()
+    ]
     fig = curves(series, title=text(title_key), x_title=text("lab.x_steps"), y_title=text(y_key), **kwargs)
     return fig, _long_table(results, column)
 

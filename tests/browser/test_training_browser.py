@@ -43,3 +43,16 @@ def test_korean_page_loads_without_errors(served_app, page):
     train.wait_for(timeout=30_000)
     assert "학습" in train.inner_text()
     assert page.locator(ERRORS).count() == 0
+
+
+@pytest.mark.browser
+def test_stop_keeps_the_curves_so_far(served_app, page):
+    page.goto(f"{served_app}/Training_lab?steps=5000&seed=23")  # long enough to be stopped mid-way
+    wait_for_app(page)
+    page.locator("button[data-testid=stBaseButton-primary]").first.click()
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)  # the first streamed frame
+    page.locator("button[data-testid=stBaseButton-secondary]", has_text="Stop").first.click()
+    page.wait_for_selector("text=Stopped before the end", timeout=60_000)
+    wait_for_app(page)
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert page.locator(ERRORS).count() == 0
