@@ -7,6 +7,7 @@ from figures import small_batches as figs
 from normcore import batch_stats as bs
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
+from ui import cached
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -109,7 +110,8 @@ st.markdown(t("small.moments_text"))
 measured, summary = moments(seed, channel, b, batches)
 theory = bs.moment_theory(summary["population_mean"], summary["population_var"], b)
 mean_hist, var_hist = bs.moment_histograms(measured, theory, summary["population_var"])
-fig = figs.moment_histograms(
+fig = cached.figure(
+    figs.moment_histograms,
     mean_hist,
     var_hist,
     theory=theory,
@@ -133,7 +135,8 @@ show_chart(
 metrics = [measured.means.std(), theory["mean_sd"], measured.variances.mean(), theory["var"]]
 for col, name, value in zip(st.columns(4), ["sd", "sd_theory", "var", "var_theory"], metrics, strict=True):
     col.metric(t(f"small.metric_{name}"), f"{value:.4f}", help=t(f"small.metric_{name}_help", b=b))
-fig = figs.moments_vs_batch_size(
+fig = cached.figure(
+    figs.moments_vs_batch_size,
     summary,
     title=t("small.summary_title"),
     labels={
@@ -152,7 +155,8 @@ st.header(t("small.bands_header"))
 st.markdown(t("small.bands_text", n=BAND_BATCHES))
 summaries = bands(seed, channel, example, groups, r_max, d_max)
 names = {norm: t(f"small.norm.{norm}", g=groups) for norm in NORM_NAMES}
-fig = figs.example_bands(
+fig = cached.figure(
+    figs.example_bands,
     bs.BATCH_SIZES,
     summaries,
     title=t("small.bands_title", ex=example, ch=channel),
@@ -175,7 +179,8 @@ st.markdown(t("small.gn_text"))
 live, lock = live_sweeps()
 sweep = live.get(seeds) or gn_batch.load()
 summary = gn_batch.summarize(sweep["runs"])
-fig = figs.error_vs_batch_size(
+fig = cached.figure(
+    figs.error_vs_batch_size,
     summary,
     gn_batch.BATCH_SIZES,
     title=t("small.gn_title"),

@@ -5,6 +5,7 @@ import streamlit as st
 from figures import train_eval as figs
 from normcore import batch_stats as bs
 from normcore.stats import histogram
+from ui import cached
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -100,7 +101,8 @@ st.markdown(t("tve.running_text"))
 momenta = tuple(sorted({*COMPARED_MOMENTA, round(momentum, 3)}))
 stats = running(momenta, batch_size, steps, channel, seed)
 pop_column = bs.population(seed)[:, channel]
-fig = figs.running_curves(
+fig = cached.figure(
+    figs.running_curves,
     stats.mean,
     stats.var,
     names=[t("tve.curve", m=m, a=bs.decay_from_momentum(m)) for m in momenta],
@@ -139,7 +141,8 @@ st.markdown(t("tve.same_text", b=batch_size, steps=steps))
 pop = bs.population(seed)
 running_mean, running_var = bs.trained_running_stats(pop, 32, steps, momentum, seed)
 result = bs.train_and_eval(bs.draw_batches(pop, batch_size, 1, seed + 7)[0], running_mean, running_var)
-fig = figs.train_vs_eval(
+fig = cached.figure(
+    figs.train_vs_eval,
     result["train"],
     result["eval"],
     title=t("tve.same_title", b=batch_size),
@@ -165,7 +168,8 @@ else:
     with st.spinner(t("tve.forgot_training")):
         accuracy = bn_model()[1]
         result = predictions(example, forgot_batch)
-    fig = figs.prediction_spread(
+    fig = cached.figure(
+        figs.prediction_spread,
         histogram(result["train_prob"], 20, (0.0, 1.0)),
         float(result["eval_prob"][0]),
         title=t("tve.forgot_title", ex=example, label=result["label"], b=forgot_batch),
@@ -195,7 +199,8 @@ cols[2].metric(
 cols[3].metric(
     t("tve.d"), f"{gap['d'][channel]:.3f}", help=t("tve.d_help", free=f"{gap['d_unclipped'][channel]:.3f}")
 )
-fig = figs.shift_gaps(
+fig = cached.figure(
+    figs.shift_gaps,
     sweep,
     current=shift,
     title=t("tve.shift_title", scale=scale, r=r_max, d=d_max, b=batch_size),
