@@ -459,7 +459,8 @@ def _step(model: MLP, optimizer, x, y, record: LayerRecord | None, activation: s
     loss.backward()
     before = [linear.weight.detach().clone() for linear in model.linears]
     optimizer.step()
-    _record_layers(record, model, captured, before, activation)
+    if math.isfinite(loss.item()):  # a diverged step is not evaluated, so not recorded either
+        _record_layers(record, model, captured, before, activation)
     return loss.item()
 
 

@@ -117,8 +117,10 @@ def draw_live(results: dict) -> None:
 results = live.run(configs, draw_live, page=view)
 if results is not None:
     at = None
-    if view == "inside":  # pick an evaluation step; the options are the steps both runs recorded
-        recorded = min((r.steps[1 : len(r.layers.saturated) + 1] for r in results.values()), key=len)
+    recorded = min(
+        (r.steps[1 : len(r.layers.saturated) + 1] for r in results.values() if r.layers), key=len, default=[]
+    )
+    if recorded:  # the inside view: pick one of the steps both runs recorded
         at_check = UrlCheck("lab_at")
         options = [str(s) for s in recorded]
         at_step = choice(

@@ -59,3 +59,10 @@ def test_hostile_link_values_are_clamped_with_a_notice():
         assert f"{param}=" in notices, param
     assert at.slider(key="steps").value in (3000, 5000)  # the default or the clamp, never 999999
     assert "`<script>`" in notices  # shown as code, never as markup
+
+
+def test_a_diverging_run_is_reported_not_raised():
+    at = open_page(PAGE, {"steps": "100", "view": "inside", "act": "relu", "lr": "10", "init": "3"})
+    press_train(at)
+    assert "diverged" in at.warning[0].value
+    assert len(charts(at)) == 5  # the run with BN is still drawn

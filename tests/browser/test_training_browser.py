@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import wait_for_app
 
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
-SHORT = "steps=200&depth=2&width=40&seed=21"
+SHORT = "steps=100&depth=2&width=40&seed=21"
 
 
 def train_and_wait(page) -> None:
