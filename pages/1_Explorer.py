@@ -1,113 +1,115 @@
-import numpy as np
-import pandas as pd
+"""Explorer: pick a normalization and see exactly what it does to a batch.
+
+URL keys (every one optional; the default in brackets):
+  norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
+  mode   train | eval [train]
+  src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
+  dist   normal | uniform | skewed | heavy | outliers [normal]
+  off    spread of per-channel means, 0-5 [2.0]        spr  spread of per-channel log-scales, 0-1.5 [0.5]
+  seed   0-9999 [0]
+  n      batch size N, 1-256 [16]   c  channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
+  g      groups G, a divisor of C [2, or 1 when 2 does not divide C]
+  eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]
+  mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]
+  rmax   Batch Renorm's r_max, 1-5 [3.0]     dmax  its d_max, 0-10 [5.0]
+  ga, be global γ and β, -3-3 [1.0, 0.0]
+  gc, bc per-channel γ and β as comma lists of C numbers (override ga, be; dropped when these move)
+  fn, fc, fp  the followed element: sample, channel, spatial position (row-major) [0, 0, 0]
+  act    relu | sigmoid | tanh [relu]     sm  set | channel | sample: what the small multiples split by [set]
+  we     the worked example's rows, e.g. 1,2;3,4;5,6;7,8 [that]
+"""
+
 import streamlit as st
 
+from figures import explorer as figs
 from figures import histograms
-from normcore import batch_norm, explain, valid_group_counts
-from normcore.data import synthetic_activations
-from normcore.stats import histogram, value_range
+from normcore.explorer import pytorch_refusal, recovering_affine
+from normcore.snippet import Setup, pytorch_snippet
+from ui import cached
+from ui import explorer_cache as cache
+from ui import explorer_views as views
 from ui.chrome import page_setup
+from ui.explorer_controls import follow_inputs, per_channel, sidebar
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck, choice
-
-CHANNELS = 8
-NORMS = ["batch", "layer", "instance", "group"]
-WARMUP_BATCHES = 20
+from ui.url import UrlCheck
 
 page_setup("explorer.title")
 check = UrlCheck("explorer")
-
-with st.sidebar:
-    norm = choice(
-        st.selectbox,
-        t("explorer.norm"),
-        NORMS,
-        key="norm",
-        labels=lambda k: t(f"explorer.norm.{k}"),
-        check=check,
-        help=t("explorer.norm_help"),
-    )
-    n = st.slider(t("explorer.batch"), 1, 64, 16, key="n", bind="query-params", help=t("explorer.batch_help"))
-    size = st.slider(t("explorer.size"), 1, 8, 4, key="hw", bind="query-params", help=t("explorer.size_help"))
-    groups = int(
-        choice(
-            st.selectbox,
-            t("explorer.groups"),
-            [str(g) for g in valid_group_counts(CHANNELS)],
-            key="g",
-            default="2",
-            labels=str,
-            check=check,
-            help=t("explorer.groups_help"),
-            disabled=norm != "group",
-        )
-    )
-    mode = choice(
-        st.radio,
-        t("explorer.mode"),
-        ["train", "eval"],
-        key="mode",
-        labels=lambda k: t(f"explorer.mode.{k}"),
-        check=check,
-        horizontal=True,
-        help=t("explorer.mode_help"),
-    )
-    seed = st.number_input(
-        t("explorer.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("explorer.seed_help")
-    )
-for key, value in [("n", n), ("hw", size), ("seed", seed)]:
-    check.check(key, value)
+ctl = sidebar(check)
+shape, source, upload = views.batch_source(ctl, check)
+n, c, h, w = shape
+follow = follow_inputs(shape, check)
+gamma = per_channel("gc", c, ctl.gamma, check)
+beta = per_channel("bc", c, ctl.beta, check)
+worked_table = views.worked_table(check)
 check.show()
+if shape == (0, 0, 0, 0):
+    st.stop()  # waiting for an upload, or the upload was refused (the message is shown)
 
+layer = cache.Layer(shape, source, ctl.norm, ctl.groups, ctl.training, ctl.eps, ctl.momentum, ctl.warmup,
+                    ctl.r_max, ctl.d_max)  # fmt: skip
+refusal = pytorch_refusal(shape, ctl.norm, ctl.groups, ctl.training)
+views.batch_of_one(shape, ctl, refusal)
+if refusal:
+    st.stop()
+summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
+norm_name = t(f"explorer.norm.{ctl.norm}")
 
-@st.cache_data(max_entries=128)
-def normalized_histograms(norm: str, n: int, size: int, groups: int, training: bool, seed: int):
-    """Histograms of one seeded batch before and after ``norm``, on a shared range."""
-    x = synthetic_activations(n, CHANNELS, size, size, seed=seed)
-    running_mean, running_var = warmed_up_running_stats(size, seed)
-    result = explain(
-        x,
-        norm,
-        num_groups=groups,
-        training=training,
-        running_mean=running_mean,
-        running_var=running_var,
-    )
-    bins = value_range(x, result.output)
-    return histogram(x, 50, bins), histogram(result.output, 50, bins)
+# 1. before and after
+before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
+                                       title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
+show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
+st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
+left, right = st.columns(2)
+with left:  # 2. small multiples
+    st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
+    multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
+                                     [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
+                                     title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
+    show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
+with right:  # 3. the N x C x (H*W) block
+    st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
+    block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
+                           title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
+    show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=views.block_clicked,
+               selection_mode="points")  # fmt: skip
+    if n > summary.grid.shape[0]:
+        st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
 
-def warmed_up_running_stats(size: int, seed: int):
-    """Running statistics after WARMUP_BATCHES training batches of 32 from the same population."""
-    running_mean, running_var = np.zeros(CHANNELS), np.ones(CHANNELS)
-    for batch in range(1, WARMUP_BATCHES + 1):
-        x = synthetic_activations(32, CHANNELS, size, size, seed=seed, batch=batch)
-        batch_norm(x, running_mean, running_var, training=True)
-    return running_mean, running_var
+left, right = st.columns(2)
+with left:  # 4. the statistics used
+    st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
+    stats = cached.figure(figs.statistics, summary.set_ids, summary.mean, summary.var, own_mean=summary.own_mean,
+                            own_var=summary.own_var, title=t("explorer.stats_title", sets=summary.mean.size),
+                            labels=views.stats_labels(ctl))  # fmt: skip
+    show_chart(stats, key="stats", data=views.stats_frame(summary))
+    views.stats_notes(summary, ctl)
+with right:  # 5. one element, step by step
+    st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
+    st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
+    st.caption(t("explorer.follow_caption", n=follow[0], c=follow[1], p=follow[2], s=summary.followed["set"]))
 
+# 6. gamma and beta downstream
+st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
+panels = [t("explorer.panel.x_hat"), t("explorer.panel.affine"), t(f"explorer.act.{ctl.activation}")]
+downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
+                             labels=views.hist_labels())  # fmt: skip
+show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
+views.downstream_metrics(summary, ctl)
+views.gamma_beta_editor(
+    gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
+)
 
-try:
-    before, after = normalized_histograms(norm, n, size, groups, mode == "train", seed)
-except ValueError as error:
-    st.warning(t("explorer.invalid", error=str(error)), icon=":material/warning:")
-else:
-    labels = {
-        "before": t("common.before"),
-        "after": t("common.after"),
-        "reference": t("common.standard_normal"),
-        "x": t("common.value"),
-        "y": t("common.density"),
-    }
-    title = t("explorer.hist_title", norm=t(f"explorer.norm.{norm}"))
-    data = pd.DataFrame(
-        {
-            "bin_low": before.edges[:-1],
-            "bin_high": before.edges[1:],
-            "before": before.counts,
-            "after": after.counts,
-        }
-    )
-    show_chart(histograms.before_after(before, after, title=title, labels=labels), key="hist", data=data)
-    if mode == "eval" and norm != "batch":
-        st.caption(t("explorer.eval_same", norm=t(f"explorer.norm.{norm}")))
+# 7. the worked example
+st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
+views.worked_example(worked_table, ctl)
+
+# 8. as PyTorch code
+st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
+              ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
+              ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
+st.code(pytorch_snippet(setup), language="python")
+st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))

@@ -9,10 +9,13 @@ import streamlit as st
 from ui.i18n import t
 
 
-def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None) -> None:
-    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart."""
+def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **chart_options) -> None:
+    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart.
+
+    ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
+    """
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
-    st.plotly_chart(fig, key=key, config=config)
+    st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:
         st.download_button(
             t("common.download_csv"),

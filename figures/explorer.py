@@ -1,0 +1,201 @@
+"""The Explorer's figures: small multiples per normalization set, the N x C block, the
+statistics used, and the path through γ/β and an activation.
+
+Every visible text comes in as an argument. Panels are laid out with explicit axis domains
+(``make_subplots`` costs ~50 ms a call, too slow for a slider move) and each figure is built in one
+call from plain dicts: adding traces and annotations one by one re-validates them over and over.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures import style
+from normcore.stats import Histogram
+
+MAX_BLOCK_ROWS = 16  # samples drawn in the N x C block
+
+
+def _panels(count: int, cols: int, *, gap: float = 0.04, vgap: float = 0.12) -> dict[str, dict]:
+    """Axes for ``count`` panels in a grid (row-major): {"xaxis": ..., "yaxis": ..., "xaxis2": ...}."""
+    rows = -(-count // cols)
+    width = (1 - gap * (cols - 1)) / cols
+    height = (1 - vgap * (rows - 1)) / rows
+    axes = {}
+    for i in range(count):
+        row, col = divmod(i, cols)
+        suffix = _suffix(i)
+        left, top = col * (width + gap), 1 - row * (height + vgap)
+        axes[f"xaxis{suffix}"] = dict(domain=_unit(left, left + width), anchor=f"y{suffix}")
+        axes[f"yaxis{suffix}"] = dict(domain=_unit(top - height, top), anchor=f"x{suffix}")
+    return axes
+
+
+def _suffix(panel: int) -> str:
+    return "" if panel == 0 else str(panel + 1)
+
+
+def _unit(low: float, high: float) -> list[float]:
+    return [max(0.0, round(low, 6)), min(1.0, round(high, 6))]
+
+
+def _panel_title(axes: dict, suffix: str, text: str) -> dict:
+    """A title above a panel (an annotation; all of a figure's are set at once: adding them one by
+    one re-validates the growing list each time)."""
+    x_domain, y_domain = axes[f"xaxis{suffix}"]["domain"], axes[f"yaxis{suffix}"]["domain"]
+    return dict(text=text, x=(x_domain[0] + x_domain[1]) / 2, y=y_domain[1], xref="paper", yref="paper",
+                yanchor="bottom", showarrow=False, font=dict(size=12))  # fmt: skip
+
+
+def _bars(hist: Histogram, suffix: str, *, name: str, colour: str, legend: bool) -> dict:
+    return dict(type="bar", x=hist.centers, y=hist.density(), width=hist.width, name=name, marker_color=colour,
+                opacity=0.6, xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup=name, showlegend=legend)  # fmt: skip
+
+
+def small_multiples(
+    before: list[Histogram],
+    after: list[Histogram],
+    panel_titles: list[str],
+    *,
+    title: str,
+    labels: dict[str, str],
+    cols: int = 4,
+) -> go.Figure:
+    """One panel per set: its values before and after, every panel on the same x and y axes.
+
+    ``labels`` holds ``before``, ``after``, ``x`` and ``y`` texts.
+    """
+    cols = min(cols, len(before))
+    rows = -(-len(before) // cols)
+    axes = _panels(len(before), cols)
+    low, high = float(before[0].edges[0]), float(before[0].edges[-1])
+    top = max(float(h.density().max(initial=0)) for h in before + after) * 1.05 or 1.0
+    traces, titles = [], []
+    for i, (b, a, text) in enumerate(zip(before, after, panel_titles, strict=True)):
+        suffix = _suffix(i)
+        traces += [_bars(b, suffix, name=labels["before"], colour=style.BEFORE, legend=i == 0),
+                   _bars(a, suffix, name=labels["after"], colour=style.AFTER, legend=i == 0)]  # fmt: skip
+        axes[f"xaxis{suffix}"]["range"] = [low, high]
+        axes[f"yaxis{suffix}"].update(range=[0, top], showticklabels=i % cols == 0)
+        titles.append(_panel_title(axes, suffix, text))
+    axes[f"xaxis{_suffix((rows - 1) * cols)}"]["title"] = labels["x"]
+    axes["yaxis"]["title"] = labels["y"]
+    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, barmode="overlay", bargap=0))
+    return style.apply(fig, title=title, height=200 + 170 * rows)
+
+
+def set_block(
+    grid: np.ndarray,
+    highlight_set: int,
+    followed: tuple[int, int],
+    *,
+    title: str,
+    labels: dict[str, str],
+) -> go.Figure:
+    """The N x C face of the N x C x (H*W) block: one square per (sample, channel), coloured by set.
+
+    ``grid[n, c]`` is the set of sample ``n``, channel ``c`` (all its H*W elements share it);
+    the cells of ``highlight_set`` are drawn in the "after" colour, the ``followed``
+    (sample, channel) cell is marked. ``labels`` holds ``same``, ``other``, ``followed``,
+    ``x``, ``y`` and ``hover`` (a format with {n}, {c}, {s}).
+    """
+    rows, cols = grid.shape
+    samples, channels = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    same = grid == highlight_set
+    size = max(4, min(28, int(520 / max(cols, rows * 1.4))))
+    hover = [
+        labels["hover"].format(n=n, c=c, s=s)
+        for n, c, s in zip(samples.ravel(), channels.ravel(), grid.ravel(), strict=True)
+    ]
+    hover = np.array(hover).reshape(grid.shape)
+    palette = np.array(style.PALETTE)
+    fig = go.Figure()
+    for name, mask, colour, opacity in [
+        (labels["other"], ~same, palette[grid[~same] % len(palette)], 0.35),
+        (labels["same"], same, style.AFTER, 1.0),
+    ]:
+        fig.add_scatter(
+            x=channels[mask],
+            y=samples[mask],
+            mode="markers",
+            name=name,
+            marker=dict(symbol="square", size=size, color=colour, opacity=opacity),
+            hovertext=hover[mask],
+            hoverinfo="text",
+        )
+    fig.add_scatter(
+        x=[followed[1]],
+        y=[followed[0]],
+        mode="markers",
+        name=labels["followed"],
+        marker=dict(symbol="x-thin", size=size * 0.8, line=dict(width=3, color=style.REFERENCE)),
+        hoverinfo="skip",
+    )
+    fig.update_xaxes(title=labels["x"], range=[-0.6, cols - 0.4], showgrid=False, zeroline=False)
+    fig.update_yaxes(title=labels["y"], range=[rows - 0.4, -0.6], showgrid=False, zeroline=False)
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    style.apply(fig, title=title, height=max(300, 150 + rows * (size + 4)))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin_b=90)
+    return fig
+
+
+def statistics(
+    set_ids: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    *,
+    title: str,
+    labels: dict[str, str],
+    own_mean: np.ndarray | None = None,
+    own_var: np.ndarray | None = None,
+) -> go.Figure:
+    """μ and σ² of every set as bars, two panels sharing the set axis.
+
+    With ``own_mean``/``own_var`` (eval mode: the batch's own statistics) they are drawn as
+    markers beside the bars of the running statistics that were used. ``labels`` holds
+    ``used``, ``own``, ``mean``, ``var`` and ``x``.
+    """
+    fig = go.Figure(layout=_panels(2, 1, vgap=0.1))
+    for suffix, used, own, axis_title in [
+        ("", mean, own_mean, labels["mean"]),
+        ("2", var, own_var, labels["var"]),
+    ]:
+        fig.add_bar(x=set_ids, y=used, name=labels["used"], marker_color=style.AFTER, xaxis=f"x{suffix}",
+                    yaxis=f"y{suffix}", legendgroup="used", showlegend=suffix == "")  # fmt: skip
+        if own is not None:
+            fig.add_scatter(x=set_ids, y=own, mode="markers", name=labels["own"], xaxis=f"x{suffix}",
+                            yaxis=f"y{suffix}", marker=dict(color=style.REFERENCE, symbol="diamond", size=8),
+                            legendgroup="own", showlegend=suffix == "")  # fmt: skip
+        fig.layout[f"yaxis{suffix}"].title = axis_title
+    fig.layout["xaxis"].update(matches="x2", showticklabels=False)
+    fig.layout["xaxis2"].title = labels["x"]
+    return style.apply(fig, title=title, height=420)
+
+
+def downstream(
+    hists: list[Histogram],
+    panel_titles: list[str],
+    *,
+    title: str,
+    labels: dict[str, str],
+) -> go.Figure:
+    """The values after normalization, after γ/β and after the activation, side by side.
+
+    The first two panels share their x axis (the same numbers before and after the affine
+    step); the activation's output has its own. ``labels`` holds ``x`` and ``y``.
+    """
+    axes = _panels(len(hists), len(hists), gap=0.06)
+    low = min(float(h.edges[0]) for h in hists[:2])
+    high = max(float(h.edges[-1]) for h in hists[:2])
+    traces, titles = [], []
+    for i, (hist, text) in enumerate(zip(hists, panel_titles, strict=True)):
+        suffix = _suffix(i)
+        traces.append(_bars(hist, suffix, name=text, colour=style.AFTER if i else style.BEFORE, legend=False))
+        axes[f"xaxis{suffix}"]["title"] = labels["x"]
+        titles.append(_panel_title(axes, suffix, text))
+        if i < 2:
+            axes[f"xaxis{suffix}"]["range"] = [low, high]
+    axes["yaxis"]["title"] = labels["y"]
+    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, bargap=0))
+    return style.apply(fig, title=title, height=320)

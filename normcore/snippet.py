@@ -1,0 +1,139 @@
+"""PyTorch code that reproduces the Explorer's numbers with ``torch.nn`` modules (string building only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from normcore.explorer import WARMUP_BATCH, Population
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the snippet needs to rebuild what the page shows."""
+
+    norm: str
+    shape: tuple[int, int, int, int]  # (N, C, H, W)
+    population: Population | None  # None: an uploaded file
+    gamma: tuple[float, ...]
+    beta: tuple[float, ...]
+    training: bool = True
+    num_groups: int = 1
+    eps: float = 1e-5
+    momentum: float = 0.1
+    warmup_batches: int = 20
+    warmup_batch: int = WARMUP_BATCH
+    r_max: float = 3.0
+    d_max: float = 5.0
+    upload_name: str = "activations.npy"
+    follow: tuple[int, int, int, int] = (0, 0, 0, 0)  # the element the page follows
+
+
+def _floats(values) -> str:
+    items = [repr(float(v)) for v in values]
+    lines = [", ".join(items[i : i + 6]) for i in range(0, len(items), 6)]
+    return (
+        "torch.tensor([\n    " + ",\n    ".join(lines) + ",\n])"
+        if len(lines) > 1
+        else f"torch.tensor([{lines[0]}])"
+    )
+
+
+def _module(s: Setup) -> str:
+    n, c, h, w = s.shape
+    return {
+        "batch": f"torch.nn.BatchNorm2d({c}, eps={s.eps!r}, momentum={s.momentum!r})",
+        "batch_renorm": f"torch.nn.BatchNorm2d({c}, eps={s.eps!r}, momentum={s.momentum!r})  # its running statistics",
+        "layer": f"torch.nn.LayerNorm(({c}, {h}, {w}), eps={s.eps!r})",
+        "instance": f"torch.nn.InstanceNorm2d({c}, eps={s.eps!r}, affine=True)",
+        "group": f"torch.nn.GroupNorm({s.num_groups}, {c}, eps={s.eps!r})",
+        "rms": f"torch.nn.RMSNorm(({c}, {h}, {w}), eps={s.eps!r})",
+        "none": "torch.nn.Identity()",
+    }[s.norm]
+
+
+def _input(s: Setup) -> list[str]:
+    n, c, h, w = s.shape
+    if s.population is None:
+        return [
+            "from pathlib import Path",
+            "",
+            "from normcore.explorer import resample",
+            "from normcore.uploads import load_activations",
+            "",
+            f"x_np = load_activations(Path({s.upload_name!r}).read_bytes(), {s.upload_name!r})  # your file",
+            "x = torch.from_numpy(x_np)  # (N, C, H, W)",
+            "",
+            "def batch(b):  # a warm-up batch: samples drawn from the file",
+            f"    return torch.from_numpy(resample(x_np, {s.warmup_batch}, 0, b))",
+        ]
+    p = s.population
+    return [
+        "from normcore.explorer import Population, make_input  # the page's seeded input",
+        "",
+        f"population = Population(source={p.source!r}, shape={p.shape!r}, offset={p.offset!r}, "
+        f"spread={p.spread!r}, seed={p.seed!r})",
+        f"x = torch.from_numpy(make_input({n}, {c}, {h}, {w}, population))  # (N, C, H, W)",
+        "",
+        "def batch(b):  # training batch b of the same population",
+        f"    return torch.from_numpy(make_input({s.warmup_batch}, {c}, {h}, {w}, population, b))",
+    ]
+
+
+def _affine(s: Setup) -> list[str]:
+    if s.norm == "none":
+        return []
+    expand = ".view(-1, 1, 1).expand_as(layer.weight)" if s.norm in ("layer", "rms") else ""
+    lines = ["with torch.no_grad():", f"    layer.weight.copy_(gamma{expand})"]
+    if s.norm != "rms":  # RMSNorm has no bias
+        lines.append(f"    layer.bias.copy_(beta{expand})")
+    return lines
+
+
+RENORM = '''
+def batch_renorm(x, running_mean, running_var, weight, bias, eps, r_max, d_max):
+    """Batch Renormalization (Ioffe, 2017) in training; torch.nn has no module for it."""
+    mean = x.mean((0, 2, 3))
+    std = (x.var((0, 2, 3), unbiased=False) + eps).sqrt()
+    running_std = (running_var + eps).sqrt()
+    r = (std / running_std).clamp(1 / r_max, r_max)
+    d = ((mean - running_mean) / running_std).clamp(-d_max, d_max)
+    x_hat = (x - mean.view(-1, 1, 1)) / std.view(-1, 1, 1) * r.view(-1, 1, 1) + d.view(-1, 1, 1)
+    return x_hat * weight.view(-1, 1, 1) + bias.view(-1, 1, 1)
+'''
+
+
+def _forward(s: Setup) -> list[str]:
+    lines = []
+    needs_warmup = s.norm in ("batch", "batch_renorm") and (not s.training or s.norm == "batch_renorm")
+    if needs_warmup:
+        lines += [
+            f"# warm-up: {s.warmup_batches} training batches of {s.warmup_batch} fill the running statistics",
+            "layer.train()",
+            "with torch.no_grad():",
+            f"    for b in range(1, {s.warmup_batches + 1}):",
+            "        layer(batch(b))",
+        ]
+    lines.append(f"layer.{'train' if s.training else 'eval'}()")
+    lines.append("with torch.no_grad():")
+    if s.norm == "batch_renorm" and s.training:
+        lines.append(
+            f"    y = batch_renorm(x, layer.running_mean, layer.running_var, gamma, beta, "
+            f"{s.eps!r}, {s.r_max!r}, {s.d_max!r})"
+        )
+    else:
+        lines.append("    y = layer(x)")
+    return lines
+
+
+def pytorch_snippet(s: Setup) -> str:
+    """Runnable code: the same input through ``torch.nn``; ``y`` ends as the page's output."""
+    n, c, h, w = s.follow
+    parts = ["import torch", ""] + _input(s) + [""]
+    if s.norm == "batch_renorm" and s.training:
+        parts += RENORM.strip("\n").splitlines() + [""]
+    if s.norm != "none":
+        parts += [f"gamma = {_floats(s.gamma)}", f"beta = {_floats(s.beta)}"]
+    parts += [f"layer = {_module(s)}"]
+    parts += _affine(s) + [""] + _forward(s) + [""]
+    parts += [f"print(y[{n}, {c}, {h}, {w}].item())  # the followed element"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,85 @@
+"""The Explorer served and driven in headless Chromium: controls change the charts, links restore them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from normcore.explorer import Population, make_input, run, with_affine
+from normcore.stats import histogram, value_range
+from tests.conftest import serve, wait_for_app
+
+pytestmark = pytest.mark.browser
+ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
+WAIT_MS = 180_000  # two shared cores: a rerun plus five charts can take a while
+AFTER = "Array.from(document.querySelectorAll('.js-plotly-plot')[0]._fullData[1].y)"
+
+
+def trace_values(page, chart: int, trace: int) -> list[float]:
+    """The y values of one trace of one chart, as plotly drew them (decoded from the sent typed array)."""
+    script = f"() => document.querySelectorAll('.js-plotly-plot')[{chart}]?._fullData?.[{trace}]?.y"
+    page.wait_for_function(script, timeout=WAIT_MS)
+    return page.evaluate(f"() => Array.from(({script})())")
+
+
+def param(page, key: str) -> str | None:
+    return page.evaluate(f"() => new URLSearchParams(location.search).get('{key}')")
+
+
+def test_gamma_slider_changes_the_histograms(page, served_app):
+    page.goto(f"{served_app}/Explorer?n=8&hw=4")
+    wait_for_app(page, WAIT_MS)
+    after, downstream = trace_values(page, 0, 1), trace_values(page, 4, 1)
+    page.evaluate(f"() => {{ window.afterBefore = JSON.stringify({AFTER}); }}")
+    gamma = page.get_by_role("slider", name="γ (every channel)")
+    gamma.focus()
+    for _ in range(6):
+        gamma.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('ga') === '1.3'", timeout=WAIT_MS)
+    page.wait_for_function(f"() => JSON.stringify({AFTER}) !== window.afterBefore", timeout=WAIT_MS)
+    wait_for_app(page, WAIT_MS)
+    assert trace_values(page, 0, 1) != after
+    assert trace_values(page, 4, 1) != downstream  # γ·x̂ + β widened
+    assert page.locator(ERRORS).count() == 0
+
+
+def test_clicking_the_block_follows_that_element(page, served_app):
+    page.goto(f"{served_app}/Explorer?norm=group&n=4&hw=2")
+    wait_for_app(page, WAIT_MS)
+    trace_values(page, 2, 0)  # the block is drawn
+    block = page.locator(".js-plotly-plot").nth(2)
+    block.scroll_into_view_if_needed()
+    points = block.locator(".scatterlayer .trace").first.locator(".point")
+    points.last.click(force=True)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('fn') === '3'", timeout=WAIT_MS)
+    wait_for_app(page, WAIT_MS)
+    assert param(page, "fc") == "7"
+    assert "x[3, 7" in page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
+    assert page.locator(ERRORS).count() == 0
+
+
+def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path):
+    link = "Explorer?norm=group&g=4&c=8&n=7&hw=5&dist=skewed&seed=3&ga=1.5&be=0.25&fn=2&fc=5&sm=channel"
+    process, url = serve(log=tmp_path / "fresh.log")  # nothing has run on this server yet
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/{link}")
+        wait_for_app(page, WAIT_MS)
+        assert page.get_by_role("combobox", name="Normalization").input_value() == "Group Norm"
+        assert page.get_by_role("combobox", name="Groups G").input_value() == "4"
+        assert page.get_by_role("slider", name="Batch size N").input_value() == "7"
+        assert page.get_by_role("combobox", name="Distribution shape").input_value() == "skewed (exponential)"
+        # The bars are the core's numbers for exactly these settings.
+        x = make_input(7, 8, 5, 5, Population(shape="skewed", seed=3))
+        y = with_affine(run(x, "group", num_groups=4), np.full(8, 1.5), np.full(8, 0.25)).output
+        after = histogram(y, 50, value_range(x, y))
+        np.testing.assert_allclose(trace_values(page, 0, 1), after.density(), rtol=1e-6)
+        assert (
+            page.locator(".js-plotly-plot").nth(1).locator(".annotation-text").first.text_content()
+            == "channel 0"
+        )
+        assert page.locator(ERRORS).count() == 0
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,0 +1,236 @@
+"""The Explorer page in AppTest: every norm and mode, hostile links, batch size 1, uploads, γ/β, code."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import numpy as np
+import pytest
+
+from tests.conftest import open_page
+
+PAGE = "pages/1_Explorer.py"
+NORMS = ["batch", "layer", "instance", "group", "rms", "batch_renorm", "none"]
+CHARTS = 5  # before/after, small multiples, block, statistics, downstream
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def no_errors(at) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+
+
+def printed_value(code: str) -> float:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<page snippet>", "exec"), {})
+    return float(out.getvalue().split()[-1])
+
+
+def latex_y(at) -> float:
+    """The last number of the followed element's formula: y."""
+    numbers = re.findall(r"= \(?(-?[\d.]+)(?: \\times 10\^\{(-?\d+)\})?\)?", at.latex[0].value)
+    mantissa, exponent = numbers[-1]
+    return float(mantissa) * 10 ** int(exponent or 0)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return open_page(PAGE, {"n": "8", "c": "4", "hw": "3"})
+
+
+def test_every_norm_in_both_modes(explorer):
+    at = explorer
+    for norm in NORMS:
+        at.selectbox(key="norm").set_value(norm).run()
+        for mode in ["train", "eval"]:
+            at.radio(key="mode").set_value(mode).run()
+            no_errors(at)
+            assert len(at.get("plotly_chart")) == CHARTS, (norm, mode)
+            assert not at.warning, (norm, mode, texts(at.warning))
+            if norm == "instance":  # the worked example, an (N, C) table without space, is refused
+                assert "spatial element" in texts(at.info)
+            assert at.latex and at.code
+            printed = printed_value(at.code[0].value)
+            assert f"{printed:.6g}" in texts(at.caption), (norm, mode)  # the code prints what the page says
+            assert printed == pytest.approx(latex_y(at), rel=1e-3, abs=1e-3)
+
+
+def test_eval_mode_compares_running_and_batch_statistics():
+    at = open_page(PAGE, {"mode": "eval", "wb": "3", "n": "4", "hw": "2"})
+    no_errors(at)
+    assert "Running versus this batch" in texts(at.caption)
+    assert r"\mu_{\mathrm{run}}" in at.latex[0].value
+    at.selectbox(key="norm").set_value("layer").run()
+    assert "eval mode computes exactly what training mode does" in texts(at.caption)
+
+
+@pytest.mark.parametrize("source", ["photo", "digits"])
+def test_real_sources(source):
+    at = open_page(PAGE, {"src": source, "n": "4", "hw": "5", "dist": "heavy"})
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == CHARTS
+    assert "source='" + source + "'" in at.code[0].value
+    assert at.selectbox(key="dist").disabled  # the shape is the images'
+
+
+def test_distribution_shapes():
+    at = open_page(PAGE, {"n": "4", "hw": "2"})
+    for shape in ["uniform", "skewed", "heavy", "outliers"]:
+        at.selectbox(key="dist").set_value(shape).run()
+        no_errors(at)
+        assert f"shape='{shape}'" in at.code[0].value
+
+
+def test_hostile_link_values_are_replaced_with_notices():
+    hostile = {
+        "norm": "<script>alert(1)</script>",
+        "mode": "debug",
+        "n": "-5",
+        "c": "abc",
+        "hw": "1e9",
+        "g": "3",
+        "eps": "0",
+        "seed": "-1",
+        "mom": "NaN",
+        "gc": "1,2",
+        "bc": "x,y,z,w,v,u,t,s",
+        "we": "1,2;3",
+        "fn": "999",
+        "act": "softmax",
+        "sm": "everything",
+        "src": "/etc/passwd",
+    }
+    at = open_page(PAGE, hostile)
+    no_errors(at)
+    notice = texts(at.info)
+    for key in hostile:
+        assert f"{key}=" in notice or key in ("c", "hw", "mom"), key  # c, hw, mom: text Streamlit ignores
+    assert "norm=`<script>alert(1)</script>`" in notice  # shown as code, never as markup
+    assert len(at.get("plotly_chart")) == CHARTS
+    assert at.selectbox(key="norm").value == "batch" and at.slider(key="n").value == 16  # the default
+
+
+def test_links_asking_for_too_many_elements_are_capped():
+    at = open_page(PAGE, {"n": "256", "c": "64", "hw": "32", "norm": "group", "g": "16"})
+    no_errors(at)
+    assert "using N = 30" in texts(at.info)
+    assert "30 × 64 × 32 × 32" in texts(at.caption)
+    assert "make_input(30, 64, 32, 32" in at.code[0].value
+
+
+def test_group_count_falls_back_when_channels_change():
+    at = open_page(PAGE, {"norm": "group", "g": "4", "c": "8", "n": "4", "hw": "2"})
+    assert at.selectbox(key="g").value == "4"
+    at.slider(key="c").set_value(6).run()
+    no_errors(at)
+    assert "G = 4 does not divide C = 6; using G = 2" in texts(at.info)
+    assert at.selectbox(key="g").options == ["1", "2", "3", "6"]
+    assert "GroupNorm(2, 6" in at.code[0].value
+
+
+def test_group_count_that_does_not_divide_in_the_link():
+    at = open_page(PAGE, {"norm": "group", "g": "3", "c": "8"})
+    no_errors(at)
+    assert "g=`3`" in texts(at.info) and at.selectbox(key="g").value == "2"
+
+
+def test_batch_of_one_shows_what_pytorch_does():
+    at = open_page(PAGE, {"n": "1", "hw": "1"})
+    no_errors(at)
+    warning = texts(at.warning)
+    assert (
+        "Expected more than 1 value per channel when training, got input size torch.Size([1, 8, 1, 1])"
+        in warning
+    )
+    assert "eval mode" in warning
+    assert not at.get("plotly_chart")
+    at.radio(key="mode").set_value("eval").run()  # a trained network with one sample
+    no_errors(at)
+    assert not at.warning and len(at.get("plotly_chart")) == CHARTS
+    at.radio(key="mode").set_value("train").run()
+    at.slider(key="hw").set_value(4).run()  # (1, C, H, W): statistics over space
+    no_errors(at)
+    assert "H·W = 16 values" in texts(at.info) and len(at.get("plotly_chart")) == CHARTS
+    at.selectbox(key="norm").set_value("instance").run()
+    at.slider(key="hw").set_value(1).run()
+    assert "Expected more than 1 spatial element when training" in texts(at.warning)
+
+
+def test_recover_the_input_gives_the_identity():
+    at = open_page(PAGE, {"n": "6", "hw": "2", "ga": "0.5"})
+    recover = next(b for b in at.button if "Recover" in b.label)
+    recover.click().run()
+    no_errors(at)
+    assert "gc" in at.query_params and "bc" in at.query_params
+    success = texts(at.success)
+    assert "y = x" in success
+    assert float(re.search(r"difference is ([\d.e+-]+)", success).group(1)) < 1e-5
+    at.slider(key="ga").set_value(1.0).run()  # the global slider sets every channel again
+    assert "gc" not in at.query_params and not at.success
+
+
+def test_recover_is_disabled_where_channels_cannot_undo_the_norm():
+    at = open_page(PAGE, {"norm": "layer", "n": "4", "hw": "2"})
+    assert next(b for b in at.button if "Recover" in b.label).disabled
+
+
+def test_per_channel_gamma_beta_from_the_link():
+    at = open_page(
+        PAGE, {"gc": "1,1,1,1,1,1,1,2.5", "bc": "0,0,0,0,0,0,0,-1", "fc": "7", "n": "4", "hw": "2"}
+    )
+    no_errors(at)
+    assert r"2.5 \cdot" in at.latex[0].value and "+ (-1) =" in at.latex[0].value
+    assert "2.5" in at.code[0].value
+    assert list(at.data_editor[0].value["γ"]) == [1, 1, 1, 1, 1, 1, 1, 2.5]
+
+
+def test_worked_example_from_the_link():
+    at = open_page(PAGE, {"we": "1,2,3;4,5,9", "norm": "layer"})
+    no_errors(at)
+    steps = at.dataframe[-1].value
+    assert len(steps) == 6
+    np.testing.assert_allclose(steps["μ"], [2, 2, 2, 6, 6, 6])
+    at = open_page(PAGE, {"norm": "instance"})
+    assert "Expected more than 1 spatial element" in texts(at.info)  # the (N, C) table has no space
+
+
+def npy(array, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, **kwargs)
+    return buffer.getvalue()
+
+
+def test_uploads():
+    at = open_page(PAGE, {"src": "upload", "norm": "group"})
+    no_errors(at)
+    assert "Choose a .npy or .csv file" in texts(at.info)
+    mine = np.random.default_rng(0).standard_normal((5, 6, 3, 2)).astype(np.float32)
+    at.file_uploader[0].set_value(("mine.npy", npy(mine), "application/octet-stream")).run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == CHARTS
+    assert "5 × 6 × 3 × 2" in texts(at.caption)
+    assert at.selectbox(key="g").options == ["1", "2", "3", "6"]
+    assert "load_activations(Path('mine.npy')" in at.code[0].value
+    at.file_uploader[0].set_value(("evil.npy", npy(np.array([object()]), allow_pickle=True), "x")).run()
+    no_errors(at)
+    assert "pickled data" in texts(at.warning) and not at.get("plotly_chart")
+    at.file_uploader[0].set_value(("nan.csv", b"1,2\n3,nan\n", "text/csv")).run()
+    assert "NaN or infinite" in texts(at.warning) and not at.get("plotly_chart")
+    at.file_uploader[0].set_value(("ok.csv", b"a,b\n1,2\n3,5\n4,4\n", "text/csv")).run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == CHARTS
+
+
+def test_korean():
+    at = open_page(PAGE, {"norm": "group"})
+    at.radio(key="lang").set_value("ko").run()
+    no_errors(at)
+    assert at.title[0].value == "탐색기"
+    assert "그룹 정규화" in at.selectbox(key="norm").options
+    assert "사용된 통계" in texts(at.subheader)

@@ -1,0 +1,99 @@
+"""The Explorer's caches: values in, never widgets; large arrays shared read-only, summaries copied.
+
+Big arrays (the batch, the normalized batch) live in ``st.cache_resource`` so a rerun does
+not copy megabytes; they are never written to (the input is made read-only, and
+:func:`normcore.explorer.with_affine` copies before applying γ/β). What is drawn comes
+from ``st.cache_data``: small, binned summaries. An upload enters as ``_upload`` (not
+hashed) beside its digest in ``source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from normcore.explorer import (
+    Population,
+    Summary,
+    batch_moments,
+    make_input,
+    resample,
+    run,
+    running_statistics,
+    summarize,
+    warmup_batch_size,
+    with_affine,
+)
+from normcore.teaching import Explained
+from normcore.uploads import load_activations
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer on one batch: everything the normalized output depends on except γ/β."""
+
+    shape: tuple[int, int, int, int]  # (N, C, H, W)
+    source: tuple  # ("upload", digest) or the Population's fields
+    norm: str
+    groups: int
+    training: bool
+    eps: float
+    momentum: float
+    warmup: int
+    r_max: float
+    d_max: float
+
+    @property
+    def population(self) -> Population | None:
+        return None if self.source[0] == "upload" else Population(*self.source)
+
+    @property
+    def warmup_batch(self) -> int:
+        return warmup_batch_size(*self.shape[1:])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def load_upload(data: bytes, name: str) -> np.ndarray | str:
+    """The uploaded array, or the message saying why it was refused."""
+    try:
+        return load_activations(data, name)
+    except ValueError as error:
+        return str(error)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray | None = None) -> np.ndarray:
+    x = _upload.copy() if source[0] == "upload" else make_input(*shape, Population(*source))
+    x.setflags(write=False)
+    return x
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def warmup_moments(chw: tuple[int, int, int], source: tuple, batches: int, _upload=None) -> list:
+    """Mean, variance and count of each warm-up training batch (1, 2, ...) of the source."""
+    n = warmup_batch_size(*chw)
+    if source[0] == "upload":
+        return [batch_moments(resample(_upload, n, 0, b)) for b in range(1, batches + 1)]
+    return [batch_moments(make_input(n, *chw, Population(*source), b)) for b in range(1, batches + 1)]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
+    """The norm applied without γ/β (PyTorch's refusals raise ValueError)."""
+    running = (None, None)
+    if layer.norm == "batch_renorm" or (layer.norm == "batch" and not layer.training):
+        moments = warmup_moments(layer.shape[1:], layer.source, layer.warmup, _upload)
+        running = running_statistics(moments, layer.shape[1], layer.momentum)
+    return run(batch(layer.shape, layer.source, _upload), layer.norm, num_groups=layer.groups,
+               training=layer.training, running_mean=running[0], running_var=running[1],
+               momentum=layer.momentum, eps=layer.eps, r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, follow: tuple,
+            _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
+    explained = with_affine(normalized(layer, _upload), np.array(gamma), np.array(beta))
+    return summarize(batch(layer.shape, layer.source, _upload), explained, activation=activation, by=by,
+                     follow=follow)  # fmt: skip
