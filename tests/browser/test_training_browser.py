@@ -10,9 +10,15 @@ ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 SHORT = "steps=100&depth=2&width=40&seed=21"
 
 
-def train_and_wait(page) -> None:
+def count_is(selector: str, count: int) -> str:
+    return f"() => document.querySelectorAll('{selector}').length === {count}"
+
+
+def train_and_wait(page, charts: int) -> None:
+    """Press Train and wait for the finished view: ``charts`` charts, each with its CSV download."""
+    page.wait_for_function(count_is(".js-plotly-plot", 0), timeout=60_000)  # the view waits for Train
     page.locator("button[data-testid=stBaseButton-primary]").first.click()
-    page.wait_for_selector("[data-testid=stDownloadButton]", timeout=180_000)
+    page.wait_for_function(count_is("[data-testid=stDownloadButton]", charts), timeout=180_000)
     wait_for_app(page, timeout_ms=180_000)
 
 
@@ -20,14 +26,13 @@ def train_and_wait(page) -> None:
 def test_a_short_run_draws_its_charts_and_another_view_redraws(served_app, page):
     page.goto(f"{served_app}/Training_lab?{SHORT}")
     wait_for_app(page)
-    assert page.locator(".js-plotly-plot").count() == 0
-    train_and_wait(page)
+    train_and_wait(page, 2)
     assert page.locator(".js-plotly-plot").count() == 2
     assert "Test accuracy" in page.locator(".js-plotly-plot").first.inner_text()
 
     page.get_by_text("§2: gradient through the statistics").click()
     wait_for_app(page)
-    train_and_wait(page)
+    train_and_wait(page, 3)
     assert page.locator(".js-plotly-plot").count() == 3
     assert "bias" in page.locator(".js-plotly-plot").first.inner_text()
     assert "view=sec2" in page.url
