@@ -377,6 +377,7 @@ def train(
     on_eval: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     data: Digits | None = None,
+    on_done: Callable[[MLP], None] | None = None,
 ) -> TrainResult:
     """Train the MLP ``config`` describes and return what it measured.
 
@@ -387,6 +388,8 @@ def train(
         should_stop: polled every step; returning True ends the run early, with
             ``result.stopped`` set. Default: None
         data: the dataset. Default: :func:`load_digits`
+        on_done: called once with the trained model (left in eval mode), for callers
+            that go on using it. Default: None
 
     A loss that turns NaN or infinite ends the run early (the remaining evaluations are
     not recorded); accuracy is measured in eval mode on the test set. Sets torch's
@@ -425,6 +428,9 @@ def train(
             if on_eval is not None:
                 on_eval(result, step, total)
     result.seconds = time.perf_counter() - started
+    if on_done is not None:
+        model.eval()
+        on_done(model)
     return result
 
 
