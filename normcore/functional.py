@@ -79,7 +79,7 @@ def center(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.nda
     centered = input - mean.astype(input.dtype)
     correction = _sum(centered, axes) / count
     centered -= correction.astype(input.dtype)
-    var = _sum(np.square(centered), axes) / count
+    var = _sum_of_squares(centered, axes) / count
     return centered, mean + correction, var
 
 
@@ -101,6 +101,27 @@ def _sum(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         partial = input.reshape(input.shape[: input.ndim - tail] + (-1,)).sum(axis=-1)
     rest = axes[: len(axes) - tail]
     total = partial.sum(axis=rest, dtype=np.float64) if rest else partial.astype(np.float64)
+    kept = tuple(1 if a in axes else size for a, size in enumerate(input.shape))
+    return total.reshape(kept)
+
+
+DOT_BLOCK = 256  # float32 dot products this long round at ~1e-8; blocks are summed in float64
+
+
+def _sum_of_squares(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Sum of squares over ``axes`` with reduced axes kept: dot products of 256-value blocks
+    along the contiguous tail where it divides into them (no temporary), else square and sum."""
+    axes = tuple(sorted(a % input.ndim for a in axes))
+    tail = 0
+    while tail < len(axes) and axes[-1 - tail] == input.ndim - 1 - tail:
+        tail += 1
+    length = int(np.prod(input.shape[input.ndim - tail :]))
+    if not tail or length % DOT_BLOCK:
+        return _sum(np.square(input), axes)
+    blocks = input.reshape(input.shape[: input.ndim - tail] + (-1, DOT_BLOCK))  # (..., L // 256, 256)
+    partial = np.vecdot(blocks, blocks).sum(axis=-1, dtype=np.float64)
+    rest = axes[: len(axes) - tail]
+    total = partial.sum(axis=rest) if rest else partial
     kept = tuple(1 if a in axes else size for a, size in enumerate(input.shape))
     return total.reshape(kept)
 

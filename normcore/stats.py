@@ -43,8 +43,24 @@ def value_range(*arrays: np.ndarray, pad: float = 0.05) -> tuple[float, float]:
 def histogram(
     values: np.ndarray, bins: int = 50, value_range: tuple[float, float] | None = None
 ) -> Histogram:
-    """Bin ``values`` (non-finite ones are left out) into ``bins`` equal-width bins."""
+    """Bin ``values`` (non-finite ones are left out) into ``bins`` equal-width bins.
+
+    A range too narrow for ``bins`` distinct float edges (all values equal, or a spread of
+    1e-7 around 3) is widened around its centre, so binning never fails.
+    """
     values = np.asarray(values).ravel()
     values = values[np.isfinite(values)]
-    counts, edges = np.histogram(values, bins=bins, range=value_range)
+    if value_range is None:
+        value_range = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
+    counts, edges = np.histogram(values, bins=bins, range=_resolvable(value_range, bins, values.dtype))
     return Histogram(edges, counts)
+
+
+def _resolvable(value_range: tuple[float, float], bins: int, dtype) -> tuple[float, float]:
+    """``value_range`` widened, if needed, to hold ``bins`` edges distinct in ``dtype``
+    (numpy computes the edges in the data's precision)."""
+    low, high = value_range
+    centre = (low + high) / 2
+    resolution = 4 * bins * float(np.finfo(np.result_type(dtype, np.float32)).eps)
+    half = max((high - low) / 2, resolution * max(abs(centre), 1.0))
+    return centre - half, centre + half

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 np.set_printoptions(precision=17, floatmode="maxprec")  # falsifying examples print exactly
@@ -27,6 +28,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 APPTEST_TIMEOUT = 60  # importing torch alone takes ~3 s here; a loaded CI machine more
+
+# The hosted config hides exception messages from viewers; a failing AppTest should show them.
+config.set_option("client.showErrorDetails", "full")
 
 
 def open_page(
@@ -64,15 +68,17 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> No
     raise TimeoutError(f"{url} did not become healthy in {seconds} s")
 
 
-def serve(port: int | None = None, log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run app.py`` on loopback; returns the process and its base URL."""
+def serve(
+    port: int | None = None, log: Path | None = None, script: str = "app.py"
+) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run <script>`` on loopback; returns the process and its base URL."""
     port = port or free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / script),
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -402,3 +402,15 @@ def test_each_set_has_mean_zero_and_variance_one(norm):
     for s in range(explained.num_sets):
         assert values[index == s].mean() == pytest.approx(0, abs=1e-10)
         assert values[index == s].var() == pytest.approx(1, abs=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_batches_take_the_blocked_sum_of_squares_and_still_match_torch(dtype):
+    # Reduced lengths that divide into 256-value blocks (nc.functional.DOT_BLOCK).
+    x = (np.random.default_rng(14).standard_normal((8, 16, 16, 32)) * 2 + 3).astype(dtype)
+    t = torch.from_numpy(x)
+    assert (16 * 32) % nc.functional.DOT_BLOCK == 0
+    close(nc.batch_norm(x, None, None, training=True), TF.batch_norm(t, None, None, training=True), dtype)
+    close(nc.layer_norm(x, x.shape[1:]), TF.layer_norm(t, x.shape[1:]), dtype)
+    close(nc.group_norm(x, 4), TF.group_norm(t, 4), dtype)
+    close(nc.instance_norm(x), TF.instance_norm(t), dtype)

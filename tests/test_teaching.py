@@ -115,3 +115,19 @@ def test_unknown_norm_and_bad_groups_are_refused():
         nc.explain(batch(), "banana")
     with pytest.raises(ValueError, match="valid: 1, 2, 4"):
         nc.explain(batch(), "group", num_groups=3)
+
+
+@pytest.mark.parametrize(
+    "values, value_range",
+    [
+        (np.full(10, 3.0), None),
+        (np.full(10, 3.0, np.float32) + np.float32(1e-7) * np.arange(10, dtype=np.float32), (3.0, 3.000001)),
+        (np.array([1e30, 1e30]), None),
+        (np.array([]), None),
+    ],
+)
+def test_histogram_bins_degenerate_ranges_without_failing(values, value_range):
+    from normcore.stats import histogram
+
+    result = histogram(values, 50, value_range)
+    assert result.counts.sum() == values.size and len(result.edges) == 51

@@ -6,13 +6,20 @@ clamps one out of range) silently. Selection widgets bound that way put the opti
 :func:`choice` keeps the option's stable code in the URL instead. A page creates a :class:`UrlCheck` before its widgets,
 calls :meth:`UrlCheck.check` with each bound widget's value, adds its own corrections
 (an element cap, say) with :meth:`UrlCheck.notice`, and ends with :meth:`UrlCheck.show`.
+
+Streamlit 1.67 crashes a page on an infinite URL value (``?seed=inf``, ``1e999``) for an
+integer ``st.number_input`` bound to the URL: ``int(inf)`` raises OverflowError, which its
+URL seeding does not catch (it catches ValueError). Importing this module makes that a
+ValueError, so the value is refused like any other invalid one and the notice shows it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import streamlit as st
+from streamlit.elements.widgets.number_input import NumberInputSerde
 
 from ui.i18n import t
 
@@ -108,3 +115,19 @@ def _same(raw: list[str], value) -> bool:
         except ValueError:
             return False
     return text == str(value)
+
+
+def _refuse_infinite_integers(deserialize):
+    @functools.wraps(deserialize)
+    def guarded(self, ui_value):
+        try:
+            return deserialize(self, ui_value)
+        except OverflowError as error:
+            raise ValueError(f"not a finite integer: {ui_value!r}") from error
+
+    guarded.refuses_infinity = True
+    return guarded
+
+
+if not getattr(NumberInputSerde.deserialize, "refuses_infinity", False):
+    NumberInputSerde.deserialize = _refuse_infinite_integers(NumberInputSerde.deserialize)

@@ -1,0 +1,296 @@
+"""A lecture hall on one small host: concurrent viewers moving the Explorer's controls.
+
+python benchmarks/load.py                    # all phases, 3 rounds: minutes on a quiet machine
+python benchmarks/load.py --viewers 20 --phases trivial,explorer
+
+Each phase serves its app on loopback (free ports), connects K viewers over Streamlit's
+websocket protocol (benchmarks/viewer.py), and has each make M control changes at random
+moments within --spread seconds, timing each from the sent BackMsg to its script_finished
+ForwardMsg. All servers start first and stay up; each round runs the crowd phases back to
+back, so that ratios compare like with like (the median over rounds is reported). Phases:
+  trivial   benchmarks/trivial_app.py (one slider, one line): Streamlit's own floor
+  explorer  the Explorer page on one replica
+  replicas  the Explorer on two replicas behind nginx (deploy/nginx.conf)
+  churn     --churn viewers coming and going on one replica: does memory come back?
+Memory is the servers' resident set (VmRSS from /proc), summed over replicas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.viewer import Viewer  # noqa: E402
+from deploy.replicas import replicas  # noqa: E402
+from tests.conftest import serve  # noqa: E402
+
+EXPLORER_CHANGES = [("n", lambda r: [r.randint(1, 64)]), ("hw", lambda r: [r.randint(1, 8)]), ("seed", None)]
+TRIVIAL_CHANGES = [("x", lambda r: [r.randint(0, 100)])]
+MB = 1024 * 1024
+
+
+@dataclass
+class Result:
+    name: str
+    loads: list[float] = field(default_factory=list)
+    changes: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    payload_bytes: list[int] = field(default_factory=list)
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.changes, q)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of the server processes, from /proc/<pid>/status."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total / MB
+
+
+class MemoryWatch:
+    """Samples the servers' RSS in the background; keeps the highest."""
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.peak, self._task = pids, 0.0, None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pids))
+            await asyncio.sleep(0.2)
+
+    def __enter__(self):
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc):
+        self._task.cancel()
+
+
+def change_for(changes, rng: random.Random) -> tuple[str, object]:
+    key, make = rng.choice(changes)
+    return key, make(rng) if make else rng.randint(0, 9999)
+
+
+async def one_viewer(url, page, changes, count, spread, rng, result: Result, stagger: float) -> None:
+    """Arrive within ``stagger`` s, load the page, make ``count`` changes within ``spread`` s, leave."""
+    await asyncio.sleep(rng.uniform(0, stagger))
+    viewer = Viewer(url, page)
+    headers = {"Cookie": f"normcore_route=viewer{rng.getrandbits(64):x}"}  # a browser of its own
+    try:
+        run = await viewer.connect(headers=headers)
+        result.loads.append(run.seconds)
+        record(result, run)
+        start = time.perf_counter()
+        for moment in sorted(rng.uniform(0, spread) for _ in range(count)):
+            await asyncio.sleep(max(0.0, moment - (time.perf_counter() - start)))
+            run = await viewer.change(*change_for(changes, rng))
+            result.changes.append(run.seconds)
+            record(result, run)
+    except Exception as error:  # a refused connection or a timeout is the measurement
+        result.errors.append(f"{type(error).__name__}: {error}")
+    finally:
+        with contextlib.suppress(Exception):
+            await viewer.close()
+
+
+def record(result: Result, run) -> None:
+    result.exceptions.extend(run.exceptions)
+    result.payload_bytes.append(run.payload_bytes)
+    if run.status != "FINISHED_SUCCESSFULLY":
+        result.errors.append(f"script run ended {run.status}")
+
+
+async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, stagger=1.0) -> Result:
+    """``viewers`` at once, each making ``count`` changes."""
+    result = Result(name)
+    rng = random.Random(seed)
+    result.rss_mb["before"] = rss_mb(pids)
+    started = time.perf_counter()
+    with MemoryWatch(pids) as watch:
+        await asyncio.gather(
+            *(
+                one_viewer(url, page, changes, count, spread, random.Random(rng.random()), result, stagger)
+                for _ in range(viewers)
+            )
+        )
+    result.seconds = time.perf_counter() - started
+    result.rss_mb["peak"] = watch.peak
+    result.rss_mb["after"] = rss_mb(pids)
+    return result
+
+
+async def churn(url, page, pids, total, at_once, seed, settle: float) -> Result:
+    """``total`` viewers in waves of ``at_once``: each loads the Explorer, changes two controls, leaves."""
+    result = Result("churn")
+    rng = random.Random(seed)
+    result.rss_mb["before"] = rss_mb(pids)
+    started = time.perf_counter()
+    with MemoryWatch(pids) as watch:
+        for _ in range(0, total, at_once):
+            wave = [random.Random(rng.random()) for _ in range(at_once)]
+            await asyncio.gather(
+                *(one_viewer(url, page, EXPLORER_CHANGES, 2, 2.0, r, result, 1.0) for r in wave)
+            )
+        result.rss_mb["right after"] = rss_mb(pids)
+        await asyncio.sleep(settle)
+    result.seconds = time.perf_counter() - started
+    result.rss_mb["peak"] = watch.peak
+    result.rss_mb[f"after {settle:.0f} s"] = rss_mb(pids)
+    return result
+
+
+async def warm_up(url: str, page: str) -> None:
+    """One viewer first, so that imports and first-run costs are not counted as load."""
+    viewer = Viewer(url, page)
+    run = await viewer.connect()
+    await viewer.close()
+    if not run.ok:
+        raise RuntimeError(f"{url}/{page} does not run cleanly: {run.exceptions}")
+
+
+def report(result: Result) -> None:
+    line = (
+        f"{result.name:<9} change p50 {result.p(50):6.3f} s  p95 {result.p(95):6.3f} s  "
+        f"max {max(result.changes, default=float('nan')):6.3f} s  (n={len(result.changes)})  "
+        f"load p50 {percentile(result.loads, 50):6.3f} s  errors {len(result.errors)}  "
+        f"exceptions {len(result.exceptions)}  payload median {statistics.median(result.payload_bytes or [0]) / 1024:.1f} kB"
+    )
+    memory = "  ".join(f"{k} {v:.0f}" for k, v in result.rss_mb.items())
+    print(line)
+    print(f"{'':<9} server RSS MB: {memory}  ({result.seconds:.1f} s)")
+    for message in sorted(set(result.errors + result.exceptions))[:5]:
+        print(f"{'':<9} ! {message[:200]}")
+
+
+@contextlib.contextmanager
+def servers(phases: list[str]):
+    """Every server the phases need, started once: {phase: (url, page, changes, pids)}."""
+    with contextlib.ExitStack() as stack:
+        running = {}
+        if "trivial" in phases:
+            process, url = stack.enter_context(_served("benchmarks/trivial_app.py"))
+            running["trivial"] = (url, "", TRIVIAL_CHANGES, [process.pid], [url])
+        if "explorer" in phases or "churn" in phases:
+            process, url = stack.enter_context(_served("app.py"))
+            running["explorer"] = (url, "Explorer", EXPLORER_CHANGES, [process.pid], [url])
+        if "replicas" in phases:
+            group = stack.enter_context(replicas())
+            pids = [p.pid for p in group.processes[:2]]
+            running["replicas"] = (group.url, "Explorer", EXPLORER_CHANGES, pids, group.replica_urls)
+        yield running
+
+
+@contextlib.contextmanager
+def _served(script: str):
+    process, url = serve(script=script)
+    try:
+        yield process, url
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+async def run_phases(args) -> dict[str, list[Result]]:
+    """Each round runs the crowd phases back to back on servers that stay up; churn comes last."""
+    phases = args.phases.split(",")
+    results: dict[str, list[Result]] = {}
+    with servers(phases) as running:
+        for _url, page, _, _, direct in running.values():
+            for replica in direct:
+                await warm_up(replica, page)
+        cold = {name: rss_mb(pids) for name, (_, _, _, pids, _) in running.items()}
+        for round_ in range(args.rounds):
+            for name in ("trivial", "explorer", "replicas"):
+                if name not in phases:
+                    continue
+                url, page, changes, pids, _ = running[name]
+                result = await crowd(
+                    name,
+                    url,
+                    page,
+                    changes,
+                    pids,
+                    args.viewers,
+                    args.changes,
+                    args.spread,
+                    args.seed + round_,
+                )
+                results.setdefault(name, []).append(result)
+                report(result)
+        if "churn" in phases:
+            url, page, _, pids, _ = running["explorer"]
+            result = await churn(url, page, pids, args.churn, args.viewers, args.seed, args.settle)
+            result.rss_mb = {"after warm-up": cold["explorer"], **result.rss_mb}
+            results["churn"] = [result]
+            report(result)
+    return results
+
+
+def ratios(results: dict[str, list[Result]]) -> None:
+    """Per round, then the median over rounds: ratios of p95s measured minutes apart mean little."""
+    p95 = {name: [r.p(95) for r in runs] for name, runs in results.items()}
+    for name, values in p95.items():
+        if name != "churn":
+            print(f"{name:<9} p95 per round: {', '.join(f'{v:.3f}' for v in values)} s")
+    for top, bottom, target in [("explorer", "trivial", "<= 1.5"), ("replicas", "explorer", "< 1")]:
+        if top in p95 and bottom in p95:
+            each = [a / b for a, b in zip(p95[top], p95[bottom], strict=True)]
+            print(
+                f"{top} p95 / {bottom} p95 = {statistics.median(each):.2f} median over rounds "
+                f"({', '.join(f'{v:.2f}' for v in each)})  (target {target})"
+            )
+    if "churn" in results:
+        memory = results["churn"][0].rss_mb
+        end = list(memory.values())[-1]
+        print(
+            f"churn memory end - start = {end - memory['before']:+.0f} MB  (target <= 300 MB); "
+            f"end - after warm-up = {end - memory['after warm-up']:+.0f} MB"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--viewers", type=int, default=50, help="concurrent viewers (and churn wave size)")
+    parser.add_argument("--changes", type=int, default=5, help="control changes per viewer")
+    parser.add_argument(
+        "--spread", type=float, default=5.0, help="seconds over which a viewer's changes fall"
+    )
+    parser.add_argument("--churn", type=int, default=200, help="viewers coming and going in the churn phase")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds to wait after the churn")
+    parser.add_argument("--phases", default="trivial,explorer,replicas,churn")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(f"{args.viewers} viewers x {args.changes} changes within {args.spread:.0f} s; seed {args.seed}")
+    results = asyncio.run(run_phases(args))
+    ratios(results)
+    failures = sum(len(r.errors) + len(r.exceptions) for runs in results.values() for r in runs)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

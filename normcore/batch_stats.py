@@ -1,0 +1,389 @@
+"""Batch statistics as estimates: how they wobble with the batch size, and what eval mode keeps.
+
+Everything here draws batches from one fixed, seeded population and runs the
+normalization functions of :mod:`normcore.functional` on them, so a page can show
+(and a test can check against PyTorch) the numbers a layer really computes:
+
+- :func:`batch_moments`: the batch mean and (biased) batch variance of many batches,
+  beside the theory :func:`moment_theory`;
+- :func:`example_bands`: one fixed example's normalized value across many batches it
+  could have landed in, for batch, group, layer norm and batch renorm;
+- :func:`running_stats`: PyTorch's running mean and variance, step by step;
+- :func:`shift_gap`: train against eval output when the test data has shifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from normcore import functional as F
+from normcore.data import check_size, synthetic_activations
+from normcore.stats import Histogram, histogram, value_range
+
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
+POPULATION_SIZE = 4096
+CHANNELS = 8
+BAND_NORMS = ("batch", "batch_renorm", "group", "layer")
+
+
+def population(seed: int = 0, size: int = POPULATION_SIZE, channels: int = CHANNELS) -> np.ndarray:
+    """A fixed population of ``size`` examples with ``channels`` features, shape (size, C), float64."""
+    x = synthetic_activations(size, channels, seed=seed, dtype=np.float64)
+    return x.reshape(size, channels)  # (N, C)
+
+
+def draw_batches(pop: np.ndarray, batch_size: int, num_batches: int, seed: int = 0) -> np.ndarray:
+    """``num_batches`` batches drawn with replacement from ``pop`` (N, C): shape (num_batches, B, C)."""
+    check_size(num_batches, batch_size, pop.shape[1])
+    rows = np.random.default_rng([seed, batch_size]).integers(0, len(pop), (num_batches, batch_size))
+    return pop[rows]  # (num_batches, B, C)
+
+
+# ---------------------------------------------------------------- A. moments
+
+
+@dataclass(frozen=True)
+class Moments:
+    """One feature's batch means and biased batch variances over many batches of size ``batch_size``."""
+
+    batch_size: int
+    means: np.ndarray  # (num_batches,)
+    variances: np.ndarray  # (num_batches,) biased: divided by B, as BN normalizes with
+
+
+def batch_moments(
+    pop: np.ndarray, batch_size: int, num_batches: int, channel: int = 0, seed: int = 0
+) -> Moments:
+    """The mean and biased variance of feature ``channel`` in ``num_batches`` random batches."""
+    batches = draw_batches(pop[:, channel : channel + 1], batch_size, num_batches, seed)[..., 0]  # (K, B)
+    _, mean, var = F.normalize(batches, axes=(1,))
+    return Moments(batch_size, mean.ravel(), var.ravel())
+
+
+def moment_theory(pop_mean: float, pop_var: float, batch_size: int) -> dict[str, float]:
+    r"""What sampling theory says about batches of ``batch_size`` drawn with replacement.
+
+    :math:`\mathrm{E}[\mu_B] = \mu`, :math:`\mathrm{sd}[\mu_B] = \sigma / \sqrt{B}` and
+    :math:`\mathrm{E}[\sigma_B^2] = \frac{B-1}{B} \sigma^2` for the biased batch variance.
+
+    >>> moment_theory(0.0, 4.0, 4)
+    {'mean': 0.0, 'mean_sd': 1.0, 'var': 3.0, 'var_bias': 0.75}
+    """
+    return {
+        "mean": pop_mean,
+        "mean_sd": float(np.sqrt(pop_var / batch_size)),
+        "var": pop_var * (batch_size - 1) / batch_size,
+        "var_bias": (batch_size - 1) / batch_size,
+    }
+
+
+def moment_histograms(
+    measured: Moments, theory: dict, pop_var: float, bins: int = 40
+) -> tuple[Histogram, Histogram]:
+    """Binned batch means (range covering theory's 4 sd) and batch variances (range covering 0 and sigma^2)."""
+    spread = 4 * theory["mean_sd"]
+    mean_range = value_range(measured.means, np.array([theory["mean"] - spread, theory["mean"] + spread]))
+    var_range = value_range(measured.variances, np.array([0.0, pop_var]))
+    return histogram(measured.means, bins, mean_range), histogram(measured.variances, bins, var_range)
+
+
+def moments_summary(pop: np.ndarray, num_batches: int, channel: int = 0, seed: int = 0) -> dict:
+    """Measured against theory for every size in :data:`BATCH_SIZES`, as columns of equal length."""
+    column = pop[:, channel]
+    pop_mean, pop_var = float(column.mean()), float(column.var())
+    rows = {"batch_size": [], "mean_sd": [], "mean_sd_theory": [], "var_mean": [], "var_theory": []}
+    for b in BATCH_SIZES:
+        measured = batch_moments(pop, b, num_batches, channel, seed)
+        theory = moment_theory(pop_mean, pop_var, b)
+        for name, value in [
+            ("batch_size", b),
+            ("mean_sd", float(measured.means.std())),
+            ("mean_sd_theory", theory["mean_sd"]),
+            ("var_mean", float(measured.variances.mean())),
+            ("var_theory", theory["var"]),
+        ]:
+            rows[name].append(value)
+    return {"population_mean": pop_mean, "population_var": pop_var, **rows}
+
+
+# ---------------------------------------------------------------- A. one example's band
+
+
+def normalized_example(
+    batch: np.ndarray,
+    norm: str,
+    *,
+    num_groups: int = 2,
+    running_mean: np.ndarray | None = None,
+    running_var: np.ndarray | None = None,
+    r_max: float = 3.0,
+    d_max: float = 5.0,
+) -> np.ndarray:
+    """Row 0 of ``batch`` (B, C) after ``norm`` in training mode; NaN where training mode is undefined.
+
+    Batch norm and batch renorm need more than one value per channel (B > 1), as in
+    PyTorch; group and layer norm only look at the example itself.
+    """
+    if norm in ("batch", "batch_renorm") and batch.shape[0] < 2:
+        return np.full(batch.shape[1], np.nan)
+    if norm == "batch":
+        return F.batch_norm(batch, None, None, training=True)[0]
+    if norm == "batch_renorm":
+        mean, var = running_mean.copy(), running_var.copy()  # the function updates them in place
+        return F.batch_renorm(batch, mean, var, training=True, r_max=r_max, d_max=d_max)[0]
+    if norm == "group":
+        return F.group_norm(batch, num_groups)[0]
+    if norm == "layer":
+        return F.layer_norm(batch, batch.shape[1:])[0]
+    raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(BAND_NORMS)}")
+
+
+def example_bands(
+    pop: np.ndarray,
+    example: int = 0,
+    channel: int = 0,
+    num_batches: int = 200,
+    *,
+    num_groups: int = 2,
+    r_max: float = 3.0,
+    d_max: float = 5.0,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Example ``example``'s normalized feature ``channel`` across ``num_batches`` batches per size.
+
+    For every B in :data:`BATCH_SIZES` the example is put in ``num_batches`` batches
+    with B - 1 companions drawn from ``pop``; batch renorm's running statistics are the
+    population's (a well-trained layer). Returns, per norm, an array of shape
+    ``(len(BATCH_SIZES), num_batches)`` (NaN where B = 1 makes the norm undefined).
+    """
+    F._check_groups(pop.shape[1], num_groups)
+    x = pop[example : example + 1]  # (1, C)
+    running = pop.mean(axis=0), pop.var(axis=0, ddof=1)
+    bands = {norm: np.empty((len(BATCH_SIZES), num_batches)) for norm in BAND_NORMS}
+    for i, b in enumerate(BATCH_SIZES):
+        companions = draw_batches(pop, max(b - 1, 1), num_batches, seed)[:, : b - 1]  # (K, B-1, C)
+        batches = np.concatenate([np.broadcast_to(x, (num_batches, 1, x.shape[1])), companions], axis=1)
+        for norm in BAND_NORMS:
+            bands[norm][i] = _first_rows(batches, norm, num_groups, running, r_max, d_max)[:, channel]
+    return bands
+
+
+def _first_rows(batches: np.ndarray, norm: str, num_groups: int, running, r_max: float, d_max: float):
+    """:func:`normalized_example` of every batch in ``batches`` (K, B, C) at once: shape (K, C)."""
+    k, b, c = batches.shape
+    if norm in ("group", "layer"):
+        flat = batches.reshape(k * b, c)  # (K * B, C): per-example norms ignore the batch
+        out = F.group_norm(flat, num_groups) if norm == "group" else F.layer_norm(flat, (c,))
+        return out.reshape(k, b, c)[:, 0]
+    if b < 2:
+        return np.full((k, c), np.nan)
+    x_hat, mean, var = F.normalize(batches, axes=(1,))  # each batch's own statistics, as BN in training
+    if norm == "batch":
+        return x_hat[:, 0]
+    running_std = np.sqrt(running[1] + 1e-5)
+    r = np.clip(np.sqrt(var + 1e-5) / running_std, 1.0 / r_max, r_max)  # as F.renorm_corrections
+    d = np.clip((mean - running[0]) / running_std, -d_max, d_max)
+    return (x_hat * r + d)[:, 0]
+
+
+def band_summary(values: np.ndarray, low: float = 5, high: float = 95) -> dict[str, np.ndarray]:
+    """Per row of ``values`` (sizes x batches): the low/high percentiles and the median; NaN rows stay NaN."""
+    rows = [np.nanpercentile(v, [low, 50, high]) if np.isfinite(v).any() else [np.nan] * 3 for v in values]
+    low_q, median, high_q = np.array(rows, dtype=float).T
+    return {"low": low_q, "median": median, "high": high_q}
+
+
+def bands_table(summaries: dict[str, dict[str, np.ndarray]]) -> list[dict]:
+    """:func:`band_summary` of every norm as rows ``{norm, batch_size, low, median, high}``."""
+    return [
+        {"norm": norm, "batch_size": size, **{q: float(band[q][i]) for q in ("low", "median", "high")}}
+        for norm, band in summaries.items()
+        for i, size in enumerate(BATCH_SIZES)
+    ]
+
+
+def batch_of_one(channels: int = 4, size: int = 3, seed: int = 0) -> dict:
+    """What training-mode batch norm does with one example, as PyTorch does it.
+
+    ``(1, C)`` has one value per channel: refused with PyTorch's message. ``(1, C, H, W)``
+    has H * W values per channel: each channel is normalized over its own pixels, which
+    is exactly instance norm.
+    """
+    flat = synthetic_activations(1, channels, seed=seed).reshape(1, channels)  # (1, C)
+    try:
+        F.batch_norm(flat, None, None, training=True)
+        error = None
+    except ValueError as refused:
+        error = str(refused)
+    image = synthetic_activations(1, channels, size, size, seed=seed, dtype=np.float64)  # (1, C, H, W)
+    output = F.batch_norm(image, None, None, training=True)
+    return {
+        "flat_error": error,
+        "image_input": image,
+        "image_shape": image.shape,
+        "image_output": output,
+        "equals_instance_norm": bool(np.allclose(output, F.instance_norm(image))),
+    }
+
+
+# ---------------------------------------------------------------- B. running statistics
+
+
+def decay_from_momentum(momentum: float) -> float:
+    """The paper's / Keras's decay ``alpha`` equivalent to PyTorch's ``momentum``: ``1 - momentum``.
+
+    PyTorch: ``new = (1 - m) * old + m * batch``; Keras ``BatchNormalization(momentum=alpha)``
+    and the BN paper's moving average: ``new = alpha * old + (1 - alpha) * batch``.
+
+    >>> decay_from_momentum(0.1)
+    0.9
+    """
+    return round(1.0 - momentum, 12)
+
+
+def half_life(momentum: float) -> float:
+    """Steps after which an old batch's weight in the running estimate has halved."""
+    return float(np.log(0.5) / np.log1p(-momentum)) if 0 < momentum < 1 else 0.0
+
+
+@dataclass(frozen=True)
+class RunningStats:
+    """PyTorch's running buffers of one feature after each training step, for several momenta."""
+
+    momenta: tuple[float, ...]
+    mean: np.ndarray  # (M, steps + 1): step 0 is PyTorch's initial value 0
+    var: np.ndarray  # (M, steps + 1): initial 1, then updated with the unbiased batch variance
+    batch_mean: np.ndarray  # (steps,) the batches' own statistics
+    batch_var: np.ndarray  # (steps,) biased: what the batch is normalized with
+    batch_var_unbiased: np.ndarray  # (steps,) what enters the running estimate
+
+
+def running_stats(
+    pop: np.ndarray, momenta: tuple[float, ...], batch_size: int, steps: int, channel: int = 0, seed: int = 0
+) -> RunningStats:
+    """Run ``steps`` training-mode batch norm steps on batches from ``pop`` (N, C), one run per momentum.
+
+    Every run sees the same batches, and each step is :func:`normcore.functional.batch_norm`
+    with the running buffers passed in and updated in place, as ``nn.BatchNorm1d`` does.
+    """
+    if batch_size < 2:
+        raise ValueError(f"training-mode batch norm needs batch_size >= 2, got {batch_size}")
+    check_size(len(momenta), steps + 1)
+    batches = draw_batches(pop[:, channel : channel + 1], batch_size, steps, seed)  # (steps, B, 1)
+    mean, var = np.zeros((len(momenta), steps + 1)), np.ones((len(momenta), steps + 1))
+    for j, momentum in enumerate(momenta):
+        running_mean, running_var = np.zeros(1), np.ones(1)
+        for step, batch in enumerate(batches, start=1):
+            F.batch_norm(batch, running_mean, running_var, training=True, momentum=momentum)
+            mean[j, step], var[j, step] = running_mean[0], running_var[0]
+    values = batches[..., 0]  # (steps, B)
+    return RunningStats(
+        tuple(momenta),
+        mean,
+        var,
+        values.mean(axis=1),
+        values.var(axis=1),
+        values.var(axis=1, ddof=1),
+    )
+
+
+def moving_average_keras(batch_values: np.ndarray, decay: float, initial: float) -> np.ndarray:
+    """The same running estimate written the paper's / Keras's way: ``alpha * old + (1 - alpha) * batch``."""
+    out = np.empty(len(batch_values) + 1)
+    out[0] = initial
+    for step, value in enumerate(batch_values, start=1):
+        out[step] = decay * out[step - 1] + (1 - decay) * value
+    return out
+
+
+def conventions(stats: RunningStats) -> dict[str, list]:
+    """Each momentum beside its decay, half-life, and the largest gap between the two ways of writing it.
+
+    The gap is between PyTorch's running mean (from :func:`running_stats`) and the same
+    batches averaged the Keras way with ``alpha = 1 - momentum``: zero up to rounding.
+    """
+    table = {"momentum": [], "decay": [], "half_life": [], "max_difference": []}
+    for j, momentum in enumerate(stats.momenta):
+        alpha = decay_from_momentum(momentum)
+        keras = moving_average_keras(stats.batch_mean, alpha, 0.0)
+        table["momentum"].append(momentum)
+        table["decay"].append(alpha)
+        table["half_life"].append(half_life(momentum))
+        table["max_difference"].append(float(np.abs(keras - stats.mean[j]).max()))
+    return table
+
+
+# ---------------------------------------------------------------- C. train versus eval
+
+
+def trained_running_stats(
+    pop: np.ndarray, batch_size: int = 32, steps: int = 200, momentum: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature running mean and variance after ``steps`` training-mode steps on ``pop``."""
+    running_mean, running_var = np.zeros(pop.shape[1]), np.ones(pop.shape[1])
+    for batch in draw_batches(pop, batch_size, steps, seed + 1):
+        F.batch_norm(batch, running_mean, running_var, training=True, momentum=momentum)
+    return running_mean, running_var
+
+
+def train_and_eval(batch: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray) -> dict:
+    """One batch (B, C) through batch norm in training mode (batch statistics) and in eval mode (running)."""
+    train = F.batch_norm(batch, running_mean.copy(), running_var.copy(), training=True)
+    evaluated = F.batch_norm(batch, running_mean, running_var, training=False)
+    return {"train": train, "eval": evaluated, "difference": train - evaluated}
+
+
+def shifted(batch: np.ndarray, mean: np.ndarray, std: np.ndarray, shift: float, scale: float) -> np.ndarray:
+    """Test data whose features moved by ``shift`` standard deviations and were scaled by ``scale``."""
+    return mean + scale * (batch - mean) + shift * std
+
+
+def renorm_gap(
+    batch: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray, r_max: float, d_max: float
+) -> dict:
+    """How far training-mode batch norm and batch renorm are from eval mode on ``batch`` (B, C).
+
+    Without clipping, batch renorm's ``(x - mu_B) / sigma_B * r + d`` is exactly eval mode's
+    ``(x - mu) / sigma``: training sees the normalization inference will use. ``r_max`` and
+    ``d_max`` bound the correction, and beyond them the gap comes back.
+    """
+    eval_out = F.batch_norm(batch, running_mean, running_var, training=False)
+    bn = F.batch_norm(batch, None, None, training=True)
+    renorm = F.batch_renorm(
+        batch, running_mean.copy(), running_var.copy(), training=True, r_max=r_max, d_max=d_max
+    )
+    r, d = F.renorm_corrections(batch, running_mean, running_var, r_max=r_max, d_max=d_max)
+    r_free, d_free = F.renorm_corrections(batch, running_mean, running_var, r_max=np.inf, d_max=np.inf)
+    return {
+        "eval": eval_out,
+        "batch": bn,
+        "batch_renorm": renorm,
+        "gap_batch": float(np.abs(bn - eval_out).mean()),
+        "gap_batch_renorm": float(np.abs(renorm - eval_out).mean()),
+        "r": r,
+        "d": d,
+        "r_unclipped": r_free,
+        "d_unclipped": d_free,
+    }
+
+
+def shift_sweep(
+    pop: np.ndarray,
+    shifts: np.ndarray,
+    scale: float,
+    batch_size: int,
+    r_max: float,
+    d_max: float,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """:func:`renorm_gap` on one batch moved by each of ``shifts``, with the population's statistics as running ones."""
+    mean, var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
+    batch = draw_batches(pop, batch_size, 1, seed)[0]  # (B, C)
+    gaps = [renorm_gap(shifted(batch, mean, np.sqrt(var), s, scale), mean, var, r_max, d_max) for s in shifts]
+    return {
+        "shift": np.asarray(shifts, dtype=float),
+        "gap_batch": np.array([g["gap_batch"] for g in gaps]),
+        "gap_batch_renorm": np.array([g["gap_batch_renorm"] for g in gaps]),
+    }

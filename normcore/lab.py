@@ -1,0 +1,86 @@
+"""The training lab's experiments as lists of runs: shared by the page, the CLI and the benchmark.
+
+Each ``*_configs`` function returns ``{label: TrainConfig}``; run them with
+:func:`normcore.training.train` (or the page's live runner) and summarize the results
+with the functions below. Defaults follow the Batch Normalization paper's §4.1:
+3 hidden layers of 100 sigmoid units, batch 60, N(0, 0.1²) initial weights, plain SGD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from normcore.training import TrainConfig, TrainResult
+
+FIGURE1 = TrainConfig(activation="sigmoid", depth=3, width=100, init_scale=0.1, batch_size=60, lr=0.5)
+FIGURE1_STEPS = 3000
+SWEEP_STEPS = 500
+LR_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+INIT_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+COMPARED = ("none", "batch")  # without and with BN
+TARGET_ACCURACIES = (0.9, 0.95)
+
+
+def figure1_configs(base: TrainConfig = FIGURE1, steps: int = FIGURE1_STEPS) -> dict[str, TrainConfig]:
+    """Figure 1: the same network without and with BN, recording the probe sigmoid's input."""
+    return {norm: replace(base, norm=norm, steps=steps, record_percentiles=True) for norm in COMPARED}
+
+
+def sweep_configs(base: TrainConfig, field: str, values, steps: int = SWEEP_STEPS) -> dict:
+    """One run per (norm, value) of ``field`` ("lr" or "init_scale"), without and with BN."""
+    every = max(steps // 5, 1)
+    return {
+        (norm, value): replace(base, norm=norm, steps=steps, eval_every=every, **{field: value})
+        for norm in COMPARED
+        for value in values
+    }
+
+
+def inside_configs(base: TrainConfig, steps: int) -> dict[str, TrainConfig]:
+    """Without and with BN, recording per-layer histograms, saturation and gradient ratios."""
+    return {norm: replace(base, norm=norm, steps=steps, record_layers=True) for norm in COMPARED}
+
+
+def section2_configs(base: TrainConfig, steps: int) -> dict[str, TrainConfig]:
+    """The paper's §2: mean subtraction after a biased linear layer, statistics outside or inside the gradient."""
+    return {
+        name: replace(base, norm="center", linear_bias=True, stats_in_grad=inside, steps=steps)
+        for name, inside in [("constant_stats", False), ("true_gradient", True)]
+    }
+
+
+def dropout_configs(base: TrainConfig, steps: int, dropout: float) -> dict[str, TrainConfig]:
+    """BN alone, dropout alone, both, and neither."""
+    return {
+        "neither": replace(base, norm="none", dropout=0.0, steps=steps),
+        "bn": replace(base, norm="batch", dropout=0.0, steps=steps),
+        "dropout": replace(base, norm="none", dropout=dropout, steps=steps),
+        "both": replace(base, norm="batch", dropout=dropout, steps=steps),
+    }
+
+
+def bias_configs(base: TrainConfig, steps: int) -> dict[str, TrainConfig]:
+    """BN with and without the linear bias before it (identical weights otherwise)."""
+    return {
+        name: replace(base, norm="batch", linear_bias=keep, steps=steps)
+        for name, keep in [("dropped", False), ("kept", True)]
+    }
+
+
+def steps_to_reach(results: dict[str, TrainResult], accuracies=TARGET_ACCURACIES) -> dict:
+    """``{label: {accuracy: first step reaching it or None}}``."""
+    return {
+        label: {f"{a:.3f}": result.steps_to_reach(a) for a in accuracies} for label, result in results.items()
+    }
+
+
+def sweep_table(results: dict, values) -> dict[str, list[float]]:
+    """Final test accuracy per norm, aligned with ``values``."""
+    return {norm: [results[(norm, v)].final_accuracy for v in values] for norm in COMPARED}
+
+
+def max_difference(a: TrainResult, b: TrainResult) -> float:
+    """The largest gap between two runs' test accuracy curves."""
+    return float(np.max(np.abs(np.subtract(a.test_accuracy, b.test_accuracy))))

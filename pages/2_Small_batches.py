@@ -1,0 +1,223 @@
+import threading
+
+import pandas as pd
+import streamlit as st
+
+from figures import small_batches as figs
+from normcore import batch_stats as bs
+from normcore import valid_group_counts
+from normcore.experiments import gn_batch
+from ui import cached
+from ui.chrome import page_setup
+from ui.export import show_chart
+from ui.i18n import t
+from ui.url import UrlCheck, choice
+
+BAND_BATCHES = 200
+NORM_NAMES = ["batch", "batch_renorm", "group", "layer"]
+
+page_setup("small.title")
+check = UrlCheck("small")
+st.markdown(t("small.intro"))
+
+with st.sidebar:
+    b = int(
+        choice(
+            st.select_slider,
+            t("small.b"),
+            [str(s) for s in bs.BATCH_SIZES],
+            key="b",
+            default="4",
+            labels=str,
+            check=check,
+            help=t("small.b_help"),
+        )
+    )
+    batches = st.slider(
+        t("small.batches"), 100, 5000, 2000, 100, key="k", bind="query-params", help=t("small.batches_help")
+    )
+    channel = st.slider(
+        t("small.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("small.channel_help")
+    )
+    example = st.number_input(
+        t("small.example"),
+        0,
+        bs.POPULATION_SIZE - 1,
+        0,
+        key="ex",
+        bind="query-params",
+        help=t("small.example_help"),
+    )
+    groups = int(
+        choice(
+            st.selectbox,
+            t("small.groups"),
+            [str(g) for g in valid_group_counts(bs.CHANNELS)[1:-1]],
+            key="g",
+            default="2",
+            labels=str,
+            check=check,
+            help=t("small.groups_help"),
+        )
+    )
+    r_max = st.slider(
+        t("small.r_max"), 1.0, 5.0, 1.5, 0.1, key="rmax", bind="query-params", help=t("small.r_max_help")
+    )
+    d_max = st.slider(
+        t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
+    )
+    seeds = st.slider(t("small.seeds"), 2, 4, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
+    seed = st.number_input(
+        t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
+    )
+for key in ["k", "ch", "ex", "rmax", "dmax", "seeds", "seed"]:
+    check.check(key, st.session_state[key])
+check.show()
+
+
+@st.cache_data(max_entries=64)
+def moments(seed: int, channel: int, b: int, batches: int):
+    pop = bs.population(seed)
+    measured = bs.batch_moments(pop, b, batches, channel, seed)
+    return measured, bs.moments_summary(pop, batches, channel, seed)
+
+
+@st.cache_data(max_entries=64)
+def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_max: float):
+    values = bs.example_bands(
+        bs.population(seed),
+        example,
+        channel,
+        BAND_BATCHES,
+        num_groups=groups,
+        r_max=r_max,
+        d_max=d_max,
+        seed=seed,
+    )
+    return {norm: bs.band_summary(v) for norm, v in values.items()}
+
+
+@st.cache_resource
+def live_sweeps() -> tuple[dict, threading.Lock]:
+    """Sweeps recomputed on this server by number of seeds (every viewer gets them at once),
+    and a lock: one live sweep at a time per server, as it takes both cores for a minute."""
+    return {}, threading.Lock()
+
+
+# ---- A. batch statistics are estimates
+st.header(t("small.moments_header"))
+st.markdown(t("small.moments_text"))
+measured, summary = moments(seed, channel, b, batches)
+theory = bs.moment_theory(summary["population_mean"], summary["population_var"], b)
+mean_hist, var_hist = bs.moment_histograms(measured, theory, summary["population_var"])
+fig = cached.figure(
+    figs.moment_histograms,
+    mean_hist,
+    var_hist,
+    theory=theory,
+    population_var=summary["population_var"],
+    title=t("small.moments_title", b=b, k=batches),
+    labels={
+        "mean_title": t("small.mean_title"),
+        "var_title": t("small.var_title"),
+        "measured": t("small.measured"),
+        "theory": t("small.theory_mean"),
+        "population_var": t("small.population_var"),
+        "expected_var": t("small.expected_var"),
+        "y": t("common.density"),
+    },
+)
+show_chart(
+    fig,
+    key="moments",
+    data=pd.DataFrame({"batch_mean": measured.means, "batch_var_biased": measured.variances}),
+)
+metrics = [measured.means.std(), theory["mean_sd"], measured.variances.mean(), theory["var"]]
+for col, name, value in zip(st.columns(4), ["sd", "sd_theory", "var", "var_theory"], metrics, strict=True):
+    col.metric(t(f"small.metric_{name}"), f"{value:.4f}", help=t(f"small.metric_{name}_help", b=b))
+fig = cached.figure(
+    figs.moments_vs_batch_size,
+    summary,
+    title=t("small.summary_title"),
+    labels={
+        "sd_title": t("small.sd_title"),
+        "var_title": t("small.var_mean_title"),
+        "measured": t("small.measured"),
+        "theory": t("small.theory"),
+        "population_var": t("small.population_var"),
+        "x": t("small.x_batch"),
+    },
+)
+show_chart(fig, key="summary", data=pd.DataFrame({k: v for k, v in summary.items() if isinstance(v, list)}))
+
+# ---- A. one example, many batches
+st.header(t("small.bands_header"))
+st.markdown(t("small.bands_text", n=BAND_BATCHES))
+summaries = bands(seed, channel, example, groups, r_max, d_max)
+names = {norm: t(f"small.norm.{norm}", g=groups) for norm in NORM_NAMES}
+fig = cached.figure(
+    figs.example_bands,
+    bs.BATCH_SIZES,
+    summaries,
+    title=t("small.bands_title", ex=example, ch=channel),
+    names=names,
+    labels={"x": t("small.x_batch"), "y": t("small.y_normalized")},
+)
+show_chart(fig, key="bands", data=pd.DataFrame(bs.bands_table(summaries)))
+st.caption(t("small.bands_caption"))
+
+# ---- A. a batch of one
+st.header(t("small.one_header"))
+one = bs.batch_of_one()
+st.markdown(t("small.one_text"))
+st.code(f"F.batch_norm(x, None, None, training=True)   # x.shape == (1, 4)\nValueError: {one['flat_error']}")
+st.markdown(t("small.one_image" if one["equals_instance_norm"] else "small.one_image_differs"))
+
+# ---- D. the Group Normalization paper's Figure 1, live
+st.header(t("small.gn_header"))
+st.markdown(t("small.gn_text"))
+live, lock = live_sweeps()
+sweep = live.get(seeds) or gn_batch.load()
+summary = gn_batch.summarize(sweep["runs"])
+fig = cached.figure(
+    figs.error_vs_batch_size,
+    summary,
+    gn_batch.BATCH_SIZES,
+    title=t("small.gn_title"),
+    names={norm: t(f"small.norm.{norm}", g=gn_batch.Protocol.num_groups) for norm in summary},
+    labels={"x": t("small.gn_x"), "y": t("small.gn_y")},
+)
+show_chart(fig, key="gn_chart", data=pd.DataFrame(sweep["runs"]))
+shown_seeds = len({r["seed"] for r in sweep["runs"]})
+source = "small.gn_live" if seeds in live else "small.gn_shipped"
+st.caption(t(source, seeds=shown_seeds, seconds=sweep["seconds"], workers=sweep["workers"]))
+st.markdown(
+    t(
+        "small.gn_numbers",
+        **{
+            f"{n}{b}": f"{summary[n]['mean'][i]:.1f}"
+            for n in ("batch", "group")
+            for i, b in ((0, 2), (-1, 32))
+        },
+    )
+)
+if st.button(
+    t("small.gn_recompute", seeds=seeds), help=t("small.gn_recompute_help"), icon=":material/refresh:"
+):
+    if not lock.acquire(blocking=False):
+        st.info(t("small.gn_busy"))
+    else:
+        bar = st.progress(0.0, text=t("small.gn_starting"))
+        try:
+            live[seeds] = gn_batch.sweep_in_subprocess(
+                seeds,
+                lambda done, total: bar.progress(
+                    done / total, t("small.gn_progress", done=done, total=total)
+                ),
+            )
+        except RuntimeError as error:
+            st.warning(t("small.gn_failed", error=str(error)))
+        else:
+            st.rerun()
+        finally:
+            lock.release()

@@ -1,0 +1,211 @@
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from figures import train_eval as figs
+from normcore import batch_stats as bs
+from normcore.stats import histogram
+from ui import cached
+from ui.chrome import page_setup
+from ui.export import show_chart
+from ui.i18n import t
+from ui.url import UrlCheck
+
+COMPARED_MOMENTA = (0.01, 0.1, 0.5)
+SHIFTS = np.linspace(-4, 4, 81)
+TEST_EXAMPLES = 359  # digits held out by normcore.training.load_digits
+FORGOT_BATCHES = 100
+
+page_setup("tve.title")
+check = UrlCheck("tve")
+st.markdown(t("tve.intro"))
+
+with st.sidebar:
+    st.subheader(t("tve.running_controls"))
+    momentum = st.slider(
+        t("tve.momentum"),
+        0.001,
+        1.0,
+        0.1,
+        0.001,
+        format="%.3f",
+        key="m",
+        bind="query-params",
+        help=t("tve.momentum_help"),
+    )
+    batch_size = st.slider(t("tve.b"), 2, 256, 16, key="b", bind="query-params", help=t("tve.b_help"))
+    steps = st.slider(
+        t("tve.steps"), 10, 1000, 200, 10, key="steps", bind="query-params", help=t("tve.steps_help")
+    )
+    channel = st.slider(
+        t("tve.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("tve.channel_help")
+    )
+    seed = st.number_input(
+        t("tve.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("tve.seed_help")
+    )
+    st.subheader(t("tve.forgot_controls"))
+    demo = st.toggle(t("tve.demo"), False, key="demo", bind="query-params", help=t("tve.demo_help"))
+    example = st.number_input(
+        t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
+    )
+    forgot_batch = st.slider(t("tve.fb"), 2, 64, 4, key="fb", bind="query-params", help=t("tve.fb_help"))
+    st.subheader(t("tve.shift_controls"))
+    shift = st.slider(
+        t("tve.shift"), -4.0, 4.0, 1.5, 0.1, key="shift", bind="query-params", help=t("tve.shift_help")
+    )
+    scale = st.slider(
+        t("tve.scale"), 0.25, 4.0, 1.0, 0.05, key="scale", bind="query-params", help=t("tve.scale_help")
+    )
+    r_max = st.slider(
+        t("tve.r_max"), 1.0, 5.0, 2.0, 0.1, key="rmax", bind="query-params", help=t("tve.r_max_help")
+    )
+    d_max = st.slider(
+        t("tve.d_max"), 0.0, 5.0, 2.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
+    )
+for key in ["m", "b", "steps", "ch", "seed", "demo", "ex", "fb", "shift", "scale", "rmax", "dmax"]:
+    check.check(key, st.session_state[key])
+check.show()
+
+
+@st.cache_data(max_entries=64)
+def running(momenta: tuple, batch_size: int, steps: int, channel: int, seed: int):
+    return bs.running_stats(bs.population(seed), momenta, batch_size, steps, channel, seed)
+
+
+@st.cache_data(max_entries=64)
+def shift_demo(batch_size: int, seed: int, shift: float, scale: float, r_max: float, d_max: float):
+    pop = bs.population(seed)
+    mean, var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
+    batch = bs.shifted(bs.draw_batches(pop, batch_size, 1, seed)[0], mean, np.sqrt(var), shift, scale)
+    sweep = bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
+    return bs.renorm_gap(batch, mean, var, r_max, d_max), sweep
+
+
+@st.cache_resource(max_entries=1)
+def bn_model():
+    from normcore import forgot_eval  # imports torch: only when the demo is switched on
+
+    return forgot_eval.trained_model()
+
+
+@st.cache_data(max_entries=64)
+def predictions(example: int, batch_size: int):
+    from normcore import forgot_eval
+
+    return forgot_eval.predictions_in_batches(bn_model()[0], example, batch_size, FORGOT_BATCHES)
+
+
+# ---- B. running statistics
+st.header(t("tve.running_header"))
+st.markdown(t("tve.running_text"))
+momenta = tuple(sorted({*COMPARED_MOMENTA, round(momentum, 3)}))
+stats = running(momenta, batch_size, steps, channel, seed)
+pop_column = bs.population(seed)[:, channel]
+fig = cached.figure(
+    figs.running_curves,
+    stats.mean,
+    stats.var,
+    names=[t("tve.curve", m=m, a=bs.decay_from_momentum(m)) for m in momenta],
+    population_mean=float(pop_column.mean()),
+    population_var=float(pop_column.var(ddof=1)),
+    title=t("tve.running_title", b=batch_size),
+    labels={
+        "mean": t("tve.running_mean"),
+        "var": t("tve.running_var"),
+        "population": t("tve.population"),
+        "x": t("tve.x_steps"),
+    },
+)
+curves = {f"mean_m{m}": stats.mean[j] for j, m in enumerate(momenta)} | {
+    f"var_m{m}": stats.var[j] for j, m in enumerate(momenta)
+}
+show_chart(fig, key="running_chart", data=pd.DataFrame({"step": np.arange(steps + 1), **curves}))
+
+st.subheader(t("tve.conventions_header"))
+st.markdown(t("tve.conventions_text", m=momentum, a=bs.decay_from_momentum(momentum)))
+table = pd.DataFrame(bs.conventions(stats)).round({"half_life": 1})
+table["max_difference"] = table["max_difference"].map("{:.1e}".format)
+columns = {c: t(f"tve.col_{c}") for c in table.columns}
+st.dataframe(table.rename(columns=columns), hide_index=True)
+
+st.subheader(t("tve.variance_header"))
+st.markdown(t("tve.variance_text", b=batch_size))
+cols = st.columns(3)
+cols[0].metric(t("tve.biased"), f"{stats.batch_var[-1]:.4f}", help=t("tve.biased_help"))
+cols[1].metric(t("tve.unbiased"), f"{stats.batch_var_unbiased[-1]:.4f}", help=t("tve.unbiased_help"))
+cols[2].metric(t("tve.ratio"), f"{batch_size / (batch_size - 1):.4f}", help=t("tve.ratio_help", b=batch_size))
+
+# ---- C. train versus eval
+st.header(t("tve.same_header"))
+st.markdown(t("tve.same_text", b=batch_size, steps=steps))
+pop = bs.population(seed)
+running_mean, running_var = bs.trained_running_stats(pop, 32, steps, momentum, seed)
+result = bs.train_and_eval(bs.draw_batches(pop, batch_size, 1, seed + 7)[0], running_mean, running_var)
+fig = cached.figure(
+    figs.train_vs_eval,
+    result["train"],
+    result["eval"],
+    title=t("tve.same_title", b=batch_size),
+    labels={
+        "x": t("tve.eval_out"),
+        "y": t("tve.train_out"),
+        "points": t("tve.points"),
+        "diagonal": t("tve.diagonal"),
+    },
+)
+show_chart(
+    fig,
+    key="same_chart",
+    data=pd.DataFrame({"train": result["train"].ravel(), "eval": result["eval"].ravel()}),
+)
+st.metric(t("tve.max_diff"), f"{np.abs(result['difference']).max():.4f}", help=t("tve.max_diff_help"))
+
+st.header(t("tve.forgot_header"))
+st.markdown(t("tve.forgot_text", n=FORGOT_BATCHES))
+if not demo:
+    st.info(t("tve.forgot_off"), icon=":material/play_circle:")
+else:
+    with st.spinner(t("tve.forgot_training")):
+        accuracy = bn_model()[1]
+        result = predictions(example, forgot_batch)
+    fig = cached.figure(
+        figs.prediction_spread,
+        histogram(result["train_prob"], 20, (0.0, 1.0)),
+        float(result["eval_prob"][0]),
+        title=t("tve.forgot_title", ex=example, label=result["label"], b=forgot_batch),
+        labels={
+            "train": t("tve.forgot_train"),
+            "eval": t("tve.forgot_eval", p=f"{result['eval_prob'][0]:.3f}"),
+            "x": t("tve.forgot_x"),
+            "y": t("common.count"),
+        },
+    )
+    show_chart(fig, key="forgot_chart", data=pd.DataFrame({k: v for k, v in result.items() if k != "label"}))
+    cols = st.columns(3)
+    changed = {mode: int((result[f"{mode}_class"] != result["label"]).sum()) for mode in ("train", "eval")}
+    cols[0].metric(t("tve.wrong_train"), f"{changed['train']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
+    cols[1].metric(t("tve.wrong_eval"), f"{changed['eval']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
+    cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))
+
+st.header(t("tve.shift_header"))
+st.markdown(t("tve.shift_text"))
+gap, sweep = shift_demo(batch_size, seed, shift, scale, r_max, d_max)
+cols = st.columns(4)
+cols[0].metric(t("tve.eval_mean"), f"{gap['eval'][:, channel].mean():.3f}", help=t("tve.eval_mean_help"))
+cols[1].metric(t("tve.eval_sd"), f"{gap['eval'][:, channel].std():.3f}", help=t("tve.eval_sd_help"))
+cols[2].metric(
+    t("tve.r"), f"{gap['r'][channel]:.3f}", help=t("tve.r_help", free=f"{gap['r_unclipped'][channel]:.3f}")
+)
+cols[3].metric(
+    t("tve.d"), f"{gap['d'][channel]:.3f}", help=t("tve.d_help", free=f"{gap['d_unclipped'][channel]:.3f}")
+)
+fig = cached.figure(
+    figs.shift_gaps,
+    sweep,
+    current=shift,
+    title=t("tve.shift_title", scale=scale, r=r_max, d=d_max, b=batch_size),
+    names={"batch": t("tve.norm.batch"), "batch_renorm": t("tve.norm.batch_renorm")},
+    labels={"x": t("tve.x_shift"), "y": t("tve.y_gap"), "current": t("tve.current")},
+)
+show_chart(fig, key="shift_gap", data=pd.DataFrame(sweep))
+st.caption(t("tve.shift_caption"))

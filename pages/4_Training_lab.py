@@ -1,0 +1,146 @@
+import pandas as pd
+import streamlit as st
+
+from figures import training as charts
+from normcore import lab
+from normcore.training import TrainConfig
+from ui import live
+from ui.chrome import page_setup
+from ui.export import show_chart
+from ui.i18n import t
+from ui.url import UrlCheck, choice
+
+VIEWS = ["fig1", "lr", "init", "inside", "sec2", "dropout", "bias"]
+
+page_setup("lab.title")
+check = UrlCheck("lab")
+
+
+def number(widget, key: str, low, high, default, step=None, **kwargs):
+    """A slider or number input kept in the URL as ``key``, labelled and explained by ``lab.<key>``."""
+    value = widget(
+        t(f"lab.{key}"),
+        low,
+        high,
+        default,
+        step,
+        key=key,
+        bind="query-params",
+        help=t(f"lab.{key}_help"),
+        **kwargs,
+    )
+    check.check(key, value)
+    return value
+
+
+with st.sidebar:
+    view = choice(
+        st.radio,
+        t("lab.view"),
+        VIEWS,
+        key="view",
+        labels=lambda k: t(f"lab.view.{k}"),
+        check=check,
+        help=t("lab.view_help"),
+    )
+    activation = choice(
+        st.selectbox,
+        t("lab.act"),
+        ["sigmoid", "tanh", "relu"],
+        key="act",
+        labels=lambda k: t(f"lab.act.{k}"),
+        check=check,
+        help=t("lab.act_help"),
+    )
+    depth = number(st.slider, "depth", 1, 6, 3)
+    width = number(st.slider, "width", 20, 200, 100, 20)
+    init = number(st.number_input, "init", 0.001, 10.0, 0.1, format="%.3f", disabled=view == "init")
+    lr = number(st.number_input, "lr", 0.001, 10.0, 0.5, format="%.3f", disabled=view == "lr")
+    batch = number(st.slider, "bs", 2, 256, 60)
+    steps = number(st.slider, "steps", 100, 5000, 3000, 100, disabled=view in ("lr", "init"))
+    sweep_steps = number(st.slider, "ssteps", 100, 1000, 500, 100, disabled=view not in ("lr", "init"))
+    seed = number(st.number_input, "seed", 0, 9999, 0)
+    dropout = number(st.slider, "drop", 0.1, 0.8, 0.3, 0.05, disabled=view != "dropout")
+check.show()
+
+base = TrainConfig(
+    activation=activation,
+    depth=depth,
+    width=width,
+    init_scale=init,
+    lr=lr,
+    batch_size=batch,
+    seed=int(seed),
+    eval_every=max(steps // 60, 10),
+)
+configs = {
+    "fig1": lambda: lab.figure1_configs(base, steps),
+    "lr": lambda: lab.sweep_configs(base, "lr", lab.LR_GRID, sweep_steps),
+    "init": lambda: lab.sweep_configs(base, "init_scale", lab.INIT_GRID, sweep_steps),
+    "inside": lambda: lab.inside_configs(base, steps),
+    "sec2": lambda: lab.section2_configs(base, steps),
+    "dropout": lambda: lab.dropout_configs(base, steps, dropout),
+    "bias": lambda: lab.bias_configs(base, steps),
+}[view]()
+st.markdown(t(f"lab.about.{view}"))
+names = {label: t(f"lab.run.{label}") for label in charts.COLOURS}
+
+
+def charts_for(results: dict, at: int | None = None) -> list:
+    """``[(key, figure, data)]`` of this view; ``at`` picks the inside view's evaluation (default: last)."""
+    if view == "fig1":
+        return charts.figure1_view(results, t, names)
+    if view in ("lr", "init"):
+        field, grid = ("lr", lab.LR_GRID) if view == "lr" else ("init_scale", lab.INIT_GRID)
+        return charts.sweep_view(results, t, names, field, grid)
+    if view == "inside":
+        recorded = [len(r.layers.saturated) for r in results.values() if r.layers and r.layers.saturated]
+        return charts.inside_view(results, t, names, at or min(recorded, default=1))
+    if view == "sec2":
+        return charts.section2_view(results, t, names)
+    if view == "bias":
+        return charts.bias_view(results, t, names)
+    return charts.accuracy_view(results, t, names, "dropout_acc")
+
+
+live_area, frames = st.empty(), iter(range(10**9))
+
+
+def draw_live(results: dict) -> None:
+    """A streamed frame: the charts only, each under a fresh key (one key may not appear twice in a run)."""
+    frame = next(frames)
+    with live_area.container():
+        for key, fig, _ in charts_for(results):
+            st.plotly_chart(fig, key=f"{key}_live{frame}")
+
+
+results = live.run(configs, draw_live, page=view)
+if results is not None:
+    at = None
+    recorded = min(
+        (r.steps[1 : len(r.layers.saturated) + 1] for r in results.values() if r.layers), key=len, default=[]
+    )
+    if recorded:  # the inside view: pick one of the steps both runs recorded
+        at_check = UrlCheck("lab_at")
+        options = [str(s) for s in recorded]
+        at_step = choice(
+            st.select_slider, t("lab.at"), options, key="at", labels=str, check=at_check, default=options[-1],
+            help=t("lab.at_help"),
+        )  # fmt: skip
+        at_check.show()
+        at = options.index(at_step) + 1
+    for key, fig, data in charts_for(results, at):
+        show_chart(fig, key=key, data=data)
+    if view == "fig1":
+        reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
+        st.table(reach.rename(index=lambda a: f"≥ {float(a):.0%}"))
+        st.caption(t("lab.reach_caption"))
+    if view == "bias":
+        st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
+    diverged = [
+        f"{names[k[0]]} ({k[1]:g})" if isinstance(k, tuple) else names[k]
+        for k, r in results.items()
+        if r.diverged
+    ]
+    if diverged:
+        st.warning(t("lab.diverged", runs=", ".join(diverged)), icon=":material/warning:")

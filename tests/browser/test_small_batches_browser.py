@@ -1,0 +1,63 @@
+"""Small batches and Train vs eval, served and driven in headless Chromium."""
+
+import pytest
+
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
+FIRST_LOAD_MS = 180_000  # the first visit renders 4 plotly charts; the shared CI host can be very loaded
+
+
+CHART_Y = (
+    "(chart) => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[chart]?.data?.map(t => t.y))"
+)
+
+
+def chart_y(page, chart: int, traces: int) -> str:
+    """Every trace's y values of chart ``chart`` once it holds ``traces`` traces, serialized."""
+    page.wait_for_function(
+        "([chart, n]) => (document.querySelectorAll('.js-plotly-plot')[chart]?.data?.length ?? 0) >= n",
+        arg=[chart, traces],
+        timeout=FIRST_LOAD_MS,
+    )
+    return page.evaluate(CHART_Y, chart)
+
+
+def wait_for_change(page, chart: int, before: str) -> None:
+    page.wait_for_function(
+        f"([chart, before]) => ({CHART_Y})(chart) !== before", arg=[chart, before], timeout=60_000
+    )
+
+
+def press(page, label: str, key: str, times: int) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for _ in range(times):
+        slider.press(key)
+
+
+def test_small_batches_histogram_changes_with_the_batch_size(page, served_app):
+    page.goto(f"{served_app}/Small_batches")
+    wait_for_app(page, FIRST_LOAD_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot').length === 4", timeout=FIRST_LOAD_MS
+    )
+    before = chart_y(page, 0, 5)
+    press(page, "Batch size B", "ArrowRight", 2)  # 4 -> 16
+    page.wait_for_function("() => new URLSearchParams(location.search).get('b') === '16'", timeout=30_000)
+    wait_for_app(page)
+    wait_for_change(page, 0, before)
+    assert page.locator(ERRORS).count() == 0
+
+
+def test_train_vs_eval_curves_change_with_momentum_in_korean(page, served_app):
+    page.goto(f"{served_app}/Train_vs_eval?lang=ko&m=0.2")
+    wait_for_app(page, FIRST_LOAD_MS)
+    assert page.get_by_role("heading", name="학습 vs 평가: 이동 통계는 실제로 무엇을 하는가").is_visible()
+    before = chart_y(page, 0, 10)  # 4 momenta (0.01, 0.1, 0.2, 0.5) and the population, in 2 panels
+    press(page, "모멘텀 m (PyTorch)", "End", 1)  # 0.2 -> 1.0
+    page.wait_for_function("() => new URLSearchParams(location.search).get('m') === '1'", timeout=30_000)
+    wait_for_app(page)
+    wait_for_change(page, 0, before)
+    assert page.locator(ERRORS).count() == 0

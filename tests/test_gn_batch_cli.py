@@ -1,0 +1,67 @@
+"""The gn-batch experiment: its command line writes one error per (norm, batch size, seed)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from normcore.experiments import discover, gn_batch
+from tests.conftest import ROOT
+
+TINY = ("--norms", "batch", "group", "--batch-sizes", "16", "32", "--epochs", "1", "--workers", "1")
+
+
+def test_gn_batch_is_discovered():
+    assert discover()["gn-batch"] is gn_batch
+
+
+def test_cli_writes_error_per_norm_batch_size_and_seed(tmp_path):
+    path = tmp_path / "gn.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "normcore.experiments",
+            "gn-batch",
+            *TINY,
+            "--seeds",
+            "2",
+            "--json",
+            str(path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = json.loads(path.read_text())
+    keys = sorted((r["norm"], r["batch_size"], r["seed"]) for r in out["runs"])
+    assert keys == sorted((n, b, s) for n in ("batch", "group") for b in (16, 32) for s in (0, 1))
+    assert all(0 <= r["test_error"] < 0.5 for r in out["runs"])  # one epoch already learns digits
+    assert {r["lr"] for r in out["runs"] if r["batch_size"] == 16} == {0.05}  # 0.1 * 16 / 32
+    assert out["protocol"]["epochs"] == 1 and out["experiment"] == "gn-batch"
+    assert f"{gn_batch.PROGRESS} 8/8" in completed.stderr
+
+
+def test_subprocess_sweep_reports_progress():
+    seen = []
+    out = gn_batch.sweep_in_subprocess(
+        1,
+        lambda done, total: seen.append((done, total)),
+        options=("--norms", "layer", "--batch-sizes", "32", "--epochs", "1"),
+    )
+    assert seen == [(1, 1)] and out["runs"][0]["norm"] == "layer"
+
+
+@pytest.mark.parametrize("args", [["--batch-sizes", "1"], ["--seeds", "0"], ["--epochs", "0"]])
+def test_bad_arguments_exit_with_a_message(args):
+    completed = subprocess.run(
+        [sys.executable, "-m", "normcore.experiments", "gn-batch", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 2 and "error:" in completed.stderr

@@ -1,0 +1,135 @@
+"""AppTests of the small-batches and train-vs-eval pages: controls, hostile links, live recompute."""
+
+import pytest
+import streamlit as st
+
+from normcore.experiments import gn_batch
+from tests.conftest import open_page
+
+SMALL = "pages/2_Small_batches.py"
+TRAIN_EVAL = "pages/3_Train_vs_eval.py"
+
+
+def chart_count(at) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def test_small_batches_default_and_main_controls():
+    at = open_page(SMALL)
+    assert not at.exception
+    assert chart_count(at) == 4 and not at.warning and not at.info
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["σ/√B (theory)"] != metrics["spread of μ_B (measured)"]
+    at.select_slider(key="b").set_value("2").run()
+    at.slider(key="ch").set_value(3).run()
+    at.slider(key="rmax").set_value(1.0).run()
+    at.slider(key="dmax").set_value(0.0).run()
+    at.selectbox(key="g").set_value("4").run()
+    at.number_input(key="ex").set_value(17).run()
+    assert not at.exception
+    assert at.query_params["b"] == "2"
+    assert "Expected more than 1 value per channel" in at.code[0].value
+
+
+def test_small_batches_batch_of_one():
+    at = open_page(SMALL, {"b": "1"})
+    assert not at.exception and chart_count(at) == 4
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["mean of σ²_B (measured)"] == "0.0000"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "b": "3",
+            "k": "99999999",
+            "ch": "-1",
+            "ex": "1e12",
+            "g": "7",
+            "rmax": "nan",
+            "dmax": "inf",
+            "seeds": "50",
+        },
+        {"b": "<script>", "k": "abc", "seed": "-4", "lang": "xx"},
+    ],
+)
+def test_small_batches_hostile_links_get_a_notice(params):
+    at = open_page(SMALL, params)
+    assert not at.exception and chart_count(at) == 4
+    notices = " ".join(i.value for i in at.info)
+    for key in params:
+        if key != "lang":
+            assert f"{key}=" in notices, key
+
+
+def test_small_batches_in_korean():
+    at = open_page(SMALL)
+    at.radio(key="lang").set_value("ko").run()
+    assert not at.exception and chart_count(at) == 4
+    assert at.title[0].value.startswith("작은 배치")
+
+
+def test_small_batches_recompute_button_shows_the_live_sweep(monkeypatch):
+    fake = gn_batch.load()
+    fake = {**fake, "seconds": 1.5, "runs": [{**r, "test_error": 0.5} for r in fake["runs"]]}
+
+    def quick(seeds, on_progress=None):
+        on_progress(1, 1)
+        return fake
+
+    monkeypatch.setattr(gn_batch, "sweep_in_subprocess", quick)
+    at = open_page(SMALL)
+    try:
+        at.button[0].click().run()
+        assert not at.exception
+        assert "Recomputed live" in " ".join(c.value for c in at.caption)
+        assert "**50.0 %**" in " ".join(m.value for m in at.markdown)
+    finally:
+        st.cache_resource.clear()
+
+
+def test_train_vs_eval_default_and_main_controls():
+    at = open_page(TRAIN_EVAL)
+    assert not at.exception and chart_count(at) == 3 and at.info  # the demo's "switch on" hint
+    at.slider(key="m").set_value(0.5).run()
+    at.slider(key="b").set_value(2).run()
+    at.slider(key="steps").set_value(50).run()
+    at.slider(key="shift").set_value(-3.0).run()
+    at.slider(key="scale").set_value(2.0).run()
+    at.slider(key="dmax").set_value(0.0).run()
+    assert not at.exception and chart_count(at) == 3
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["ratio B/(B − 1)"] == "2.0000" and float(metrics["d (clipped)"]) == 0.0
+    assert 0.5 in at.dataframe[0].value.iloc[:, 0].tolist()
+
+
+def test_train_vs_eval_forgot_eval_demo():
+    at = open_page(TRAIN_EVAL, {"demo": "true", "ex": "5", "fb": "2"}, timeout=300)
+    assert not at.exception and chart_count(at) == 4
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["wrong in eval mode"] in {"0 / 100", "100 / 100"}  # eval mode: the same every batch
+    assert metrics["wrong in training mode"] != metrics["wrong in eval mode"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"m": "-1", "b": "1", "steps": "1e9", "ch": "8", "shift": "abc", "scale": "0", "rmax": "0.5"},
+        {"ex": "-3", "fb": "100000", "demo": "maybe", "seed": "nan", "dmax": "-1"},
+    ],
+)
+def test_train_vs_eval_hostile_links_get_a_notice(params):
+    at = open_page(TRAIN_EVAL, params)
+    assert not at.exception and chart_count(at) == 3
+    notices = " ".join(i.value for i in at.info)
+    for key in params:
+        assert f"{key}=" in notices, key
+
+
+def test_largest_settings_stay_under_the_element_cap():
+    at = open_page(TRAIN_EVAL, {"b": "256", "steps": "1000", "m": "0.001"})
+    assert not at.exception and chart_count(at) == 3
+    assert not any("link asked" in i.value for i in at.info)
+    at = open_page(SMALL, {"b": "128", "k": "5000"})
+    assert not at.exception and chart_count(at) == 4 and not at.info

@@ -1,0 +1,68 @@
+"""AppTest of the training lab: controls, a short live run, shared results, hostile links."""
+
+from __future__ import annotations
+
+from tests.conftest import open_page
+
+PAGE = "pages/4_Training_lab.py"
+SHORT = {"steps": "100", "ssteps": "100"}
+
+
+def charts(at) -> list:
+    return at.get("plotly_chart")
+
+
+def press_train(at):
+    [train] = [b for b in at.button if b.label == "Train"]
+    train.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_figure1_trains_and_the_next_viewer_gets_it_at_once():
+    at = open_page(PAGE, SHORT | {"seed": "11"})
+    assert not at.exception
+    assert not charts(at) and "Train" in [b.label for b in at.button]
+    press_train(at)
+    assert len(charts(at)) == 2  # accuracy, percentiles
+    assert at.table and "with BN" in str(at.table[0].value.columns.tolist())
+    again = open_page(PAGE, SHORT | {"seed": "11"})
+    assert len(charts(again)) == 2 and "Train" not in [b.label for b in again.button]
+
+
+def test_every_view_trains_without_error():
+    expected = {"sec2": 3, "dropout": 1, "bias": 2, "inside": 5, "lr": 1}
+    for view, count in expected.items():
+        at = open_page(PAGE, SHORT | {"view": view, "depth": "2", "width": "40"})
+        press_train(at)
+        assert len(charts(at)) == count, view
+
+
+def test_main_controls_change_and_stay_valid():
+    at = open_page(PAGE, SHORT | {"width": "40"})
+    at.radio(key="view").set_value("inside").run()
+    at.selectbox(key="act").set_value("relu").run()
+    at.slider(key="depth").set_value(2).run()
+    at.number_input(key="lr").set_value(0.1).run()
+    assert not at.exception
+    press_train(at)
+    at.select_slider(key="at").set_value("30").run()
+    assert not at.exception
+    assert "step 30" in charts(at)[0].proto.spec  # the histograms follow the chosen evaluation
+
+
+def test_hostile_link_values_are_clamped_with_a_notice():
+    at = open_page(PAGE, {"steps": "999999", "view": "<script>", "lr": "-5", "bs": "1", "seed": "x"})
+    assert not at.exception
+    notices = " ".join(i.value for i in at.info)
+    for param in ["steps", "view", "lr", "bs"]:
+        assert f"{param}=" in notices, param
+    assert at.slider(key="steps").value in (3000, 5000)  # the default or the clamp, never 999999
+    assert "`<script>`" in notices  # shown as code, never as markup
+
+
+def test_a_diverging_run_is_reported_not_raised():
+    at = open_page(PAGE, {"steps": "100", "view": "inside", "act": "relu", "lr": "10", "init": "3"})
+    press_train(at)
+    assert "diverged" in at.warning[0].value
+    assert len(charts(at)) == 5  # the run with BN is still drawn
