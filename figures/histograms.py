@@ -9,6 +9,19 @@ from figures import style
 from normcore.stats import Histogram
 
 
+def density_bars(hist: Histogram, name: str, colour: str, **trace) -> go.Bar:
+    """One histogram as translucent density bars (area 1), the look every before/after chart shares."""
+    return go.Bar(
+        x=hist.centers,
+        y=hist.density(),
+        width=hist.width,
+        name=name,
+        marker_color=colour,
+        opacity=0.6,
+        **trace,
+    )
+
+
 def standard_normal_curve(low: float, high: float, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
     x = np.linspace(low, high, points)
     return x, np.exp(-0.5 * x**2) / np.sqrt(2 * np.pi)
@@ -27,14 +40,7 @@ def before_after(
     """
     fig = go.Figure()
     for name, hist, colour in [("before", before, style.BEFORE), ("after", after, style.AFTER)]:
-        fig.add_bar(
-            x=hist.centers,
-            y=hist.density(),
-            width=hist.width,
-            name=labels[name],
-            marker_color=colour,
-            opacity=0.6,
-        )
+        fig.add_trace(density_bars(hist, labels[name], colour))
     low, high = float(before.edges[0]), float(before.edges[-1])
     x, pdf = standard_normal_curve(low, high)
     fig.add_scatter(

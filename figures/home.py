@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures import style
+from figures.histograms import density_bars
 from normcore.stats import Histogram
 
 # Light tints so that neighbouring sets differ while the picture stays calm.
@@ -84,15 +85,7 @@ def saturation(before: Histogram, after: Histogram, *, title: str, labels: dict[
     """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for name, hist, colour in [("before", before, style.BEFORE), ("after", after, style.AFTER)]:
-        fig.add_bar(
-            x=hist.centers,
-            y=hist.density(),
-            width=hist.width,
-            name=labels[name],
-            marker_color=colour,
-            opacity=0.6,
-            secondary_y=False,
-        )
+        fig.add_trace(density_bars(hist, labels[name], colour), secondary_y=False)
     low, high = float(before.edges[0]), float(before.edges[-1])
     x = np.linspace(low, high, 300)
     sigmoid = 1 / (1 + np.exp(-x))

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures import style
+from figures.histograms import density_bars
 from normcore.stats import Histogram
 
 
@@ -40,15 +41,8 @@ def channel_histograms(
     for index, (hist_before, hist_after) in enumerate(zip(before, after, strict=True)):
         row, col = index // columns + 1, index % columns + 1
         for name, hist, colour in [("before", hist_before, style.BEFORE), ("after", hist_after, style.AFTER)]:
-            fig.add_bar(
-                x=hist.centers,
-                y=hist.density(),
-                width=hist.width,
-                name=labels[name],
-                marker_color=colour,
-                opacity=0.6,
-                showlegend=index == 0,
-                legendgroup=name,
+            fig.add_trace(
+                density_bars(hist, labels[name], colour, showlegend=index == 0, legendgroup=name),
                 row=row,
                 col=col,
             )
