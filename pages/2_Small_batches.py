@@ -202,7 +202,10 @@ st.markdown(
     )
 )
 if st.button(
-    t("small.gn_recompute", seeds=seeds), help=t("small.gn_recompute_help"), icon=":material/refresh:"
+    t("small.gn_recompute", seeds=seeds),
+    key="recompute",
+    help=t("small.gn_recompute_help"),
+    icon=":material/refresh:",
 ):
     if not lock.acquire(blocking=False):
         st.info(t("small.gn_busy"))

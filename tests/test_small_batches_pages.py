@@ -81,7 +81,7 @@ def test_small_batches_recompute_button_shows_the_live_sweep(monkeypatch):
     monkeypatch.setattr(gn_batch, "sweep_in_subprocess", quick)
     at = open_page(SMALL)
     try:
-        at.button[0].click().run()
+        at.button(key="recompute").click().run()
         assert not at.exception
         assert "Recomputed live" in " ".join(c.value for c in at.caption)
         assert "**50.0 %**" in " ".join(m.value for m in at.markdown)
