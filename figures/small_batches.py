@@ -142,27 +142,22 @@ def example_bands(
     fig = go.Figure()
     x = list(batch_sizes)
     for norm, band in bands.items():
-        colour = NORM_COLOURS.get(norm, style.REFERENCE)
-        fig.add_scatter(
-            x=x, y=band["high"], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"
-        )
-        fig.add_scatter(
-            x=x,
-            y=band["low"],
-            mode="lines",
-            line=dict(width=0),
-            fill="tonexty",
-            fillcolor=_rgba(colour, 0.25),
-            showlegend=False,
-            hoverinfo="skip",
-        )
-        fig.add_scatter(
-            x=x, y=band["median"], mode="lines+markers", name=names[norm], line=dict(color=colour, width=2)
-        )
+        _line_with_band(fig, x, band["median"], band["low"], band["high"], names[norm], norm)
     _log2_axis(fig, x, title=labels["x"])
     fig.update_yaxes(title=labels["y"])
     fig.update_layout(legend_traceorder="normal")
     return style.apply(fig, title=title, height=420)
+
+
+def _line_with_band(fig: go.Figure, x, middle, low, high, name: str, norm: str) -> None:
+    """A norm's line with a shaded band from ``low`` to ``high`` behind it, in the norm's colour."""
+    colour = NORM_COLOURS.get(norm, style.REFERENCE)
+    fig.add_scatter(x=x, y=high, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
+    fig.add_scatter(
+        x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=_rgba(colour, 0.25),
+        showlegend=False, hoverinfo="skip",
+    )  # fmt: skip
+    fig.add_scatter(x=x, y=middle, mode="lines+markers", name=name, line=dict(color=colour, width=2))
 
 
 def error_vs_batch_size(
@@ -181,23 +176,7 @@ def error_vs_batch_size(
     fig = go.Figure()
     x = list(batch_sizes)
     for norm, rows in summary.items():
-        colour = NORM_COLOURS.get(norm, style.REFERENCE)
-        fig.add_scatter(
-            x=x, y=rows["high"], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"
-        )
-        fig.add_scatter(
-            x=x,
-            y=rows["low"],
-            mode="lines",
-            line=dict(width=0),
-            fill="tonexty",
-            fillcolor=_rgba(colour, 0.25),
-            showlegend=False,
-            hoverinfo="skip",
-        )
-        fig.add_scatter(
-            x=x, y=rows["mean"], mode="lines+markers", name=names[norm], line=dict(color=colour, width=2)
-        )
+        _line_with_band(fig, x, rows["mean"], rows["low"], rows["high"], names[norm], norm)
     _log2_axis(fig, x, title=labels["x"], autorange="reversed")
     fig.update_yaxes(title=labels["y"], rangemode="tozero")
     fig.update_layout(legend_traceorder="normal")

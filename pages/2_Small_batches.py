@@ -11,7 +11,7 @@ from ui import cached
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, number_choice
 
 BAND_BATCHES = 200
 NORM_NAMES = ["batch", "batch_renorm", "group", "layer"]
@@ -21,17 +21,14 @@ check = UrlCheck("small")
 st.markdown(t("small.intro"))
 
 with st.sidebar:
-    b = int(
-        choice(
-            st.select_slider,
-            t("small.b"),
-            [str(s) for s in bs.BATCH_SIZES],
-            key="b",
-            default="4",
-            labels=str,
-            check=check,
-            help=t("small.b_help"),
-        )
+    b = number_choice(
+        st.select_slider,
+        t("small.b"),
+        bs.BATCH_SIZES,
+        key="b",
+        default=4,
+        check=check,
+        help=t("small.b_help"),
     )
     batches = st.slider(
         t("small.batches"), 100, 5000, 2000, 100, key="k", bind="query-params", help=t("small.batches_help")
@@ -48,17 +45,14 @@ with st.sidebar:
         bind="query-params",
         help=t("small.example_help"),
     )
-    groups = int(
-        choice(
-            st.selectbox,
-            t("small.groups"),
-            [str(g) for g in valid_group_counts(bs.CHANNELS)[1:-1]],
-            key="g",
-            default="2",
-            labels=str,
-            check=check,
-            help=t("small.groups_help"),
-        )
+    groups = number_choice(
+        st.selectbox,
+        t("small.groups"),
+        valid_group_counts(bs.CHANNELS)[1:-1],
+        key="g",
+        default=2,
+        check=check,
+        help=t("small.groups_help"),
     )
     r_max = st.slider(
         t("small.r_max"), 1.0, 5.0, 1.5, 0.1, key="rmax", bind="query-params", help=t("small.r_max_help")

@@ -95,6 +95,14 @@ def choice(
     return value
 
 
+def number_choice(widget, label: str, numbers, *, key: str, default: int, check: UrlCheck, **kwargs) -> int:
+    """:func:`choice` among whole numbers: the URL holds the number, the widget shows it."""
+    options = [str(n) for n in numbers]
+    return int(
+        choice(widget, label, options, key=key, labels=str, check=check, default=str(default), **kwargs)
+    )
+
+
 def shown(value) -> str:
     """A user-supplied value made safe to show: short, in code format, no markup."""
     text = str(value).replace("`", "'").replace("\n", " ")
