@@ -20,7 +20,9 @@ def train_and_wait(page, charts: int) -> None:
     page.locator("button[data-testid=stBaseButton-primary]").first.click()
     page.wait_for_function(count_is("[data-testid=stDownloadButton]", charts), timeout=180_000)
     wait_for_app(page, timeout_ms=180_000)
-    page.wait_for_function(count_is(".js-plotly-plot", charts), timeout=60_000)  # plotly draws after its script loads
+    page.wait_for_function(
+        count_is(".js-plotly-plot", charts), timeout=60_000
+    )  # plotly draws after its script loads
 
 
 @pytest.mark.browser
