@@ -3,7 +3,7 @@ statistics used, and the path through γ/β and an activation.
 
 Every visible text comes in as an argument. Panels are laid out with explicit axis domains
 (``make_subplots`` costs ~50 ms a call, too slow for a slider move) and each figure is built in one
-call from plain dicts: adding traces and annotations one by one re-validates them over and over.
+call from plain dicts (:func:`figures.style.figure`): these figures are on every slider's path.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from figures import style
+from figures.histograms import density_bars
 from normcore.stats import Histogram
 
 MAX_BLOCK_ROWS = 16  # samples drawn in the N x C block
@@ -49,8 +50,8 @@ def _panel_title(axes: dict, suffix: str, text: str) -> dict:
 
 
 def _bars(hist: Histogram, suffix: str, *, name: str, colour: str, legend: bool) -> dict:
-    return dict(type="bar", x=hist.centers, y=hist.density(), width=hist.width, name=name, marker_color=colour,
-                opacity=0.6, xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup=name, showlegend=legend)  # fmt: skip
+    return density_bars(hist, name, colour, xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup=name,
+                        showlegend=legend)  # fmt: skip
 
 
 def small_multiples(
@@ -79,10 +80,10 @@ def small_multiples(
         axes[f"xaxis{suffix}"]["range"] = [low, high]
         axes[f"yaxis{suffix}"].update(range=[0, top], showticklabels=i % cols == 0)
         titles.append(_panel_title(axes, suffix, text))
-    axes[f"xaxis{_suffix((rows - 1) * cols)}"]["title"] = labels["x"]
-    axes["yaxis"]["title"] = labels["y"]
-    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, barmode="overlay", bargap=0))
-    return style.apply(fig, title=title, height=200 + 170 * rows)
+    axes[f"xaxis{_suffix((rows - 1) * cols)}"]["title"] = dict(text=labels["x"])
+    axes["yaxis"]["title"] = dict(text=labels["y"])
+    own_layout = dict(axes, annotations=titles, barmode="overlay", bargap=0)
+    return style.figure(traces, own_layout, title=title, height=200 + 170 * rows)
 
 
 def set_block(
@@ -110,34 +111,28 @@ def set_block(
     ]
     hover = np.array(hover).reshape(grid.shape)
     palette = np.array(style.PALETTE)
-    fig = go.Figure()
-    for name, mask, colour, opacity in [
-        (labels["other"], ~same, palette[grid[~same] % len(palette)], 0.35),
-        (labels["same"], same, style.AFTER, 1.0),
-    ]:
-        fig.add_scatter(
-            x=channels[mask],
-            y=samples[mask],
-            mode="markers",
-            name=name,
-            marker=dict(symbol="square", size=size, color=colour, opacity=opacity),
-            hovertext=hover[mask],
-            hoverinfo="text",
-        )
-    fig.add_scatter(
-        x=[followed[1]],
-        y=[followed[0]],
-        mode="markers",
-        name=labels["followed"],
-        marker=dict(symbol="x-thin", size=size * 0.8, line=dict(width=3, color=style.REFERENCE)),
-        hoverinfo="skip",
+    traces = [
+        dict(type="scatter", x=channels[mask], y=samples[mask], mode="markers", name=name,
+             marker=dict(symbol="square", size=size, color=colour, opacity=opacity),
+             hovertext=hover[mask], hoverinfo="text")
+        for name, mask, colour, opacity in [
+            (labels["other"], ~same, palette[grid[~same] % len(palette)], 0.35),
+            (labels["same"], same, style.AFTER, 1.0),
+        ]
+    ]  # fmt: skip
+    traces.append(dict(type="scatter", x=[followed[1]], y=[followed[0]], mode="markers", name=labels["followed"],
+                       marker=dict(symbol="x-thin", size=size * 0.8, line=dict(width=3, color=style.REFERENCE)),
+                       hoverinfo="skip"))  # fmt: skip
+    height = max(300, 150 + rows * (size + 4))
+    own_layout = dict(
+        xaxis=dict(title=dict(text=labels["x"]), range=[-0.6, cols - 0.4], showgrid=False, zeroline=False),
+        yaxis=dict(title=dict(text=labels["y"]), range=[rows - 0.4, -0.6], showgrid=False, zeroline=False),
+        clickmode="event+select",
+        dragmode=False,
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        margin=dict(style.layout(title=title)["margin"], b=90),
     )
-    fig.update_xaxes(title=labels["x"], range=[-0.6, cols - 0.4], showgrid=False, zeroline=False)
-    fig.update_yaxes(title=labels["y"], range=[rows - 0.4, -0.6], showgrid=False, zeroline=False)
-    fig.update_layout(clickmode="event+select", dragmode=False)
-    style.apply(fig, title=title, height=max(300, 150 + rows * (size + 4)))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin_b=90)
-    return fig
+    return style.figure(traces, own_layout, title=title, height=height)
 
 
 def statistics(
@@ -156,21 +151,22 @@ def statistics(
     markers beside the bars of the running statistics that were used. ``labels`` holds
     ``used``, ``own``, ``mean``, ``var`` and ``x``.
     """
-    fig = go.Figure(layout=_panels(2, 1, vgap=0.1))
+    axes = _panels(2, 1, vgap=0.1)
+    traces = []
     for suffix, used, own, axis_title in [
         ("", mean, own_mean, labels["mean"]),
         ("2", var, own_var, labels["var"]),
     ]:
-        fig.add_bar(x=set_ids, y=used, name=labels["used"], marker_color=style.AFTER, xaxis=f"x{suffix}",
-                    yaxis=f"y{suffix}", legendgroup="used", showlegend=suffix == "")  # fmt: skip
+        traces.append(dict(type="bar", x=set_ids, y=used, name=labels["used"], marker_color=style.AFTER,
+                           xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup="used", showlegend=suffix == ""))  # fmt: skip
         if own is not None:
-            fig.add_scatter(x=set_ids, y=own, mode="markers", name=labels["own"], xaxis=f"x{suffix}",
-                            yaxis=f"y{suffix}", marker=dict(color=style.REFERENCE, symbol="diamond", size=8),
-                            legendgroup="own", showlegend=suffix == "")  # fmt: skip
-        fig.layout[f"yaxis{suffix}"].title = axis_title
-    fig.layout["xaxis"].update(matches="x2", showticklabels=False)
-    fig.layout["xaxis2"].title = labels["x"]
-    return style.apply(fig, title=title, height=420)
+            traces.append(dict(type="scatter", x=set_ids, y=own, mode="markers", name=labels["own"],
+                               xaxis=f"x{suffix}", yaxis=f"y{suffix}", legendgroup="own", showlegend=suffix == "",
+                               marker=dict(color=style.REFERENCE, symbol="diamond", size=8)))  # fmt: skip
+        axes[f"yaxis{suffix}"]["title"] = dict(text=axis_title)
+    axes["xaxis"].update(matches="x2", showticklabels=False)
+    axes["xaxis2"]["title"] = dict(text=labels["x"])
+    return style.figure(traces, axes, title=title, height=420)
 
 
 def downstream(
@@ -192,10 +188,9 @@ def downstream(
     for i, (hist, text) in enumerate(zip(hists, panel_titles, strict=True)):
         suffix = _suffix(i)
         traces.append(_bars(hist, suffix, name=text, colour=style.AFTER if i else style.BEFORE, legend=False))
-        axes[f"xaxis{suffix}"]["title"] = labels["x"]
+        axes[f"xaxis{suffix}"]["title"] = dict(text=labels["x"])
         titles.append(_panel_title(axes, suffix, text))
         if i < 2:
             axes[f"xaxis{suffix}"]["range"] = [low, high]
-    axes["yaxis"]["title"] = labels["y"]
-    fig = go.Figure(data=traces, layout=dict(axes, annotations=titles, bargap=0))
-    return style.apply(fig, title=title, height=320)
+    axes["yaxis"]["title"] = dict(text=labels["y"])
+    return style.figure(traces, dict(axes, annotations=titles, bargap=0), title=title, height=320)

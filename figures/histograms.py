@@ -9,17 +9,10 @@ from figures import style
 from normcore.stats import Histogram
 
 
-def density_bars(hist: Histogram, name: str, colour: str, **trace) -> go.Bar:
+def density_bars(hist: Histogram, name: str, colour: str, **trace) -> dict:
     """One histogram as translucent density bars (area 1), the look every before/after chart shares."""
-    return go.Bar(
-        x=hist.centers,
-        y=hist.density(),
-        width=hist.width,
-        name=name,
-        marker_color=colour,
-        opacity=0.6,
-        **trace,
-    )
+    return dict(type="bar", x=hist.centers, y=hist.density(), width=hist.width, name=name,
+                marker_color=colour, opacity=0.6, **trace)  # fmt: skip
 
 
 def standard_normal_curve(low: float, high: float, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
@@ -38,15 +31,14 @@ def before_after(
 
     ``labels`` holds ``before``, ``after``, ``reference``, ``x`` and ``y`` texts.
     """
-    fig = go.Figure()
-    for name, hist, colour in [("before", before, style.BEFORE), ("after", after, style.AFTER)]:
-        fig.add_trace(density_bars(hist, labels[name], colour))
     low, high = float(before.edges[0]), float(before.edges[-1])
     x, pdf = standard_normal_curve(low, high)
-    fig.add_scatter(
-        x=x, y=pdf, mode="lines", name=labels["reference"], line=dict(color=style.REFERENCE, dash="dash")
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
-    fig.update_xaxes(title=labels["x"], range=[low, high])
-    fig.update_yaxes(title=labels["y"])
-    return style.apply(fig, title=title)
+    traces = [
+        density_bars(before, labels["before"], style.BEFORE),
+        density_bars(after, labels["after"], style.AFTER),
+        dict(type="scatter", x=x, y=pdf, mode="lines", name=labels["reference"],
+             line=dict(color=style.REFERENCE, dash="dash")),
+    ]  # fmt: skip
+    own_layout = dict(barmode="overlay", bargap=0, xaxis=dict(title=dict(text=labels["x"]), range=[low, high]),
+                      yaxis=dict(title=dict(text=labels["y"])))  # fmt: skip
+    return style.figure(traces, own_layout, title=title)

@@ -33,16 +33,33 @@ FONT_FAMILY = (
 pio.templates.default = "plotly_white"
 
 
-def apply(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go.Figure:
+def layout(*, title: str | None = None, height: int = 380) -> dict:
     """The shared layout: font stack, margins, legend on top (the template is the default above)."""
-    fig.update_layout(
-        title=title,
-        font_family=FONT_FAMILY,
+    return dict(
+        title=dict(text=title),
+        font=dict(family=FONT_FAMILY),
         height=height,
         margin=dict(l=50, r=20, t=60 if title else 30, b=45),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
-    return fig
+
+
+def apply(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go.Figure:
+    """``fig`` with the shared layout."""
+    return fig.update_layout(layout(title=title, height=height))
+
+
+def figure(traces: list[dict], own_layout: dict, *, title: str | None = None, height: int = 380) -> go.Figure:
+    """A figure in one call from trace dicts and its layout (over the shared one; top-level keys win).
+
+    Plotly's per-property validation is skipped: it costs ~5x the rest of building a figure on a
+    slider's path. So the dicts must be written as plotly stores them (``title=dict(text=...)``,
+    not a bare string); the tests check every figure built here against a validated copy
+    (tests/conftest.py).
+    """
+    return go.Figure(
+        data=traces, layout={**layout(title=title, height=height), **own_layout}, _validate=False
+    )
 
 
 PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much larger
@@ -50,7 +67,7 @@ PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much
 
 def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
     """A copy of ``fig`` sized for a projector: taller, with larger text (``fig`` is left as is)."""
-    big = go.Figure(fig)
+    big = go.Figure(fig.to_dict(), _validate=False)
     layout = fig.layout
     base_font = _given(layout.font.size, 12)
     big.update_layout(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,9 +12,13 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
+
+from figures import style
 
 np.set_printoptions(precision=17, floatmode="maxprec")  # falsifying examples print exactly
 
@@ -31,6 +36,38 @@ APPTEST_TIMEOUT = 60  # importing torch alone takes ~3 s here; a loaded CI machi
 
 # The hosted config hides exception messages from viewers; a failing AppTest should show them.
 config.set_option("client.showErrorDetails", "full")
+
+
+@pytest.fixture(autouse=True)
+def validated_figures(monkeypatch):
+    """``figures.style.figure`` skips plotly's validation when served. In tests, every figure it
+    builds (directly or through a page) is checked against a validated copy: a misspelt property
+    raises, a value plotly would have coerced differs in the JSON."""
+    fast = style.figure
+
+    def checked(*args, **kwargs):
+        fig = fast(*args, **kwargs)
+        validated = go.Figure(fig.to_dict())
+        as_sent, as_validated = (json.loads(pio.to_json(f, validate=False)) for f in (fig, validated))
+        assert as_sent == as_validated, (
+            f"stored differently once validated: {first_difference(as_sent, as_validated)}"
+        )
+        return fig
+
+    monkeypatch.setattr(style, "figure", checked)
+
+
+def first_difference(a, b, path="") -> str:
+    """Where two JSON values first differ, as ``layout.xaxis.title: 'x' != {'text': 'x'}``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(a.keys() | b.keys()):
+            if a.get(key) != b.get(key):
+                return first_difference(a.get(key), b.get(key), f"{path}.{key}".lstrip("."))
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return first_difference(x, y, f"{path}[{i}]")
+    return f"{path}: {a!r:.80} != {b!r:.80}"
 
 
 def open_page(

@@ -75,19 +75,20 @@ def hist_frame(before: Histogram, after: Histogram) -> pd.DataFrame:
 
 
 def multiples_frame(summary: Summary) -> pd.DataFrame:
-    frames = [
-        pd.DataFrame(
-            {
-                "group": g,
-                "bin_low": b.edges[:-1],
-                "bin_high": b.edges[1:],
-                "before": b.counts,
-                "after": a.counts,
-            }
-        )  # fmt: skip
-        for g, b, a in zip(summary.groups, summary.group_before, summary.group_after, strict=True)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    return _binned_frame("group", summary.groups, summary.group_before, before=summary.group_before,
+                         after=summary.group_after)  # fmt: skip
+
+
+def _binned_frame(label: str, names: list, hists: list[Histogram], **counts: list[Histogram]) -> pd.DataFrame:
+    """One row per bin of each histogram in ``hists``, named in column ``label``; ``counts`` are
+    columns of bin counts (one histogram per name, binned as ``hists``). One frame, no concat."""
+    bins = [h.counts.size for h in hists]
+    return pd.DataFrame({
+        label: np.repeat(names, bins),
+        "bin_low": np.concatenate([h.edges[:-1] for h in hists]),
+        "bin_high": np.concatenate([h.edges[1:] for h in hists]),
+        **{column: np.concatenate([h.counts for h in column_hists]) for column, column_hists in counts.items()},
+    })  # fmt: skip
 
 
 def block_labels() -> dict[str, str]:
@@ -142,11 +143,7 @@ def stats_notes(summary: Summary, ctl: Controls) -> None:
 
 
 def downstream_frame(hists: list[Histogram], panels: list[str]) -> pd.DataFrame:
-    return pd.concat(
-        [pd.DataFrame({"panel": p, "bin_low": h.edges[:-1], "bin_high": h.edges[1:], "count": h.counts})
-         for p, h in zip(panels, hists, strict=True)],
-        ignore_index=True,
-    )  # fmt: skip
+    return _binned_frame("panel", panels, hists, count=hists)
 
 
 def downstream_metrics(summary: Summary, ctl: Controls) -> None:

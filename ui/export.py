@@ -23,7 +23,7 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
     if data is not None:
         st.download_button(
             t("common.download_csv"),
-            data.to_csv(index=False).encode(),
+            lambda: data.to_csv(index=False).encode(),  # made on click: not every rerun pays for it
             file_name=f"normcore-{key}.csv",
             mime="text/csv",
             key=f"{key}_csv",
