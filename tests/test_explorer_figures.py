@@ -28,25 +28,35 @@ def summary():
     return summarize(x, e, follow=(2, 3, 1), multiples=5)
 
 
-def test_small_multiples_have_the_core_bars_on_shared_axes(summary):
+def test_small_multiples_have_the_core_bars_on_shared_scales(summary):
     fig = figs.small_multiples(summary.group_before, summary.group_after, ["p0", "p1", "p2", "p3", "p4"],
                                title="T", labels=LABELS, cols=3)  # fmt: skip
-    assert len(fig.data) == 2 * len(summary.groups) == 10
-    for i, (before, after) in enumerate(zip(summary.group_before, summary.group_after, strict=True)):
-        np.testing.assert_allclose(fig.data[2 * i].y, before.density())
-        np.testing.assert_allclose(fig.data[2 * i + 1].y, after.density())
+    before, after, frames, titles = fig.data
+    bins = summary.group_before[0].counts.size
+    assert before.marker.color == style.BEFORE and after.marker.color == style.AFTER
+    for trace, hists in [(before, summary.group_before), (after, summary.group_after)]:
+        np.testing.assert_allclose(trace.y, np.concatenate([h.density() for h in hists]))  # the core's bars
+        np.testing.assert_allclose(
+            trace.customdata, np.concatenate([h.centers for h in hists])
+        )  # hover values
+        shift = (np.asarray(trace.x) - trace.customdata).reshape(5, bins)
+        base = np.asarray(trace.base).reshape(5, bins)
         assert (
-            fig.data[2 * i].marker.color == style.BEFORE and fig.data[2 * i + 1].marker.color == style.AFTER
-        )
-    axes = [fig.layout[f"xaxis{s}"] for s in ["", "2", "3", "4", "5"]]
-    assert len({tuple(a.range) for a in axes}) == 1  # one x range for every panel
-    assert len({tuple(fig.layout[f"yaxis{s}"].range) for s in ["", "2", "3", "4", "5"]}) == 1
-    assert [a.text for a in fig.layout.annotations] == ["p0", "p1", "p2", "p3", "p4"]
-    assert (
-        fig.layout.xaxis4.title.text == "X" and fig.layout.yaxis.title.text == "Y"
-    )  # bottom row, first panel
-    assert sum(trace.showlegend for trace in fig.data) == 2
-    assert fig.layout.title.text == "T"
+            np.ptp(shift, axis=1).max() < 1e-5 * np.abs(shift).max() and np.ptp(base, axis=1).max() == 0
+        )  # a panel moves whole
+        # a 3-column grid: columns share a shift, rows a base; panel 0 is top left
+        np.testing.assert_allclose(shift[:, 0], shift[[0, 1, 2, 0, 1], 0])
+        assert shift[0, 0] < shift[1, 0] < shift[2, 0]
+        assert base[0, 0] == base[2, 0] > base[3, 0] == base[4, 0] == 0
+    assert list(titles.text) == ["p0", "p1", "p2", "p3", "p4"]
+    assert (before.width, after.width) == (summary.group_before[0].width,) * 2
+    # the tick labels are each panel's own values, repeated under every column
+    labels = list(fig.layout.xaxis.ticktext)
+    assert len(labels) % 3 == 0 and labels[: len(labels) // 3] * 3 == labels
+    np.testing.assert_allclose(np.asarray(fig.layout.xaxis.tickvals[: len(labels) // 3]) - shift[0, 0],
+                               [float(t) for t in labels[: len(labels) // 3]])  # fmt: skip
+    assert fig.layout.xaxis.title.text == "X" and fig.layout.yaxis.title.text == "Y"
+    assert [t.showlegend for t in fig.data] == [None, None, False, False] and fig.layout.title.text == "T"
 
 
 def test_set_block_colours_the_followed_set(summary):

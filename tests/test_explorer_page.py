@@ -13,7 +13,8 @@ from tests.conftest import open_page
 
 PAGE = "pages/1_Explorer.py"
 NORMS = ["batch", "layer", "instance", "group", "rms", "batch_renorm", "none"]
-CHARTS = 5  # before/after, small multiples, block, statistics, downstream
+CHARTS = {"sets": 3, "stats": 2, "downstream": 2, "worked": 1, "code": 1}  # the histogram and the view's
+VIEWS = list(CHARTS)
 
 
 def texts(elements) -> str:
@@ -32,6 +33,13 @@ def printed_value(code: str) -> float:
     return float(out.getvalue().split()[-1])
 
 
+def show(at, view: str):
+    at.segmented_control(key="view").set_value(view).run()
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == CHARTS[view], view
+    return at
+
+
 def latex_y(at) -> float:
     """The last number of the followed element's formula: y."""
     numbers = re.findall(r"= \(?(-?[\d.]+)(?: \\times 10\^\{(-?\d+)\})?\)?", at.latex[0].value)
@@ -44,25 +52,34 @@ def explorer():
     return open_page(PAGE, {"n": "8", "c": "4", "hw": "3"})
 
 
-def test_every_norm_in_both_modes(explorer):
+def test_every_norm_in_both_modes_in_every_view(explorer):
     at = explorer
     for norm in NORMS:
         at.selectbox(key="norm").set_value(norm).run()
         for mode in ["train", "eval"]:
             at.radio(key="mode").set_value(mode).run()
-            no_errors(at)
-            assert len(at.get("plotly_chart")) == CHARTS, (norm, mode)
-            assert not at.warning, (norm, mode, texts(at.warning))
-            if norm == "instance":  # the worked example, an (N, C) table without space, is refused
-                assert "spatial element" in texts(at.info)
-            assert at.latex and at.code
-            printed = printed_value(at.code[0].value)
+            for view in VIEWS:
+                show(at, view)
+                assert not at.warning, (norm, mode, view, texts(at.warning))
+            # the worked example, an (N, C) table without space, is refused for instance norm
+            assert ("spatial element" in texts(show(at, "worked").info)) == (norm == "instance")
+            printed = printed_value(show(at, "code").code[0].value)
             assert f"{printed:.6g}" in texts(at.caption), (norm, mode)  # the code prints what the page says
-            assert printed == pytest.approx(latex_y(at), rel=1e-3, abs=1e-3)
+            assert printed == pytest.approx(latex_y(show(at, "stats")), rel=1e-3, abs=1e-3)
+
+
+def test_only_the_chosen_view_runs_and_the_link_keeps_it():
+    at = open_page(PAGE, {"n": "4", "hw": "2"})
+    assert at.segmented_control(key="view").value == "sets" and "view" not in at.query_params
+    assert [s.value for s in at.main.subheader] == ["Per set", "Which elements share statistics"]
+    show(at, "code")
+    assert at.query_params["view"] == "code" and at.code and not at.latex and not at.data_editor
+    at = open_page(PAGE, {"view": "worked", "lang": "ko"})  # a link in one language opens in another
+    assert at.segmented_control(key="view").value == "worked" and len(at.dataframe) == 2
 
 
 def test_eval_mode_compares_running_and_batch_statistics():
-    at = open_page(PAGE, {"mode": "eval", "wb": "3", "n": "4", "hw": "2"})
+    at = open_page(PAGE, {"mode": "eval", "wb": "3", "n": "4", "hw": "2", "view": "stats"})
     no_errors(at)
     assert "Running versus this batch" in texts(at.caption)
     assert r"\mu_{\mathrm{run}}" in at.latex[0].value
@@ -72,15 +89,14 @@ def test_eval_mode_compares_running_and_batch_statistics():
 
 @pytest.mark.parametrize("source", ["photo", "digits"])
 def test_real_sources(source):
-    at = open_page(PAGE, {"src": source, "n": "4", "hw": "5", "dist": "heavy"})
+    at = open_page(PAGE, {"src": source, "n": "4", "hw": "5", "dist": "heavy", "view": "code"})
     no_errors(at)
-    assert len(at.get("plotly_chart")) == CHARTS
     assert "source='" + source + "'" in at.code[0].value
     assert at.selectbox(key="dist").disabled  # the shape is the images'
 
 
 def test_distribution_shapes():
-    at = open_page(PAGE, {"n": "4", "hw": "2"})
+    at = open_page(PAGE, {"n": "4", "hw": "2", "view": "code"})
     for shape in ["uniform", "skewed", "heavy", "outliers"]:
         at.selectbox(key="dist").set_value(shape).run()
         no_errors(at)
@@ -105,6 +121,7 @@ def test_hostile_link_values_are_replaced_with_notices():
         "act": "softmax",
         "sm": "everything",
         "src": "/etc/passwd",
+        "view": "../../secrets",
     }
     at = open_page(PAGE, hostile)
     no_errors(at)
@@ -112,12 +129,12 @@ def test_hostile_link_values_are_replaced_with_notices():
     for key in hostile:
         assert f"{key}=" in notice or key in ("c", "hw", "mom"), key  # c, hw, mom: text Streamlit ignores
     assert "norm=`<script>alert(1)</script>`" in notice  # shown as code, never as markup
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert len(at.get("plotly_chart")) == CHARTS["sets"]
     assert at.selectbox(key="norm").value == "batch" and at.slider(key="n").value == 16  # the default
 
 
 def test_links_asking_for_too_many_elements_are_capped():
-    at = open_page(PAGE, {"n": "256", "c": "64", "hw": "32", "norm": "group", "g": "16"})
+    at = open_page(PAGE, {"n": "256", "c": "64", "hw": "32", "norm": "group", "g": "16", "view": "code"})
     no_errors(at)
     assert "using N = 30" in texts(at.info)
     assert "30 × 64 × 32 × 32" in texts(at.caption)
@@ -125,7 +142,7 @@ def test_links_asking_for_too_many_elements_are_capped():
 
 
 def test_group_count_falls_back_when_channels_change():
-    at = open_page(PAGE, {"norm": "group", "g": "4", "c": "8", "n": "4", "hw": "2"})
+    at = open_page(PAGE, {"norm": "group", "g": "4", "c": "8", "n": "4", "hw": "2", "view": "code"})
     assert at.selectbox(key="g").value == "4"
     at.slider(key="c").set_value(6).run()
     no_errors(at)
@@ -149,21 +166,21 @@ def test_batch_of_one_shows_what_pytorch_does():
         in warning
     )
     assert "eval mode" in warning
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("segmented_control")  # no views of nothing
     at.radio(key="mode").set_value("eval").run()  # a trained network with one sample
     no_errors(at)
-    assert not at.warning and len(at.get("plotly_chart")) == CHARTS
+    assert not at.warning and len(at.get("plotly_chart")) == CHARTS["sets"]
     at.radio(key="mode").set_value("train").run()
     at.slider(key="hw").set_value(4).run()  # (1, C, H, W): statistics over space
     no_errors(at)
-    assert "H·W = 16 values" in texts(at.info) and len(at.get("plotly_chart")) == CHARTS
+    assert "H·W = 16 values" in texts(at.info) and len(at.get("plotly_chart")) == CHARTS["sets"]
     at.selectbox(key="norm").set_value("instance").run()
     at.slider(key="hw").set_value(1).run()
     assert "Expected more than 1 spatial element when training" in texts(at.warning)
 
 
 def test_recover_the_input_gives_the_identity():
-    at = open_page(PAGE, {"n": "6", "hw": "2", "ga": "0.5"})
+    at = open_page(PAGE, {"n": "6", "hw": "2", "ga": "0.5", "view": "downstream"})
     recover = next(b for b in at.button if "Recover" in b.label)
     recover.click().run()
     no_errors(at)
@@ -176,27 +193,33 @@ def test_recover_the_input_gives_the_identity():
 
 
 def test_recover_is_disabled_where_channels_cannot_undo_the_norm():
-    at = open_page(PAGE, {"norm": "layer", "n": "4", "hw": "2"})
+    at = open_page(PAGE, {"norm": "layer", "n": "4", "hw": "2", "view": "downstream"})
     assert next(b for b in at.button if "Recover" in b.label).disabled
 
 
 def test_per_channel_gamma_beta_from_the_link():
-    at = open_page(
-        PAGE, {"gc": "1,1,1,1,1,1,1,2.5", "bc": "0,0,0,0,0,0,0,-1", "fc": "7", "n": "4", "hw": "2"}
-    )
+    link = {
+        "gc": "1,1,1,1,1,1,1,2.5",
+        "bc": "0,0,0,0,0,0,0,-1",
+        "fc": "7",
+        "n": "4",
+        "hw": "2",
+        "view": "stats",
+    }
+    at = open_page(PAGE, link)
     no_errors(at)
     assert r"2.5 \cdot" in at.latex[0].value and "+ (-1) =" in at.latex[0].value
-    assert "2.5" in at.code[0].value
-    assert list(at.data_editor[0].value["γ"]) == [1, 1, 1, 1, 1, 1, 1, 2.5]
+    assert "2.5" in show(at, "code").code[0].value
+    assert list(show(at, "downstream").data_editor[0].value["γ"]) == [1, 1, 1, 1, 1, 1, 1, 2.5]
 
 
 def test_worked_example_from_the_link():
-    at = open_page(PAGE, {"we": "1,2,3;4,5,9", "norm": "layer"})
+    at = open_page(PAGE, {"we": "1,2,3;4,5,9", "norm": "layer", "view": "worked"})
     no_errors(at)
     steps = at.dataframe[-1].value
     assert len(steps) == 6
     np.testing.assert_allclose(steps["μ"], [2, 2, 2, 6, 6, 6])
-    at = open_page(PAGE, {"norm": "instance"})
+    at = open_page(PAGE, {"norm": "instance", "view": "worked"})
     assert "Expected more than 1 spatial element" in texts(at.info)  # the (N, C) table has no space
 
 
@@ -207,13 +230,13 @@ def npy(array, **kwargs) -> bytes:
 
 
 def test_uploads():
-    at = open_page(PAGE, {"src": "upload", "norm": "group"})
+    at = open_page(PAGE, {"src": "upload", "norm": "group", "view": "code"})
     no_errors(at)
     assert "Choose a .npy or .csv file" in texts(at.info)
     mine = np.random.default_rng(0).standard_normal((5, 6, 3, 2)).astype(np.float32)
     at.file_uploader[0].set_value(("mine.npy", npy(mine), "application/octet-stream")).run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert len(at.get("plotly_chart")) == CHARTS["code"]
     assert "5 × 6 × 3 × 2" in texts(at.caption)
     assert at.selectbox(key="g").options == ["1", "2", "3", "6"]
     assert "load_activations(Path('mine.npy')" in at.code[0].value
@@ -224,13 +247,14 @@ def test_uploads():
     assert "NaN or infinite" in texts(at.warning) and not at.get("plotly_chart")
     at.file_uploader[0].set_value(("ok.csv", b"a,b\n1,2\n3,5\n4,4\n", "text/csv")).run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert len(at.get("plotly_chart")) == CHARTS["code"]
 
 
 def test_korean():
-    at = open_page(PAGE, {"norm": "group"})
+    at = open_page(PAGE, {"norm": "group", "view": "stats"})
     at.radio(key="lang").set_value("ko").run()
     no_errors(at)
     assert at.title[0].value == "탐색기"
     assert "그룹 정규화" in at.selectbox(key="norm").options
     assert "사용된 통계" in texts(at.subheader)
+    assert at.segmented_control(key="view").value == "stats"  # the code, whatever the language

@@ -16,7 +16,7 @@ from normcore.explorer import worked_example as steps_of
 from normcore.stats import Histogram
 from ui.explorer_controls import PER_CHANNEL_LIMIT, Controls, store_per_channel
 from ui.i18n import t
-from ui.url import UrlCheck, shown
+from ui.url import UrlCheck, choice, shown
 
 NO_BATCH = (0, 0, 0, 0)
 DEFAULT_TABLE = "1,2;3,4;5,6;7,8"
@@ -54,6 +54,15 @@ def batch_of_one(shape: tuple[int, ...], ctl: Controls, refusal: str | None) -> 
                    icon=":material/block:")  # fmt: skip
     elif ctl.norm in ("batch", "batch_renorm") and ctl.training and shape[0] == 1:
         st.info(t("explorer.batch_one_space", hw=shape[2] * shape[3]), icon=":material/info:")
+
+
+VIEWS = ["sets", "stats", "downstream", "worked", "code"]
+
+
+def view_choice(check: UrlCheck) -> str:
+    """Which view to show under the histogram (only that one runs); its code stays in the link."""
+    return choice(st.segmented_control, t("explorer.view"), VIEWS, key="view", check=check,
+                  labels=lambda v: t(f"explorer.view.{v}"), help=t("explorer.view_help"), required=True)  # fmt: skip
 
 
 # ---------------------------------------------------------------- labels and data behind the charts

@@ -18,7 +18,7 @@ from normcore.stats import Histogram, histogram, value_range
 # URL parameters, as in ui.tour) that shows it live.
 STORIES = [
     ("shift", "pages/4_Training_lab.py", {"view": "fig1"}),
-    ("saturation", "pages/1_Explorer.py", {"norm": "batch", "act": "sigmoid"}),
+    ("saturation", "pages/1_Explorer.py", {"norm": "batch", "act": "sigmoid", "view": "downstream"}),
     ("landscape", "pages/4_Training_lab.py", {"view": "lr"}),
 ]
 

@@ -37,8 +37,14 @@ class Step:
 # Train vs eval (demo, ...), Training lab (view, act, ...), Images (norm, ...), Weight norms (iters, ...).
 STEPS: list[Step] = [
     Step("shift", "pages/4_Training_lab.py", {"view": "fig1", "act": "sigmoid"}),
-    Step("formula", "pages/1_Explorer.py", {"norm": "batch", "n": "16", "c": "4", "hw": "4"}),
-    Step("affine", "pages/1_Explorer.py", {"norm": "batch", "ga": "2.5", "be": "1.5", "act": "sigmoid"}),
+    Step(
+        "formula", "pages/1_Explorer.py", {"norm": "batch", "n": "16", "c": "4", "hw": "4", "view": "stats"}
+    ),
+    Step(
+        "affine",
+        "pages/1_Explorer.py",
+        {"norm": "batch", "ga": "2.5", "be": "1.5", "act": "sigmoid", "view": "downstream"},
+    ),
     Step("train_eval", "pages/3_Train_vs_eval.py", {"demo": "true"}),
     Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}),
     Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),

@@ -27,9 +27,9 @@ def param(page, key: str) -> str | None:
 
 
 def test_gamma_slider_changes_the_histograms(page, served_app):
-    page.goto(f"{served_app}/Explorer?n=8&hw=4")
+    page.goto(f"{served_app}/Explorer?n=8&hw=4&view=downstream")
     wait_for_app(page, WAIT_MS)
-    after, downstream = trace_values(page, 0, 1), trace_values(page, 4, 1)
+    after, downstream = trace_values(page, 0, 1), trace_values(page, 1, 1)
     page.evaluate(f"() => {{ window.afterBefore = JSON.stringify({AFTER}); }}")
     gamma = page.get_by_role("slider", name="γ (every channel)")
     gamma.focus()
@@ -39,7 +39,7 @@ def test_gamma_slider_changes_the_histograms(page, served_app):
     page.wait_for_function(f"() => JSON.stringify({AFTER}) !== window.afterBefore", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
     assert trace_values(page, 0, 1) != after
-    assert trace_values(page, 4, 1) != downstream  # γ·x̂ + β widened
+    assert trace_values(page, 1, 1) != downstream  # γ·x̂ + β widened
     assert page.locator(ERRORS).count() == 0
 
 
@@ -54,8 +54,24 @@ def test_clicking_the_block_follows_that_element(page, served_app):
     page.wait_for_function("() => new URLSearchParams(location.search).get('fn') === '3'", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
     assert param(page, "fc") == "7"
-    assert "x[3, 7" in page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
+    page.get_by_role("radio", name="Statistics").click()  # the view that follows it step by step
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('view') === 'stats'", timeout=WAIT_MS
+    )
+    wait_for_app(page, WAIT_MS)
+    assert "x[3, 7" in str(page.locator("[data-testid=stCaptionContainer]").all_inner_texts())
     assert page.locator(ERRORS).count() == 0
+
+
+def test_chart_data_downloads_as_csv(page, served_app):
+    page.goto(f"{served_app}/Explorer?n=4&c=2&hw=2")
+    wait_for_app(page, WAIT_MS)
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.get_by_role("button", name="Data (CSV)").first.click()  # made when clicked, not every rerun
+    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert download.value.suggested_filename == "normcore-hist.csv"
+    assert lines[0] == "bin_low,bin_high,before,after" and len(lines) == 51  # 50 bins
+    assert sum(int(line.split(",")[2]) for line in lines[1:]) == 4 * 2 * 2 * 2  # every value counted once
 
 
 def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path):
@@ -75,8 +91,7 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
         after = histogram(y, 50, value_range(x, y))
         np.testing.assert_allclose(trace_values(page, 0, 1), after.density(), rtol=1e-6)
         assert (
-            page.locator(".js-plotly-plot").nth(1).locator(".annotation-text").first.text_content()
-            == "channel 0"
+            page.locator(".js-plotly-plot").nth(1).locator(".textpoint").first.text_content() == "channel 0"
         )
         assert page.locator(ERRORS).count() == 0
         page.close()

@@ -226,6 +226,13 @@ STRINGS = {
     "explorer.refused_why.values": "In training each set needs more than one value: with a single value the variance is 0 and every output would be 0 whatever the input. Increase N or the spatial size, or switch to eval mode (running statistics: what a trained network does with one sample).",
     "explorer.refused_why.instance": "Instance norm computes statistics over the spatial positions of each (sample, channel): at 1×1 there is only one. Increase the spatial size, or pick layer or batch norm for the fully connected case.",
     "explorer.batch_one_space": "Batch size 1: PyTorch still trains, because each channel has H·W = {hw} values. The statistics come from the positions of this one sample, so batch norm acts like instance norm here and the running statistics learn one image at a time.",
+    "explorer.view": "View",
+    "explorer.view_help": "What to show under the histogram of the whole batch. Only the chosen view is computed, so the sliders stay quick; the link keeps the choice (view=).",
+    "explorer.view.sets": "Sets",
+    "explorer.view.stats": "Statistics",
+    "explorer.view.downstream": "γ/β downstream",
+    "explorer.view.worked": "Worked example",
+    "explorer.view.code": "PyTorch code",
     "explorer.hist_title": "Activations before and after {norm}",
     "explorer.hist_caption": "All {count} values of the batch (N × C × H × W = {shape}), binned on the server; dashed: the standard normal density.",
     "explorer.multiples_header": "Per set",
@@ -292,7 +299,7 @@ STRINGS = {
     "explorer.step.y": "y = γx̂ + β",
     "explorer.code_header": "As PyTorch code",
     "explorer.code_help": "The same input through torch.nn modules with the same settings; run it next to the repository and it prints the followed element's output.",
-    "explorer.code_caption": "It prints {y}, the value of y above.",
+    "explorer.code_caption": "It prints {y}: the followed element's y, as in the Statistics view.",
     # ---- end explorer ----
 
     # ---- small batches (pages/2_Small_batches.py) ----

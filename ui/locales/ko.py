@@ -226,6 +226,13 @@ STRINGS = {
     "explorer.refused_why.values": "학습 중에는 집합마다 값이 두 개 이상 필요합니다. 값이 하나뿐이면 분산이 0이어서 입력과 상관없이 출력이 모두 0이 됩니다. N이나 공간 크기를 늘리거나, 평가 모드(이동 통계: 학습된 신경망이 샘플 하나를 처리하는 방식)로 바꾸세요.",
     "explorer.refused_why.instance": "인스턴스 정규화는 (샘플, 채널)마다 공간 위치에 걸쳐 통계를 계산하는데, 1×1에서는 위치가 하나뿐입니다. 공간 크기를 늘리거나, 완전연결 층에는 층 정규화나 배치 정규화를 고르세요.",
     "explorer.batch_one_space": "배치 크기 1: 채널마다 H·W = {hw}개 값이 있으므로 PyTorch는 그래도 학습합니다. 통계가 이 샘플 하나의 위치들에서 나오므로 여기서 배치 정규화는 인스턴스 정규화처럼 동작하고, 이동 통계는 한 번에 이미지 하나씩 배웁니다.",
+    "explorer.view": "보기",
+    "explorer.view_help": "배치 전체의 히스토그램 아래에 보여 줄 내용을 고릅니다. 고른 보기만 계산하므로 슬라이더가 빠르게 반응합니다. 선택은 링크(view=)에 남습니다.",
+    "explorer.view.sets": "집합",
+    "explorer.view.stats": "통계",
+    "explorer.view.downstream": "γ/β의 영향",
+    "explorer.view.worked": "계산 예제",
+    "explorer.view.code": "PyTorch 코드",
     "explorer.hist_title": "{norm} 전후의 활성값",
     "explorer.hist_caption": "배치의 값 {count}개 전체 (N × C × H × W = {shape})를 서버에서 구간으로 나누었습니다. 점선은 표준정규분포의 밀도입니다.",
     "explorer.multiples_header": "집합별로 보기",
@@ -292,7 +299,7 @@ STRINGS = {
     "explorer.step.y": "y = γx̂ + β",
     "explorer.code_header": "PyTorch 코드로 보기",
     "explorer.code_help": "같은 입력을 같은 설정의 torch.nn 모듈에 통과시키는 코드입니다. 저장소 옆에서 실행하면 따라가는 원소의 출력을 출력합니다.",
-    "explorer.code_caption": "출력값은 {y}로, 위의 y와 같습니다.",
+    "explorer.code_caption": "출력값은 {y}로, 통계 보기에서 따라간 원소의 y와 같습니다.",
     # ---- end explorer ----
 
     # ---- small batches (pages/2_Small_batches.py) ----
