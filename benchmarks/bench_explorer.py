@@ -1,105 +1,115 @@
-"""Server-side time of one Explorer rerun after a control change, and the chart payload per rerun.
+"""Server-side time of one Explorer rerun after a control change, and the payload per rerun.
 
-python benchmarks/bench_explorer.py [--repeats 15]
+python benchmarks/bench_explorer.py [--repeats 15] [--pause 0.2]
 
-Runs the page in Streamlit's AppTest (the script, widgets, caches and serialization, without a
-browser or network), moves one control to a value not seen before (so the caches that depend on
-it miss), and times ``at.run()``. The Home page's rerun is timed in the same run as a reference
-for this machine's speed right now. Payload: the JSON specs of every chart the rerun sends.
+Serves the app (``streamlit run app.py`` on loopback, as deployed) and plays one viewer over
+Streamlit's websocket protocol (benchmarks/viewer.py): each change moves one control to a value
+not seen before (so the caches that depend on it miss) and is timed from the sent BackMsg to the
+script_finished ForwardMsg: the script, Streamlit's serialization and the send, without a browser.
+Changes are ``--pause`` seconds apart, as a person moves a slider: sent back to back, each waits
+~40 ms on the previous run's teardown (measured on a trivial page too), which is not the page's cost.
+The trivial page (one slider, one line) is timed the same way on its own server, as the floor.
+Payload: the bytes of the rerun's ForwardMsgs, and the JSON spec of each chart it sends.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import asyncio
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-logging.disable(logging.WARNING)  # AppTest's "missing ScriptRunContext" chatter
+from benchmarks.viewer import Viewer  # noqa: E402
+from tests.conftest import serve  # noqa: E402
 
-from tests.conftest import open_page  # noqa: E402
-
-PAGE = "pages/1_Explorer.py"
-LARGEST = {"n": "256", "c": "64", "hw": "32"}  # capped to N = 30: 1,966,080 values
-
-
-def timed_reruns(at, change, values) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds of ``at.run()`` after ``change(at, value)`` for each value.
-
-    CPU time of this process (the script thread does the work) is what one rerun costs the
-    server; wall time on a shared machine adds the wait for a core.
-    """
-    wall, cpu = [], []
-    for value in values:
-        change(at, value)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        at.run()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert not at.exception, at.exception
-    return wall, cpu
+LARGEST = "n=256&c=64&hw=32"  # capped to N = 30: 1,966,080 values
+VIEWS = ["sets", "stats", "downstream", "worked", "code"]
 
 
-def slider(key):
-    return lambda at, value: at.slider(key=key).set_value(value)
+def gammas(count: int) -> list[list[float]]:
+    return [[round(0.5 + 0.05 * i, 2)] for i in range(count)]
 
 
-def number(key):
-    return lambda at, value: at.number_input(key=key).set_value(value)
-
-
-def choose(key):
-    return lambda at, value: at.selectbox(key=key).set_value(value)
-
-
-def payload(at) -> int:
-    return sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
-
-
-def main(repeats: int) -> None:
-    gammas = [round(0.5 + 0.05 * i, 2) for i in range(repeats)]
-    cases = [
-        ("default", {}, "γ slider", slider("ga"), gammas),
-        ("default", {}, "batch size N", slider("n"), [17 + i for i in range(repeats)]),
-        (
-            "default",
-            {"mode": "eval"},
-            "warm-up batches (eval)",
-            slider("wb"),
-            [21 + i for i in range(repeats)],
-        ),
-        ("largest", LARGEST, "γ slider", slider("ga"), gammas),
-        ("largest", LARGEST, "seed (new batch)", number("seed"), list(range(1, repeats + 1))),
-        (
-            "largest",
-            LARGEST,
-            "norm",
-            choose("norm"),
-            ["layer", "group", "instance", "rms", "batch"] * repeats,
-        ),
+def cases(repeats: int) -> list[tuple[str, str, str, str, list]]:
+    """(size, query, control, key, values): the control changes from each page state."""
+    default = [
+        ("default", "", "γ slider", "ga", gammas(repeats)),
+        ("default", "", "batch size N", "n", [[17 + i] for i in range(repeats)]),
+        ("default", "", "seed (new batch)", "seed", list(range(1, repeats + 1))),
+        ("default", "mode=eval", "warm-up batches (eval)", "wb", [[21 + i] for i in range(repeats)]),
     ]
-    home_wall, home_cpu = timed_reruns(open_page(), lambda at, value: None, range(repeats))
-    print(f"machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    views = [("default", f"view={v}", "γ slider", "ga", gammas(repeats)) for v in VIEWS[1:]]
+    largest = [
+        ("largest", LARGEST, "γ slider", "ga", gammas(repeats)),
+        ("largest", LARGEST, "seed (new batch)", "seed", list(range(1, repeats + 1))),
+    ]
+    return default + views + largest
+
+
+async def timed(url: str, page: str, query: str, key: str, values: list, pause: float) -> list:
+    """The runs after each change of ``key`` to the next of ``values``, on a fresh session."""
+    viewer = Viewer(url, page, query=query)
+    first = await viewer.connect()
+    if not first.ok:
+        raise RuntimeError(f"{page}?{query} does not run cleanly: {first.exceptions}")
+    runs = []
+    for value in values:
+        await asyncio.sleep(pause)
+        run = await viewer.change(key, value)
+        if not run.ok:
+            raise RuntimeError(f"{key}={value}: {run.status} {run.exceptions}")
+        runs.append(run)
+    await viewer.close()
+    return runs
+
+
+def ms(runs: list) -> tuple[float, float]:
+    seconds = [r.seconds * 1000 for r in runs]
+    return statistics.median(seconds), min(seconds)
+
+
+async def measure(app_url: str, trivial_url: str, repeats: int, pause: float) -> None:
+    for url, page in [(app_url, "Explorer"), (trivial_url, "")]:  # imports, first-run caches
+        await timed(url, page, "", "ga" if page else "x", [[1.0]] if page else [[1]], 0)
+    floor = ms(await timed(trivial_url, "", "", "x", [[i] for i in range(repeats)], pause))
+    home = ms(await timed(app_url, "", "", "lang", ["한국어", "English"] * (repeats // 2 + 1), pause))
+    print(f"machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {repeats} changes each")
+    print(f"floor: trivial page rerun {floor[0]:.0f} ms median (min {floor[1]:.0f})")
+    print(f"reference: Home page rerun {home[0]:.0f} ms median (min {home[1]:.0f})")
     print(
-        f"reference: Home page rerun {statistics.median(home_wall):.0f} ms wall, {statistics.median(home_cpu):.0f} ms CPU"
+        f"{'size':8s} {'link':18s} {'control changed':24s} {'median':>8s} {'min':>6s} {'sent':>9s} {'charts':>18s}"
     )
-    print(f"{'size':8s} {'control changed':24s} {'median wall':>12s} {'median CPU':>11s} {'min CPU':>8s}")
-    for size, params, control, change, values in cases:
-        wall, cpu = timed_reruns(open_page(PAGE, params), change, values[:repeats])
+    for size, query, control, key, values in cases(repeats):
+        runs = await timed(app_url, "Explorer", query, key, values, pause)
+        median, low = ms(runs)
+        sent = statistics.median(r.payload_bytes for r in runs) / 1024
+        charts = f"{sum(runs[-1].chart_bytes) / 1024:.1f} KB in {len(runs[-1].chart_bytes)}"
+        link = query.replace(LARGEST, "largest") or "(defaults)"
         print(
-            f"{size:8s} {control:24s} {statistics.median(wall):9.0f} ms {statistics.median(cpu):8.0f} ms {min(cpu):5.0f} ms"
+            f"{size:8s} {link:18s} {control:24s} {median:5.0f} ms {low:3.0f} ms {sent:6.1f} KB {charts:>18s}"
         )
-    at = open_page(PAGE)
-    print(
-        f"payload at defaults: {payload(at) / 1024:.1f} KB of chart JSON in {len(at.get('plotly_chart'))} charts"
-    )
+    load = await Viewer(app_url, "Explorer").connect()
+    print(f"first load at defaults: {load.payload_bytes / 1024:.1f} KB sent, "
+          f"{sum(load.chart_bytes) / 1024:.1f} KB of chart JSON in {len(load.chart_bytes)} charts")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--pause", type=float, default=0.2, help="seconds between changes")
+    args = parser.parse_args()
+    app, app_url = serve(script="app.py")
+    trivial, trivial_url = serve(script="benchmarks/trivial_app.py")
+    try:
+        asyncio.run(measure(app_url, trivial_url, args.repeats, args.pause))
+    finally:
+        for process in (app, trivial):
+            process.terminate()
+            process.wait(20)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
-    main(parser.parse_args().repeats)
+    main()

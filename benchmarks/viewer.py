@@ -33,6 +33,7 @@ class Run:
     texts: list[str] = field(default_factory=list)  # markdown, text, headings and alert bodies
     widgets: dict[str, str] = field(default_factory=dict)  # key -> widget type
     payload_bytes: int = 0
+    chart_bytes: list[int] = field(default_factory=list)  # the JSON spec of each chart sent
 
     @property
     def ok(self) -> bool:
@@ -139,6 +140,8 @@ class Viewer:
             run.texts.append(body.body)
         elif kind in ("markdown", "text", "heading"):
             run.texts.append(body.body)
+        elif kind == "plotly_chart":
+            run.chart_bytes.append(len(body.spec))
         widget_id = getattr(body, "id", "") if body.DESCRIPTOR.fields_by_name.get("id") else ""
         if widget_id.startswith("$$ID-") and widget_id.count("-") >= 2:
             key = widget_id.split("-", 2)[2]

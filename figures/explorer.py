@@ -159,19 +159,16 @@ def set_block(
     samples, channels = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     same = grid == highlight_set
     size = max(4, min(28, int(520 / max(cols, rows * 1.4))))
-    hover = [
-        labels["hover"].format(n=n, c=c, s=s)
-        for n, c, s in zip(samples.ravel(), channels.ravel(), grid.ravel(), strict=True)
-    ]
-    hover = np.array(hover).reshape(grid.shape)
-    palette = np.array(style.PALETTE)
+    # Hover text and colours from numbers (the set ids), not one string per cell: less to copy and send.
+    hover = labels["hover"].format(n="%{y}", c="%{x}", s="%{customdata}") + "<extra></extra>"
+    palette = _discrete_colorscale(style.PALETTE)
     traces = [
-        dict(type="scatter", x=channels[mask], y=samples[mask], mode="markers", name=name,
-             marker=dict(symbol="square", size=size, color=colour, opacity=opacity),
-             hovertext=hover[mask], hoverinfo="text")
+        dict(type="scatter", x=channels[mask], y=samples[mask], customdata=grid[mask], mode="markers", name=name,
+             marker=dict(symbol="square", size=size, opacity=opacity, **colour), hovertemplate=hover)
         for name, mask, colour, opacity in [
-            (labels["other"], ~same, palette[grid[~same] % len(palette)], 0.35),
-            (labels["same"], same, style.AFTER, 1.0),
+            (labels["other"], ~same, dict(color=grid[~same] % len(style.PALETTE), colorscale=palette, cmin=-0.5,
+                                          cmax=len(style.PALETTE) - 0.5), 0.35),
+            (labels["same"], same, dict(color=style.AFTER), 1.0),
         ]
     ]  # fmt: skip
     traces.append(dict(type="scatter", x=[followed[1]], y=[followed[0]], mode="markers", name=labels["followed"],
@@ -187,6 +184,12 @@ def set_block(
         margin=dict(style.layout(title=title)["margin"], b=90),
     )
     return style.figure(traces, own_layout, title=title, height=height)
+
+
+def _discrete_colorscale(colours: list[str]) -> list[list]:
+    """A colorscale on which 0, 1, 2, ... (between cmin = -0.5 and cmax = len - 0.5) get ``colours`` in turn."""
+    steps = np.linspace(0, 1, len(colours) + 1)
+    return [[float(at), colour] for i, colour in enumerate(colours) for at in steps[i : i + 2]]
 
 
 def statistics(

@@ -71,7 +71,9 @@ def test_set_block_colours_the_followed_set(summary):
     assert followed_set == 2 * 3 + 1  # sample 2, channel 3 is group 1 of 3
     assert (marker.x[0], marker.y[0]) == (3, 2)
     assert same.marker.color == style.AFTER
-    assert "n2 c3 s7" in list(same.hovertext)
+    assert same.hovertemplate.startswith("n%{y} c%{x} s%{customdata}")
+    assert list(same.customdata) == [followed_set] * len(same.x)
+    np.testing.assert_array_equal(other.marker.color, summary.grid[summary.grid != followed_set] % 10)
     assert fig.layout.xaxis.title.text == "channel" and fig.layout.yaxis.title.text == "sample"
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # sample 0 on top
 
