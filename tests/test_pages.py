@@ -1,7 +1,11 @@
 """Every page in the menu renders in both languages from app.py, and the skeleton's controls work."""
 
+import json
+
+import plotly.io as pio
 import pytest
 
+from figures import style
 from tests.conftest import ROOT, open_page
 from ui.chrome import PAGES
 
@@ -24,6 +28,21 @@ def test_every_page_renders(script, lang):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value, "every page shows its title"
+    kinds = {
+        trace.get("type", "scatter")
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+    }
+    assert kinds <= set(style.TRACE_TYPES), f"{kinds - set(style.TRACE_TYPES)}: add to the compact template"
+
+
+def test_the_compact_template_keeps_plotly_white_for_what_is_drawn():
+    white, compact = (pio.templates[name].to_plotly_json() for name in ("plotly_white", "normcore"))
+    assert pio.templates.default == "normcore"
+    assert compact["data"] == {
+        kind: white["data"][kind] for kind in style.TRACE_TYPES if kind in white["data"]
+    }
+    assert compact["layout"] == {k: v for k, v in white["layout"].items() if k not in style.UNUSED_LAYOUT}
 
 
 def test_language_switch_translates_the_page():
