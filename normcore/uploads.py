@@ -121,7 +121,7 @@ def _checked(array: np.ndarray) -> np.ndarray:
             f"the array has {int(bad.sum()):,} NaN or infinite values (the first at index {first}); "
             "replace them with numbers"
         )
-    x = array.astype(np.float32)
-    if not np.isfinite(x).all():
+    if np.abs(array).max() > np.finfo(np.float32).max:
         raise ValueError("some values are too large for float32 (beyond ±3.4e38); rescale the data")
+    x = array.astype(np.float32)
     return x.reshape(x.shape + (1,) * (4 - x.ndim))  # (N, C, H, W)
