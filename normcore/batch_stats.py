@@ -328,6 +328,14 @@ def trained_running_stats(
     return running_mean, running_var
 
 
+def trained_then_evaluated(
+    pop: np.ndarray, batch_size: int, steps: int, momentum: float, seed: int = 0
+) -> dict:
+    """:func:`train_and_eval` on a fresh batch of ``pop`` after ``steps`` training steps of 32 (a trained layer)."""
+    running_mean, running_var = trained_running_stats(pop, 32, steps, momentum, seed)
+    return train_and_eval(draw_batches(pop, batch_size, 1, seed + 7)[0], running_mean, running_var)
+
+
 def train_and_eval(batch: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray) -> dict:
     """One batch (B, C) through batch norm in training mode (batch statistics) and in eval mode (running)."""
     train = F.batch_norm(batch, running_mean.copy(), running_var.copy(), training=True)
@@ -369,6 +377,15 @@ def renorm_gap(
     }
 
 
+def shifted_gap(
+    pop: np.ndarray, batch_size: int, shift: float, scale: float, r_max: float, d_max: float, seed: int = 0
+) -> dict:
+    """:func:`renorm_gap` on one batch of ``pop`` moved by ``shift`` (in standard deviations) and scaled
+    by ``scale``, with the population's statistics as the running ones."""
+    batch, mean, var = _test_batch(pop, batch_size, seed)
+    return renorm_gap(shifted(batch, mean, np.sqrt(var), shift, scale), mean, var, r_max, d_max)
+
+
 def shift_sweep(
     pop: np.ndarray,
     shifts: np.ndarray,
@@ -378,12 +395,16 @@ def shift_sweep(
     d_max: float,
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
-    """:func:`renorm_gap` on one batch moved by each of ``shifts``, with the population's statistics as running ones."""
-    mean, var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
-    batch = draw_batches(pop, batch_size, 1, seed)[0]  # (B, C)
+    """:func:`shifted_gap`'s two gaps for each of ``shifts`` (one batch, moved by each)."""
+    batch, mean, var = _test_batch(pop, batch_size, seed)
     gaps = [renorm_gap(shifted(batch, mean, np.sqrt(var), s, scale), mean, var, r_max, d_max) for s in shifts]
     return {
         "shift": np.asarray(shifts, dtype=float),
         "gap_batch": np.array([g["gap_batch"] for g in gaps]),
         "gap_batch_renorm": np.array([g["gap_batch_renorm"] for g in gaps]),
     }
+
+
+def _test_batch(pop: np.ndarray, batch_size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The batch (B, C) the shift demos move, and the population's mean and unbiased variance."""
+    return draw_batches(pop, batch_size, 1, seed)[0], pop.mean(axis=0), pop.var(axis=0, ddof=1)

@@ -69,16 +69,22 @@ check.show()
 
 @st.cache_data(max_entries=64)
 def running(momenta: tuple, batch_size: int, steps: int, channel: int, seed: int):
-    return bs.running_stats(bs.population(seed), momenta, batch_size, steps, channel, seed)
+    """The running statistics, and the population's mean and variance of ``channel`` they approach."""
+    pop = bs.population(seed)
+    stats = bs.running_stats(pop, momenta, batch_size, steps, channel, seed)
+    return stats, float(pop[:, channel].mean()), float(pop[:, channel].var(ddof=1))
+
+
+@st.cache_data(max_entries=64)
+def same_batch(batch_size: int, steps: int, momentum: float, seed: int):
+    return bs.trained_then_evaluated(bs.population(seed), batch_size, steps, momentum, seed)
 
 
 @st.cache_data(max_entries=64)
 def shift_demo(batch_size: int, seed: int, shift: float, scale: float, r_max: float, d_max: float):
     pop = bs.population(seed)
-    mean, var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
-    batch = bs.shifted(bs.draw_batches(pop, batch_size, 1, seed)[0], mean, np.sqrt(var), shift, scale)
-    sweep = bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
-    return bs.renorm_gap(batch, mean, var, r_max, d_max), sweep
+    gap = bs.shifted_gap(pop, batch_size, shift, scale, r_max, d_max, seed)
+    return gap, bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
 
 
 @st.cache_resource(max_entries=1)
@@ -99,15 +105,14 @@ def predictions(example: int, batch_size: int):
 st.header(t("tve.running_header"))
 st.markdown(t("tve.running_text"))
 momenta = tuple(sorted({*COMPARED_MOMENTA, round(momentum, 3)}))
-stats = running(momenta, batch_size, steps, channel, seed)
-pop_column = bs.population(seed)[:, channel]
+stats, population_mean, population_var = running(momenta, batch_size, steps, channel, seed)
 fig = cached.figure(
     figs.running_curves,
     stats.mean,
     stats.var,
     names=[t("tve.curve", m=m, a=bs.decay_from_momentum(m)) for m in momenta],
-    population_mean=float(pop_column.mean()),
-    population_var=float(pop_column.var(ddof=1)),
+    population_mean=population_mean,
+    population_var=population_var,
     title=t("tve.running_title", b=batch_size),
     labels={
         "mean": t("tve.running_mean"),
@@ -138,9 +143,7 @@ cols[2].metric(t("tve.ratio"), f"{batch_size / (batch_size - 1):.4f}", help=t("t
 # ---- C. train versus eval
 st.header(t("tve.same_header"))
 st.markdown(t("tve.same_text", b=batch_size, steps=steps))
-pop = bs.population(seed)
-running_mean, running_var = bs.trained_running_stats(pop, 32, steps, momentum, seed)
-result = bs.train_and_eval(bs.draw_batches(pop, batch_size, 1, seed + 7)[0], running_mean, running_var)
+result = same_batch(batch_size, steps, momentum, seed)
 fig = cached.figure(
     figs.train_vs_eval,
     result["train"],

@@ -172,3 +172,11 @@ def test_shift_sweep_renorm_flat_until_d_max(pop):
     sweep = bs.shift_sweep(pop, np.array([0.0, 0.5, 4.0]), 1.0, 64, r_max=3.0, d_max=1.0)
     assert sweep["gap_batch_renorm"][0] < 1e-9 and sweep["gap_batch_renorm"][2] > 2.0
     assert np.all(np.diff(sweep["gap_batch"]) > 0)
+
+
+def test_shifted_gap_is_the_sweeps_gap_at_that_shift(pop):
+    sweep = bs.shift_sweep(pop, np.array([0.0, 1.5]), 2.0, 16, r_max=2.0, d_max=1.0, seed=3)
+    gap = bs.shifted_gap(pop, 16, 1.5, 2.0, r_max=2.0, d_max=1.0, seed=3)
+    assert (
+        gap["gap_batch"] == sweep["gap_batch"][1] and gap["gap_batch_renorm"] == sweep["gap_batch_renorm"][1]
+    )
