@@ -36,7 +36,7 @@ def _compact(name: str) -> go.layout.Template:
     """Template ``name`` without its defaults for trace kinds and subplots the app never draws.
 
     Every figure carries its template to the browser: plotly_white whole is 7 KB per chart and
-    copying it is a good part of sending a chart; this keeps the same look in ~3.5 KB.
+    copying it is a good part of sending a chart; this keeps the same look in 2.4 KB.
     """
     full = pio.templates[name].to_plotly_json()
     layout = {key: value for key, value in full["layout"].items() if key not in UNUSED_LAYOUT}
