@@ -107,9 +107,12 @@ def test_real_activations_are_a_conv2d_of_real_images(source):
 
 def test_channel_c_is_the_same_filter_whatever_c():
     population = Population(source="photo")
-    np.testing.assert_array_equal(
-        make_input(2, 3, 4, 4, population), make_input(2, 8, 4, 4, population)[:, :3]
+    # Equal up to float32 rounding: BLAS sums the 27 products in an order that depends on
+    # how many channels it computes at once (the last bit differed on one CI machine).
+    np.testing.assert_allclose(
+        make_input(2, 3, 4, 4, population), make_input(2, 8, 4, 4, population)[:, :3], rtol=1e-6, atol=0
     )
+    assert not np.allclose(make_input(2, 3, 4, 4, population), make_input(2, 8, 4, 4, population)[:, 5:])
 
 
 @given(n=st.integers(1, 256), c=st.integers(1, 64), hw=st.integers(1, 32))
