@@ -36,11 +36,14 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 4_000_000}
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 # A progressive JPEG costs a pass over the whole image per scan (~2.7 ms at 40 MP even for an empty
-# scan); libjpeg's and mozjpeg's scripts write 10 or fewer, and a baseline JPEG has 1 to 4.
+# scan); libjpeg's progressive script (Pillow's) writes 6 scans for grey, 10 for colour, 18 for CMYK,
+# and a baseline JPEG has 1 to 4.
 MAX_JPEG_SCANS = 40
 MAX_JPEG_SEGMENTS = 1000  # markers of any kind; a camera JPEG has a few dozen
-MAX_DECODE_BYTES = 96 * 2**20  # see decode_bytes(): a 24 MP progressive 4:2:0 JPEG needs 72 MB
-DECODE_CPU_SECONDS = 5  # the child's CPU limit (a 40 MP baseline JPEG takes ~0.3 s at 1/8 scale)
+# See decode_bytes(): a 24 MP progressive 4:2:0 JPEG holds 72,000,000 bytes of DCT coefficients while decoding.
+MAX_DECODE_BYTES = 96 * 2**20
+DECODE_SLACK_BYTES = 32 * 2**20  # the child may map this much more: two copies of the file, libjpeg's buffers
+DECODE_CPU_SECONDS = 5  # the child's CPU limit; a 40 MP baseline JPEG took 0.2 s at 1/8 scale, startup 0.12 s
 DECODE_WALL_SECONDS = 30  # waiting for a decoder slot included; then the child is killed
 MAX_DECODERS = 2  # children decoding at once on this host, across every session
 POLL_SECONDS = 0.1  # how often a waiting call looks whether its script run was stopped
@@ -99,7 +102,7 @@ def load_upload(
     or JPEG only), the header's pixel count, for a JPEG its kind, number of scans and
     segments, and the memory the decoder will hold (:func:`decode_bytes`). Then decoded in a
     child process limited to :data:`DECODE_CPU_SECONDS` of CPU and :data:`MAX_DECODE_BYTES`
-    of memory; a child that takes longer than :data:`DECODE_WALL_SECONDS`, or whose caller's
+    (plus :data:`DECODE_SLACK_BYTES`) of memory; a child that takes longer than :data:`DECODE_WALL_SECONDS`, or whose caller's
     ``cancelled()`` turns true (a stopped script run), is killed and :class:`DecodeStopped`
     raised. No child outlives this call.
     """
@@ -213,7 +216,7 @@ def decode_bytes(header: ImageHeader, size: int = IMAGE_SIZE) -> int:
 
     A progressive or multi-scan JPEG keeps every DCT coefficient of the whole image until
     the last scan (libjpeg's whole-image buffer): 64 coefficients of 2 bytes per 8 x 8 block
-    of each component, at its sampling; a 40 MP progressive CMYK JPEG needs 320 MB. A
+    of each component, at its sampling (a 40 MP progressive CMYK JPEG: 320,000,000 bytes). A
     single-scan JPEG is decoded row by row at 1/8 to 1 scale (Pillow's draft mode); a PNG in
     full. Both then hold the picture about three times over (decoded, converted, thumbnail).
     """
@@ -240,9 +243,12 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _decode_in_child(data: bytes, format: str, size: int, cancelled: Callable[[], bool]) -> bytes:
+def _decode_in_child(
+    data: bytes, format: str, size: int, cancelled: Callable[[], bool], memory: int | None = None
+) -> bytes:
     """The decoder's output, from a child process that never outlives this call (files, not pipes: no
     buffer to fill and no thread to feed it)."""
+    memory = MAX_DECODE_BYTES + DECODE_SLACK_BYTES if memory is None else memory
     deadline = time.monotonic() + DECODE_WALL_SECONDS
     while not _DECODERS.acquire(timeout=POLL_SECONDS):  # at most MAX_DECODERS children on the host
         if cancelled():
@@ -257,14 +263,14 @@ def _decode_in_child(data: bytes, format: str, size: int, cancelled: Callable[[]
             format,
             str(size),
             str(DECODE_CPU_SECONDS),
-            str(MAX_DECODE_BYTES),
+            str(memory),
         ]
         with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as sink:
             source.write(data)
             source.seek(0)
             child = subprocess.Popen(command, stdin=source, stdout=sink, stderr=subprocess.DEVNULL)
             try:
-                _wait(child, deadline, cancelled)
+                _wait(child, deadline, cancelled, memory)
             finally:
                 if child.poll() is None:
                     child.kill()  # a stopped run, a passed deadline or an error here: the child goes too
@@ -276,11 +282,11 @@ def _decode_in_child(data: bytes, format: str, size: int, cancelled: Callable[[]
     if child.returncode == _decode.CORRUPT:
         raise UploadError("corrupt")
     if child.returncode != 0 or len(output) != size * size * 3:  # out of memory, or killed at its CPU limit
-        raise UploadError("decode_limit", seconds=DECODE_CPU_SECONDS, limit_mb=MAX_DECODE_BYTES / 2**20)
+        raise UploadError("decode_limit", seconds=DECODE_CPU_SECONDS, limit_mb=memory / 2**20)
     return output
 
 
-def _wait(child: subprocess.Popen, deadline: float, cancelled: Callable[[], bool]) -> None:
+def _wait(child: subprocess.Popen, deadline: float, cancelled: Callable[[], bool], memory: int) -> None:
     """Wait for the child, looking up every :data:`POLL_SECONDS` whether to stop waiting."""
     while True:
         try:
@@ -291,7 +297,7 @@ def _wait(child: subprocess.Popen, deadline: float, cancelled: Callable[[], bool
         if cancelled():
             raise DecodeStopped("the script run stopped while the upload was being decoded")
         if time.monotonic() > deadline:
-            raise UploadError("decode_limit", seconds=DECODE_WALL_SECONDS, limit_mb=MAX_DECODE_BYTES / 2**20)
+            raise UploadError("decode_limit", seconds=DECODE_WALL_SECONDS, limit_mb=memory / 2**20)
 
 
 def _square(image: Image.Image, size: int) -> np.ndarray:

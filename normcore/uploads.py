@@ -111,7 +111,7 @@ def _read_csv(data: bytes) -> np.ndarray:
     """Judge the table from byte counts, then parse it with numpy's C parser a chunk at a time."""
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     try:
-        data.decode("utf-8")  # validation only; the text is not kept
+        data.isascii() or data.decode("utf-8")  # validation only; the text is not kept
     except UnicodeDecodeError:
         raise ValueError("the .csv file is not UTF-8 text") from None
     nul = data.find(b"\0")
