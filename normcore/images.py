@@ -164,27 +164,27 @@ def _jpeg_header(data: bytes) -> ImageHeader:
     """
     frame, scans, segments, at = None, 0, 0, 2
     while at + 4 <= len(data) and scans <= MAX_JPEG_SCANS:
-        if data[at] != 0xFF:
-            raise UploadError("corrupt")
+        if data[at] != 0xFF:  # stray bytes before a marker: libjpeg skips them with a warning, so do we
+            found = data.find(b"\xff", at)
+            at = found if found >= 0 else len(data)
+            continue
         marker = data[at + 1]
+        segments += 1  # fill bytes and stray FF00 included: the walk takes at most this many steps
+        if segments > MAX_JPEG_SEGMENTS:
+            raise UploadError("odd_jpeg", limit=MAX_JPEG_SEGMENTS)
         if marker == 0xFF:  # fill byte
             at += 1
             continue
         if marker == 0xD9:  # end of image
             break
-        segments += 1
-        if segments > MAX_JPEG_SEGMENTS:
-            raise UploadError("odd_jpeg", limit=MAX_JPEG_SEGMENTS)
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # standalone markers
+        if 0xD0 <= marker <= 0xD7 or marker in (0x00, 0x01):  # standalone markers, stuffed zero
             at += 2
             continue
         (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         body = data[at + 4 : at + 2 + length]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header (SOFn)
-            if marker not in SOF_KINDS or frame is not None:
-                raise UploadError(
-                    "odd_jpeg", limit=MAX_JPEG_SEGMENTS
-                )  # lossless, hierarchical, arithmetic-coded, or two frames
+            if marker not in SOF_KINDS or frame is not None:  # lossless, hierarchical, arithmetic; two frames
+                raise UploadError("odd_jpeg", limit=MAX_JPEG_SEGMENTS)
             frame = _jpeg_frame(body, progressive=SOF_KINDS[marker])
         at += 2 + length
         if marker == 0xDA:  # a scan: its entropy-coded data runs to the next real marker

@@ -295,10 +295,14 @@ def test_rare_jpeg_kinds_are_refused_before_decoding(monkeypatch, marker, reason
     assert refused.value.reason == reason and refused.value.values == {"limit": I.MAX_JPEG_SEGMENTS}
 
 
-def test_a_jpeg_of_many_segments_is_refused_before_decoding(monkeypatch):
+@pytest.mark.parametrize(
+    "filler",
+    [b"\xff\xfe\x00\x02", b"\xff", b"\xff\x00", b"\xff\xd0"],
+    ids=["empty-comments", "fill-bytes", "stuffed-zeros", "restart-markers"],
+)
+def test_a_jpeg_of_many_segments_is_refused_before_decoding(monkeypatch, filler):
     data = encoded(Image.new("RGB", (16, 16)), "JPEG")
-    comment = b"\xff\xfe\x00\x02"  # an empty COM segment, 4 bytes
-    data = data[:2] + comment * 1_000_000 + data[2:]  # 4 MB
+    data = data[:2] + filler * (4 * MB // len(filler)) + data[2:]  # 4 MB of steps for the marker walk
     monkeypatch.setattr(I.subprocess, "Popen", no_decoding)
     refused, peak = peak_bytes(I.load_upload, data)
     assert isinstance(refused, I.UploadError) and refused.reason == "odd_jpeg" and peak < 1 * MB
@@ -418,6 +422,12 @@ def rotated_jpeg() -> bytes:
     return encoded(photo(300, 200), "JPEG", exif=exif)
 
 
+def stray_bytes(jpeg: bytes) -> bytes:
+    """Three bytes of junk before the first quantization table, which libjpeg skips with a warning."""
+    at = jpeg.index(b"\xff\xdb")
+    return jpeg[:at] + b"abc" + jpeg[at:]
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -431,6 +441,7 @@ def rotated_jpeg() -> bytes:
         lambda: encoded(photo().convert("CMYK"), "JPEG"),
         lambda: encoded(photo(4000, 3000), "JPEG"),
         rotated_jpeg,
+        lambda: stray_bytes(encoded(photo(), "JPEG")),
     ],
     ids=[
         "png",
@@ -443,6 +454,7 @@ def rotated_jpeg() -> bytes:
         "cmyk",
         "12mp",
         "exif-rotated",
+        "stray-bytes",
     ],
 )
 def test_legitimate_images_load_exactly_as_before(make):
