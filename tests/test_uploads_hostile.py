@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
+import subprocess
+import sys
 import threading
 import tracemalloc
 
@@ -497,3 +500,19 @@ def test_stop_requested_follows_streamlits_script_requests(monkeypatch):
     stopped = script_run.stop_requested()
     Context.script_requests.request_stop()
     assert stopped() is True
+
+
+def test_deploy_doc_states_the_decoder_limits():
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).parent.parent / "docs" / "deploy.md").read_text().split())
+    memory = (I.MAX_DECODE_BYTES + I.DECODE_SLACK_BYTES) // MB
+    assert f"limited to {I.DECODE_CPU_SECONDS} s of CPU and {memory} MB of memory beyond" in text
+    assert f"at most {I.MAX_DECODERS} at once on a host, killed after {I.DECODE_WALL_SECONDS} s" in text
+    script = f"import runpy; d = runpy.run_path({I.DECODER!r}); "  # the child's imports, then its measure
+    script += "from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin; print(d['_mapped_bytes']())"
+    child = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True)
+    mapped = int(child.stdout) / MB
+    stated = re.search(r"beyond the ~(\d+) MB that Python and Pillow map", text)
+    assert stated and abs(int(stated.group(1)) - mapped) < 4, (stated, mapped)
+    assert f"under {I.MAX_DECODERS} x 160 MB" in text and memory + mapped < 160
