@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from normcore import _decode
 from normcore import functional as F
 from normcore.data import check_size
 
@@ -24,9 +32,23 @@ IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 m
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Read from the header, before anything is decoded. A PNG is decoded in full, at most 4 bytes a
-# pixel (16 MB); a JPEG in Pillow's draft mode at 1/8 scale when that suffices (under 2 MB).
+# pixel (16 MB); a baseline JPEG in Pillow's draft mode at 1/8 scale when that suffices (under 2 MB).
 MAX_UPLOAD_PIXELS = {"JPEG": 40_000_000, "PNG": 4_000_000}
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+# A progressive JPEG costs a pass over the whole image per scan (~2.7 ms at 40 MP even for an empty
+# scan); libjpeg's progressive script (Pillow's) writes 6 scans for grey, 10 for colour, 18 for CMYK,
+# and a baseline JPEG has 1 to 4.
+MAX_JPEG_SCANS = 40
+MAX_JPEG_SEGMENTS = 1000  # markers of any kind; a camera JPEG has a few dozen
+# See decode_bytes(): a 24 MP progressive 4:2:0 JPEG holds 72,000,000 bytes of DCT coefficients while decoding.
+MAX_DECODE_BYTES = 96 * 2**20
+DECODE_SLACK_BYTES = 32 * 2**20  # the child may map this much more: two copies of the file, libjpeg's buffers
+DECODE_CPU_SECONDS = 5  # the child's CPU limit; a 40 MP baseline JPEG took 0.2 s at 1/8 scale, startup 0.12 s
+DECODE_WALL_SECONDS = 30  # waiting for a decoder slot included; then the child is killed
+MAX_DECODERS = 2  # children decoding at once on this host, across every session
+POLL_SECONDS = 0.1  # how often a waiting call looks whether its script run was stopped
+DECODER = str(Path(_decode.__file__))
+_DECODERS = threading.BoundedSemaphore(MAX_DECODERS)  # server-wide on purpose, like a run cap
 PIXEL_EPS = 1e-8  # AdaIN's eps for pixel statistics, small against a colour channel's variance
 
 
@@ -40,6 +62,10 @@ class UploadError(ValueError):
         super().__init__(f"{reason}: {values}")
         self.reason = reason
         self.values = values
+
+
+class DecodeStopped(Exception):
+    """The caller's run stopped while its upload was decoded; the child was killed, nothing is cached."""
 
 
 @lru_cache(maxsize=1)
@@ -67,36 +93,35 @@ def digit_images(count: int, size: int = DIGIT_SIZE) -> np.ndarray:
     return np.repeat(grey[:, None], 3, axis=1).astype(np.float32)  # (count, 3, size, size)
 
 
-def load_upload(data: bytes, size: int = IMAGE_SIZE) -> np.ndarray:
+def load_upload(
+    data: bytes, size: int = IMAGE_SIZE, cancelled: Callable[[], bool] | None = None
+) -> np.ndarray:
     """Decode an untrusted PNG or JPEG into a ``(3, size, size)`` image, or raise :class:`UploadError`.
 
-    Checked in order, each before any work it protects: the byte count, the file
-    signature, Pillow's format, the pixel count from the header (decompression bombs),
-    then the full decode (truncated or corrupt files).
+    Judged before any decoding, from cheap counts: the byte count, the file signature (PNG
+    or JPEG only), the header's pixel count, for a JPEG its kind, number of scans and
+    segments, and the memory the decoder will hold (:func:`decode_bytes`). Then decoded in a
+    child process limited to :data:`DECODE_CPU_SECONDS` of CPU and :data:`MAX_DECODE_BYTES`
+    (plus :data:`DECODE_SLACK_BYTES`) of memory; a child that takes longer than :data:`DECODE_WALL_SECONDS`, or whose caller's
+    ``cancelled()`` turns true (a stopped script run), is killed and :class:`DecodeStopped`
+    raised. No child outlives this call.
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError("too_large", size_mb=len(data) / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20)
     format = next((f for signature, f in SIGNATURES.items() if data.startswith(signature)), None)
     if format is None:
         raise UploadError("not_image")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[format])
-            width, height = image.size
-            if width * height > MAX_UPLOAD_PIXELS[format]:
-                raise _too_many_pixels(width * height, format)
-            image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when possible
-            image.load()
-            image.thumbnail((8 * size, 8 * size))  # in place: the copies below stay small
-    except UploadError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        found = re.search(r"\((\d+) pixels\)", str(error))  # Pillow refused it before we saw the size
-        raise _too_many_pixels(int(found.group(1)) if found else 0, format) from error
-    except Exception as error:  # Pillow raises many types for corrupt data
-        raise UploadError("corrupt") from error
-    return _square(ImageOps.exif_transpose(image), size)
+    header = _jpeg_header(data) if format == "JPEG" else _png_header(data)
+    if header.width * header.height > MAX_UPLOAD_PIXELS[format]:
+        raise _too_many_pixels(header.width * header.height, format)
+    if header.scans > MAX_JPEG_SCANS:
+        raise UploadError("too_many_scans", limit=MAX_JPEG_SCANS)
+    cost = decode_bytes(header, size)
+    if cost > MAX_DECODE_BYTES:
+        raise UploadError("too_costly", need_mb=cost / 2**20, limit_mb=MAX_DECODE_BYTES / 2**20)
+    pixels = _decode_in_child(data, format, size, cancelled or (lambda: False))
+    square = np.frombuffer(pixels, dtype=np.uint8).reshape(size, size, 3)
+    return (square.astype(np.float32) / 255.0).transpose(2, 0, 1)  # (3, size, size)
 
 
 def _too_many_pixels(pixels: int, format: str) -> UploadError:
@@ -104,6 +129,175 @@ def _too_many_pixels(pixels: int, format: str) -> UploadError:
     return UploadError(
         "too_many_pixels", megapixels=max(pixels, limit) / 1e6, limit_mp=limit / 1e6, format=format
     )
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    """What a PNG's IHDR or a JPEG's markers say, read without decoding a pixel."""
+
+    width: int
+    height: int
+    sampling: tuple[tuple[int, int], ...]  # per component (horizontal, vertical); (1, 1) each for PNG
+    jpeg: bool = False
+    progressive: bool = False  # a JPEG of SOF2
+    scans: int = 1  # JPEG SOS segments
+
+
+def _png_header(data: bytes) -> ImageHeader:
+    """The PNG's IHDR chunk, which the format requires first."""
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        raise UploadError("corrupt")
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour, 4)
+    return ImageHeader(width, height, ((1, 1),) * channels)
+
+
+SOF_KINDS = {0xC0: False, 0xC1: False, 0xC2: True}  # baseline, extended, progressive (Huffman, 8/12 bit)
+_NEXT_MARKER = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")  # after entropy-coded data: not FF00 nor RSTn
+
+
+def _jpeg_header(data: bytes) -> ImageHeader:
+    """Walk the JPEG's markers: the frame header (size, kind, components) and the number of scans.
+
+    Stops as soon as a limit is passed, so a file of a million scans costs no more than one of
+    :data:`MAX_JPEG_SCANS`. Truncation is left to the decoder, which reports it as corrupt.
+    """
+    frame, scans, segments, at = None, 0, 0, 2
+    while at + 4 <= len(data) and scans <= MAX_JPEG_SCANS:
+        if data[at] != 0xFF:  # stray bytes before a marker: libjpeg skips them with a warning, so do we
+            found = data.find(b"\xff", at)
+            at = found if found >= 0 else len(data)
+            continue
+        marker = data[at + 1]
+        segments += 1  # fill bytes and stray FF00 included: the walk takes at most this many steps
+        if segments > MAX_JPEG_SEGMENTS:
+            raise UploadError("odd_jpeg", limit=MAX_JPEG_SEGMENTS)
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if 0xD0 <= marker <= 0xD7 or marker in (0x00, 0x01):  # standalone markers, stuffed zero
+            at += 2
+            continue
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        body = data[at + 4 : at + 2 + length]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header (SOFn)
+            if marker not in SOF_KINDS or frame is not None:  # lossless, hierarchical, arithmetic; two frames
+                raise UploadError("odd_jpeg", limit=MAX_JPEG_SEGMENTS)
+            frame = _jpeg_frame(body, progressive=SOF_KINDS[marker])
+        at += 2 + length
+        if marker == 0xDA:  # a scan: its entropy-coded data runs to the next real marker
+            if frame is None:
+                raise UploadError("corrupt")
+            scans += 1
+            found = _NEXT_MARKER.search(data, at)
+            at = found.start() if found else len(data)
+    if frame is None:
+        raise UploadError("corrupt")
+    return ImageHeader(frame.width, frame.height, frame.sampling, True, frame.progressive, scans)
+
+
+def _jpeg_frame(body: bytes, progressive: bool) -> ImageHeader:
+    if len(body) < 6:
+        raise UploadError("corrupt")
+    _, height, width, count = struct.unpack(">BHHB", body[:6])  # precision, then the size
+    components = body[6 : 6 + 3 * count]
+    if count == 0 or len(components) < 3 * count:
+        raise UploadError("corrupt")
+    sampling = tuple((components[i + 1] >> 4, components[i + 1] & 15) for i in range(0, 3 * count, 3))
+    if min(min(hv) for hv in sampling) < 1:
+        raise UploadError("corrupt")
+    return ImageHeader(width, height, sampling, True, progressive)
+
+
+def decode_bytes(header: ImageHeader, size: int = IMAGE_SIZE) -> int:
+    """An upper estimate of the memory Pillow and libjpeg/zlib hold while decoding this image.
+
+    A progressive or multi-scan JPEG keeps every DCT coefficient of the whole image until
+    the last scan (libjpeg's whole-image buffer): 64 coefficients of 2 bytes per 8 x 8 block
+    of each component, at its sampling (a 40 MP progressive CMYK JPEG: 320,000,000 bytes). A
+    single-scan JPEG is decoded row by row at 1/8 to 1 scale (Pillow's draft mode); a PNG in
+    full. Both then hold the picture about three times over (decoded, converted, thumbnail).
+    """
+    width, height = max(header.width, 1), max(header.height, 1)
+    coefficients = 0
+    if header.progressive or header.scans > 1:
+        h_max = max(h for h, _ in header.sampling)
+        v_max = max(v for _, v in header.sampling)
+        blocks = sum(
+            _ceil(_ceil(width * h, h_max), 8) * _ceil(_ceil(height * v, v_max), 8) for h, v in header.sampling
+        )
+        coefficients = blocks * 64 * 2
+    scale = 1
+    if header.jpeg:  # Pillow's draft: the largest of 1/8, 1/4, 1/2 that keeps both sides >= size
+        ratio = min(width // size, height // size)
+        scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
+    picture = (
+        -(-width // scale) * -(-height // scale) * 4
+    )  # Pillow holds RGB, CMYK and 16-bit grey in 4 bytes
+    return coefficients + 3 * picture
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _decode_in_child(
+    data: bytes, format: str, size: int, cancelled: Callable[[], bool], memory: int | None = None
+) -> bytes:
+    """The decoder's output, from a child process that never outlives this call (files, not pipes: no
+    buffer to fill and no thread to feed it)."""
+    memory = MAX_DECODE_BYTES + DECODE_SLACK_BYTES if memory is None else memory
+    deadline = time.monotonic() + DECODE_WALL_SECONDS
+    while not _DECODERS.acquire(timeout=POLL_SECONDS):  # at most MAX_DECODERS children on the host
+        if cancelled():
+            raise DecodeStopped("the script run stopped while the upload waited to be decoded")
+        if time.monotonic() > deadline:
+            raise UploadError("busy")
+    try:
+        command = [
+            sys.executable,
+            "-I",
+            DECODER,
+            format,
+            str(size),
+            str(DECODE_CPU_SECONDS),
+            str(memory),
+        ]
+        with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as sink:
+            source.write(data)
+            source.seek(0)
+            child = subprocess.Popen(command, stdin=source, stdout=sink, stderr=subprocess.DEVNULL)
+            try:
+                _wait(child, deadline, cancelled, memory)
+            finally:
+                if child.poll() is None:
+                    child.kill()  # a stopped run, a passed deadline or an error here: the child goes too
+                child.wait()
+            sink.seek(0)
+            output = sink.read(size * size * 3 + 1)
+    finally:
+        _DECODERS.release()
+    if child.returncode == _decode.CORRUPT:
+        raise UploadError("corrupt")
+    if child.returncode != 0 or len(output) != size * size * 3:  # out of memory, or killed at its CPU limit
+        raise UploadError("decode_limit", seconds=DECODE_CPU_SECONDS, limit_mb=memory / 2**20)
+    return output
+
+
+def _wait(child: subprocess.Popen, deadline: float, cancelled: Callable[[], bool], memory: int) -> None:
+    """Wait for the child, looking up every :data:`POLL_SECONDS` whether to stop waiting."""
+    while True:
+        try:
+            child.wait(timeout=POLL_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        if cancelled():
+            raise DecodeStopped("the script run stopped while the upload was being decoded")
+        if time.monotonic() > deadline:
+            raise UploadError("decode_limit", seconds=DECODE_WALL_SECONDS, limit_mb=memory / 2**20)
 
 
 def _square(image: Image.Image, size: int) -> np.ndarray:

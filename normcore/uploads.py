@@ -3,11 +3,20 @@
 Every refusal is a ``ValueError`` whose message says what to change; nothing in an
 upload is executed (``.npy`` files are read with ``allow_pickle=False``) and nothing
 larger than :data:`MAX_UPLOAD_BYTES` or :data:`normcore.data.MAX_ELEMENTS` is kept.
+
+The cost of an upload is judged from cheap counts before it is parsed: a ``.npy`` file
+from its header (dtype kind, item size, shape, and the data length those promise), a
+``.csv`` file from its byte counts (lines, and commas in the first row). Only then is it
+parsed, by numpy's C parsers straight into a float array, never into Python lists.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
+import unicodedata
+import warnings
 
 import numpy as np
 
@@ -16,6 +25,18 @@ from normcore.data import MAX_ELEMENTS
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CHANNELS = 256  # the pictures show every channel
 SUFFIXES = (".npy", ".csv")
+NPY_KINDS = "iuf"  # integers and floats; bool, complex, strings, void and objects are refused
+MAX_ITEMSIZE = 8  # float64 / int64: 16 MB at MAX_ELEMENTS; float128 is refused
+CSV_CHUNK_BYTES = 256 * 1024  # parsed a piece at a time (~30 ms each), so other sessions get the GIL between
+# numpy's float syntax (what np.loadtxt accepts), to find the cell it refused
+_NUMBER = re.compile(
+    r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf(inity)?|nan)\s*", re.I | re.A
+)
+_MINUS_LIKE = "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d"  # −, hyphens and dashes, full-width -
+_PICKLED = (
+    "the .npy file holds Python objects (pickled data), which are never loaded; "
+    "save a plain numeric array, e.g. np.save('x.npy', x.astype('float32'))"
+)
 
 
 def load_activations(data: bytes, name: str) -> np.ndarray:
@@ -37,22 +58,23 @@ def load_activations(data: bytes, name: str) -> np.ndarray:
     return _checked(array)
 
 
+# ---------------------------------------------------------------- .npy
+
+
 def _read_npy(data: bytes) -> np.ndarray:
     _check_npy_header(data)  # before np.load, which allocates whatever the header claims
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as error:
         if "pickle" in str(error).lower():
-            raise ValueError(
-                "the .npy file holds Python objects (pickled data), which are never loaded; "
-                "save a plain numeric array, e.g. np.save('x.npy', x.astype('float32'))"
-            ) from None
+            raise ValueError(_PICKLED) from None
         raise ValueError(f"this is not a readable .npy file ({error})") from None
     except (OSError, EOFError) as error:
         raise ValueError(f"this is not a readable .npy file ({error})") from None
 
 
 def _check_npy_header(data: bytes) -> None:
+    """Refuse from the header alone: the dtype's kind and size, the shape, and the data length promised."""
     stream = io.BytesIO(data)
     try:
         major, _ = np.lib.format.read_magic(stream)
@@ -60,42 +82,155 @@ def _check_npy_header(data: bytes) -> None:
             np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
         )
         shape, _, dtype = read_header(stream, max_header_size=10_000)
-    except (ValueError, OSError, EOFError, SyntaxError) as error:
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as error:
         raise ValueError(f"this is not a readable .npy file ({error})") from None
     if dtype.hasobject:
+        raise ValueError(_PICKLED)
+    if dtype.kind not in NPY_KINDS or dtype.itemsize > MAX_ITEMSIZE or dtype.subdtype is not None:
         raise ValueError(
-            "the .npy file holds Python objects (pickled data), which are never loaded; "
-            "save a plain numeric array, e.g. np.save('x.npy', x.astype('float32'))"
+            f"expected numbers (integers or floats of at most 64 bits), got dtype {dtype.str} "
+            f"({dtype.name}); save the array as float32, e.g. np.save('x.npy', x.astype('float32'))"
         )
-    if int(np.prod(shape, dtype=np.int64)) > MAX_ELEMENTS:
+    if any(size < 0 for size in shape):
+        raise ValueError(f"this is not a readable .npy file (negative size in shape {shape})")
+    count = math.prod(shape)  # Python integers: a product of huge sizes cannot wrap around
+    if count > MAX_ELEMENTS:
         raise ValueError(f"the array has shape {shape}, more than {MAX_ELEMENTS:,} values; make it smaller")
+    promised, held = count * dtype.itemsize, len(data) - stream.tell()
+    if promised != held:
+        raise ValueError(
+            f"this is not a readable .npy file (its header promises {promised:,} bytes of data for shape "
+            f"{shape}, the file holds {held:,}); save it again with np.save"
+        )
+
+
+# ---------------------------------------------------------------- .csv
 
 
 def _read_csv(data: bytes) -> np.ndarray:
+    """Judge the table from byte counts, then parse it with numpy's C parser a chunk at a time."""
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     try:
-        text = data.decode("utf-8-sig")
+        data.isascii() or data.decode("utf-8")  # validation only; the text is not kept
     except UnicodeDecodeError:
         raise ValueError("the .csv file is not UTF-8 text") from None
-    lines = [line for line in text.splitlines() if line.strip()]
-    if lines and not _numeric_row(lines[0]):
-        lines = lines[1:]  # a header row
-    rows = [line.split(",") for line in lines]
-    if not rows or len({len(row) for row in rows}) != 1:
-        raise ValueError("the .csv file needs one row per sample, each with the same number of columns")
-    try:
-        return np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
-    except ValueError:
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
         raise ValueError(
-            "every cell of the .csv file (after an optional header row) must be a number"
-        ) from None
+            f"the .csv file holds a NUL (zero) byte in line {line}, so it is not plain text "
+            "(UTF-16?); save it again as CSV in UTF-8"
+        )
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # old Mac line endings
+    start, end, first = _first_line(data)
+    columns = first.count(b",") + 1
+    if columns > MAX_CHANNELS:
+        raise ValueError(
+            f"the first row of the .csv file has {columns} columns; the limit is {MAX_CHANNELS} channels. "
+            "Is it stored with one column per sample? Transpose it: one row per sample"
+        )
+    if _is_header(first):
+        start = end
+    rows = data.count(b"\n", start) + (not data.endswith(b"\n"))  # an upper bound: blank lines count too
+    if rows * columns > MAX_ELEMENTS:
+        raise ValueError(
+            f"the .csv file has {rows:,} lines of {columns} column{'s' * (columns > 1)}, up to "
+            f"{rows * columns:,} values; the limit is {MAX_ELEMENTS:,}: use fewer rows"
+        )
+    return _parse_csv(data, start, rows, columns)
 
 
-def _numeric_row(line: str) -> bool:
-    try:
-        [float(cell) for cell in line.split(",")]
-    except ValueError:
+def _first_line(data: bytes) -> tuple[int, int, bytes]:
+    """Where the first line that is not blank starts and where the next begins, and its bytes."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end + 1
+        line = data[start:end].rstrip(b"\r\n")
+        if line.strip():
+            return start, end, line
+        start = end
+    raise ValueError("the .csv file needs one row per sample, each with the same number of columns")
+
+
+def _is_header(line: bytes) -> bool:
+    """True for a row of names; a row of numbers is data; a row that looks like numbers but isn't is refused."""
+    cells = line.decode("utf-8").split(",")
+    if all(_NUMBER.fullmatch(cell) for cell in cells):
         return False
+    for cell in cells:
+        if not _NUMBER.fullmatch(cell) and _almost_number(cell):
+            raise ValueError(_cell_message(cell, 1))
     return True
+
+
+def _almost_number(cell: str) -> bool:
+    """A number written with a non-ASCII minus, dash or digits, or with control characters."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r" for ch in cell):
+        return True
+    ascii_cell = unicodedata.normalize("NFKC", cell).translate({ord(ch): "-" for ch in _MINUS_LIKE})
+    return _NUMBER.fullmatch(ascii_cell) is not None
+
+
+def _cell_message(cell: str, line: int) -> str:
+    shown = cell.strip()
+    if not shown:
+        return f"line {line} has an empty cell; every cell after an optional header row must be a number"
+    advice = "every cell after an optional header row must be a number"
+    if any(ch in _MINUS_LIKE for ch in shown):
+        advice = "use ASCII '-' for minus"
+    elif _almost_number(cell):
+        advice = "write numbers with ASCII digits, '.', '-' and 'e' only"
+    return f"cell {shown[:20]!r} in line {line} is not a number; {advice}"
+
+
+def _parse_csv(data: bytes, start: int, rows: int, columns: int) -> np.ndarray:
+    """Rows of floats into one preallocated (rows, columns) array; numpy's loadtxt on each chunk."""
+    out = np.empty((rows, columns))  # at most MAX_ELEMENTS float64: 16 MB
+    filled = 0
+    while start < len(data):
+        end = data.find(b"\n", start + CSV_CHUNK_BYTES)
+        end = len(data) if end < 0 else end + 1
+        chunk = data[start:end]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # a chunk of blank lines only: no data
+                part = np.loadtxt(io.BytesIO(chunk), delimiter=",", comments=None, ndmin=2, encoding="utf-8")
+        except ValueError as error:
+            raise ValueError(_diagnose(chunk, data.count(b"\n", 0, start) + 1, columns, error)) from None
+        if part.size and part.shape[1] != columns:
+            raise ValueError(_diagnose(chunk, data.count(b"\n", 0, start) + 1, columns, None))
+        out[filled : filled + len(part)] = part
+        filled += len(part)
+        start = end
+    if filled == 0:
+        raise ValueError("the .csv file needs one row per sample, each with the same number of columns")
+    return out[:filled]
+
+
+def _diagnose(chunk: bytes, first_line: int, columns: int, error: Exception | None) -> str:
+    """Why numpy refused this chunk, with the line number and cell a person can find in an editor."""
+    for number, line in enumerate(chunk.decode("utf-8").split("\n"), first_line):
+        line = line.rstrip("\r")
+        if not line:
+            continue  # numpy skips empty lines
+        if not line.strip():
+            return f"line {number} holds only spaces; delete it"
+        cells = line.split(",")
+        if len(cells) != columns:
+            return (
+                f"line {number} has {len(cells)} cell{'s' * (len(cells) > 1)} and the first row {columns}: "
+                "the .csv file needs "
+                "one row per sample, each with the same number of columns"
+            )
+        for cell in cells:
+            if not _NUMBER.fullmatch(cell):
+                return _cell_message(cell, number)
+    return f"the .csv file could not be read as numbers near line {first_line} ({error})"
+
+
+# ---------------------------------------------------------------- checks
 
 
 def _checked(array: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from ui.cached import figure
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
+from ui.script_run import stop_requested
 from ui.url import UrlCheck, choice
 
 CHANNELS = 12
@@ -24,11 +25,14 @@ st.markdown(t("images.intro"))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def decode(data: bytes):
-    """The upload as an image, or why it was refused (a cached function's exceptions are not cached)."""
+def decode(data: bytes, _stopped):
+    """The upload as an image, or why it was refused (a cached function's exceptions are not cached:
+    a stopped run or a busy server is tried again next time). ``_stopped`` ends the decoder early."""
     try:
-        return I.load_upload(data), None
+        return I.load_upload(data, cancelled=_stopped), None
     except I.UploadError as error:
+        if error.reason == "busy":
+            raise
         return None, (error.reason, error.values)
 
 
@@ -97,7 +101,12 @@ with st.sidebar:
     )
     seed = number(st.number_input, "seed", 0, 9999, 0, key="seed")
 
-upload, refusal = decode(uploaded.getvalue()) if uploaded else (None, None)
+try:
+    upload, refusal = decode(uploaded.getvalue(), stop_requested()) if uploaded else (None, None)
+except I.DecodeStopped:  # its child process is already killed; the rerun or the end of the session follows
+    st.stop()
+except I.UploadError as error:
+    upload, refusal = None, (error.reason, error.values)
 if refusal:
     st.warning(t(f"images.refused.{refusal[0]}", **refusal[1]), icon=":material/warning:")
 gallery = {"upload": upload, **photos} if upload is not None else photos

@@ -12,6 +12,7 @@ from PIL import Image
 from normcore import images as I
 from tests.conftest import open_page
 from tests.test_images_core import encoded, noise, png_header_only
+from tests.test_uploads_hostile import many_scans
 
 IMAGES = "pages/5_Images.py"
 WEIGHTS = "pages/6_Weight_norms.py"
@@ -122,6 +123,13 @@ UPLOADS = [
     ("cut.png", png(noise())[:3000], "truncated or damaged"),
     ("big.png", png_header_only(4000, 4000), "16 million pixels; at most 4 million are allowed for a PNG"),
     ("bomb.png", png_header_only(30000, 30000), "900 million pixels"),
+    ("scans.jpg", many_scans(8000, 5000, 100_000), "made of more than 40 scans"),
+    ("cmyk.jpg", many_scans(8000, 5000, 1, mode="CMYK"), "about 312 MB of memory on the server"),
+    (
+        "lossless.jpg",
+        encoded(Image.new("RGB", (16, 16)), "JPEG").replace(b"\xff\xc0", b"\xff\xc3", 1),
+        "lossless",
+    ),
 ]
 
 
@@ -136,6 +144,7 @@ def test_images_page_takes_valid_uploads_and_refuses_bad_ones_with_a_clear_messa
 
     photo = Image.fromarray((I.sample_photos()["flower"].transpose(1, 2, 0) * 255).astype(np.uint8))
     for name, data, mime in [
+        ("grey16.png", png(Image.fromarray(np.full((64, 64), 30000, dtype=np.uint16))), "image/png"),
         ("flower.png", png(photo.resize((300, 200))), "image/png"),
         ("flower.jpg", encoded(photo.resize((200, 300)), "JPEG"), "image/jpeg"),
     ]:
