@@ -290,7 +290,9 @@ async def cached_functions(base_url: str) -> set[str] | None:
 async def upload_flood(tabs: list[Tab], opts) -> str:
     """(c) ``opts.puts`` PUTs of ``opts.put_mb`` MB each, every one to a new file id of the own session."""
     (tab,) = tabs
-    data = bytes(int(opts.put_mb * MB))
+    data = bytes(
+        int(opts.put_mb * 1e6)
+    )  # 5 MB as 5,000,000 bytes: under maxUploadSize (5 MiB) with its framing
     statuses: collections.Counter = collections.Counter()
     details: dict[int, str] = {}
     deadline = time.monotonic() + opts.attack_seconds

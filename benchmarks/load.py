@@ -12,9 +12,9 @@ back, so that ratios compare like with like (the median over rounds is reported)
   explorer  the Explorer page on one replica
   replicas  the Explorer on two replicas behind nginx (deploy/nginx.conf)
   churn     --churn viewers coming and going on one replica: does memory come back?
-  hostile   --calm viewers moving γ on the Explorer while one attacker performs each attack of
-            benchmarks/attacks.py in turn (first none, the baseline), each on a fresh server;
-            not in the default list: python benchmarks/load.py --phases hostile --calm 5
+  hostile   --calm viewers moving γ on the Explorer, first alone, then while one attacker performs
+            an attack of benchmarks/attacks.py; each attack on a fresh server; not in the
+            default list: python benchmarks/load.py --phases hostile --calm 5
 Memory is the servers' resident set (VmRSS from /proc), summed over replicas (the hostile
 phase: over the server's whole process tree, sampled every 0.2 s).
 """
@@ -346,6 +346,7 @@ class Hostile:
     peak_mb: float = 0.0
     after_mb: float = 0.0
     busy_after: float = 0.0
+    baseline: Result | None = None  # the same server's calm viewers just before, without the attacker
 
 
 def gamma_change(rng: random.Random) -> list[float]:
@@ -452,55 +453,64 @@ def stop_tree(process) -> None:
 
 
 async def run_hostile(args) -> list[Hostile]:
-    """The baseline (no attacker), then each attack; a fresh server for each unless ``--same-server``."""
+    """Each attack on a fresh server (one for all with ``--same-server``), right after a window of
+    the same calm viewers without the attacker on that server: its baseline, seconds away, not minutes.
+    """
     known = attacks(args)
     chosen = list(known) if args.attacks == "all" else args.attacks.split(",")
     unknown = [a for a in chosen if a not in known]
     if unknown:
         raise SystemExit(f"unknown attacks {unknown}; known: {', '.join(known)}")
-    names, rows = ["none", *chosen], []
+    rows = []
     print(HOSTILE_HEADER, flush=True)
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(_served_tree()) if args.same_server else None
-        for name in names:
+        for name in chosen:
             with contextlib.ExitStack() as own:
                 process, url = server or own.enter_context(_served_tree())
                 await warm_up(url, "Explorer")
+                baseline = await hostile_round("none", url, process.pid, args)
                 rows.append(await hostile_round(name, url, process.pid, args))
-                report_hostile_row(rows[-1], rows[0].calm.p(95))
+                rows[-1].baseline = baseline.calm
+                report_hostile_row(rows[-1])
     return rows
 
 
 HOSTILE_HEADER = (
-    f"{'attack':<13}{'calm p95 ms':>12}{'ratio':>7}{'errors':>7}{'n':>5}{'idle MB':>9}{'peak MB':>9}"
+    f"{'attack':<13}{'calm p95 ms':>16}{'ratio':>7}{'errors':>7}{'n':>5}{'idle MB':>9}{'peak MB':>9}"
     f"{'delta MB':>9}{'busy s':>7}  attacker's outcome"
 )
 
 
-def report_hostile_row(row: Hostile, baseline_p95: float) -> None:
-    calm = row.calm
+def report_hostile_row(row: Hostile) -> None:
+    calm, base = row.calm, row.baseline
     errors = len(calm.errors) + len(calm.exceptions)
+    p95s = f"{base.p(95) * 1000:.0f} -> {calm.p(95) * 1000:.0f}"
     print(
-        f"{calm.name:<13}{calm.p(95) * 1000:>12.0f}{calm.p(95) / baseline_p95:>7.2f}{errors:>7}{len(calm.changes):>5}"
+        f"{calm.name:<13}{p95s:>16}{calm.p(95) / base.p(95):>7.2f}{errors:>7}{len(calm.changes):>5}"
         f"{row.idle_mb:>9.0f}{row.peak_mb:>9.0f}{row.peak_mb - row.idle_mb:>+9.0f}{row.busy_after:>7.0f}  {row.outcome}",
         flush=True,
     )
     for message in sorted(set(calm.errors + calm.exceptions))[:3]:
         print(f"{'':<13}! calm viewer: {message[:160]}", flush=True)
+    for message in sorted(set(base.errors + base.exceptions))[:3]:
+        print(f"{'':<13}! calm viewer, no attacker: {message[:160]}", flush=True)
 
 
 def report_hostile(rows: list[Hostile], args) -> None:
     print()
     print(
-        f"hostile phase: {args.calm} calm viewers moving γ on the Explorer every ~{args.interval:g} s for "
-        f"{args.window:.0f} s per attack; targets: ratio <= 1.5, delta <= +300 MB, 0 errors"
+        f"hostile phase: {args.calm} calm viewers moving γ on the Explorer every ~{args.interval:g} s, "
+        f"{args.window:.0f} s without, then {args.window:.0f} s with the attacker; "
+        "targets: ratio <= 1.5, delta <= +300 MB, 0 errors"
     )
     print(HOSTILE_HEADER)
     for row in rows:
-        report_hostile_row(row, rows[0].calm.p(95))
+        report_hostile_row(row)
     print(
-        "ratio: calm p95 over the no-attack run's; idle: the server's process tree before the calm viewers "
-        "came; busy s: how long the server kept a core busy after everyone left (capped at --idle-wait)"
+        "calm p95: without -> with the attacker, same server; ratio: with / without; errors, n: the calm "
+        "viewers' with the attacker; idle: the server's process tree before the attacker's window; busy s: "
+        "how long the tree kept over 0.15 of a core busy after everyone left (capped at --idle-wait)"
     )
 
 
@@ -538,7 +548,7 @@ def main() -> None:
     )
     hostile.add_argument("--same-server", action="store_true", help="one server for every attack, in turn")
     hostile.add_argument("--puts", type=int, default=300, help="upload_flood: PUTs to new file ids")
-    hostile.add_argument("--put-mb", type=float, default=5.0, help="upload_flood: MB per PUT")
+    hostile.add_argument("--put-mb", type=float, default=5.0, help="upload_flood: MB (10**6 bytes) per PUT")
     hostile.add_argument(
         "--editor-kb", type=float, default=512, help="editor: kB of added rows in one message"
     )
@@ -558,7 +568,7 @@ def main() -> None:
     if "hostile" in phases:
         rows = asyncio.run(run_hostile(args))
         report_hostile(rows, args)
-        failures += sum(len(r.calm.errors) + len(r.calm.exceptions) for r in rows)
+        failures += sum(len(c.errors) + len(c.exceptions) for r in rows for c in (r.calm, r.baseline))
     sys.exit(1 if failures else 0)
 
 
