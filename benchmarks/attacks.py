@@ -370,7 +370,9 @@ async def two_trainings(tabs: list[Tab], opts) -> str:
     await asyncio.wait(runs, timeout=opts.attack_seconds)
     said = []
     for tab, run in zip(tabs, runs, strict=True):
-        if run.done() and not run.exception():
+        if run.done() and run.exception():
+            said.append(f"failed: {type(run.exception()).__name__}: {run.exception()}")
+        elif run.done():
             said.append(describe(run.result()))
         else:
             last = _one_line(tab.progress[-1], 40) if tab.progress else "no progress shown"
