@@ -525,7 +525,11 @@ def main() -> None:
     )
     parser.add_argument("--churn", type=int, default=200, help="viewers coming and going in the churn phase")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds to wait after the churn")
-    parser.add_argument("--phases", default="trivial,explorer,replicas,churn")
+    parser.add_argument(
+        "--phases",
+        default="trivial,explorer,replicas,churn",
+        help="comma list; hostile is run only when named",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
     parser.add_argument("--seed", type=int, default=0)
     hostile = parser.add_argument_group("hostile phase")
