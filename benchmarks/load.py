@@ -12,15 +12,22 @@ back, so that ratios compare like with like (the median over rounds is reported)
   explorer  the Explorer page on one replica
   replicas  the Explorer on two replicas behind nginx (deploy/nginx.conf)
   churn     --churn viewers coming and going on one replica: does memory come back?
-Memory is the servers' resident set (VmRSS from /proc), summed over replicas.
+  hostile   --calm viewers moving γ on the Explorer, first alone, then while one attacker performs
+            an attack of benchmarks/attacks.py; each attack on a fresh server; not in the
+            default list: python benchmarks/load.py --phases hostile --calm 5
+Memory is the servers' resident set (VmRSS from /proc), summed over replicas (the hostile
+phase: over the server's whole process tree, sampled every 0.2 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
+import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -28,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.attacks import Tab, attacks  # noqa: E402
 from benchmarks.viewer import Viewer  # noqa: E402
 from deploy.replicas import replicas  # noqa: E402
 from tests.conftest import serve  # noqa: E402
@@ -270,6 +278,242 @@ def ratios(results: dict[str, list[Result]]) -> None:
         )
 
 
+# ---------------------------------------------------------------- hostile phase
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and every process descended from it (a sweep's workers, say), from /proc."""
+    children = collections.defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            children[int(stat.read_text().rsplit(")", 1)[1].split()[1])].append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        found.append(pid := todo.pop())
+        todo.extend(children[pid])
+    return found
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root``'s process tree (a process that ends meanwhile counts 0)."""
+    total = 0.0
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError):
+            total += rss_mb([pid])
+    return total
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of the processes in ``root``'s tree now."""
+    total = 0
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(root: int, limit: float, idle_cores: float = 0.15) -> float:
+    """Wait until the server's tree uses under ``idle_cores`` for a second; the seconds it was busy."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        before = tree_cpu_seconds(root)
+        await asyncio.sleep(1.0)
+        if tree_cpu_seconds(root) - before < idle_cores:
+            return time.perf_counter() - started - 1.0
+    return limit
+
+
+class TreeWatch(MemoryWatch):
+    """Samples the RSS of a server's whole process tree every 0.2 s; keeps the highest."""
+
+    def __init__(self, root: int):
+        super().__init__([root])
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, tree_rss_mb(self.pids[0]))
+            await asyncio.sleep(0.2)
+
+
+@dataclass
+class Hostile:
+    """One attack's run: the calm viewers' changes and the server's memory around it."""
+
+    calm: Result
+    outcome: str = ""
+    idle_mb: float = 0.0
+    peak_mb: float = 0.0
+    after_mb: float = 0.0
+    busy_after: float = 0.0
+    baseline: Result | None = None  # the same server's calm viewers just before, without the attacker
+
+
+def gamma_change(rng: random.Random) -> list[float]:
+    return [round(rng.randint(-60, 60) * 0.05, 2)]  # the γ slider: -3 to 3 in steps of 0.05
+
+
+async def calm_connect(viewer: Viewer, result: Result, rng: random.Random) -> Viewer | None:
+    try:
+        run = await viewer.connect(headers={"Cookie": f"normcore_route=calm{rng.getrandbits(64):x}"})
+    except Exception as error:
+        result.errors.append(f"load: {type(error).__name__}: {error}")
+        return None
+    result.loads.append(run.seconds)
+    record(result, run)
+    return viewer
+
+
+async def calm_loop(viewer: Viewer, rng: random.Random, result: Result, stop: asyncio.Event, every: float):
+    """Move γ about every ``every`` seconds until ``stop``; each change timed to its script_finished."""
+    while not stop.is_set():
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * every)
+        if stop.is_set():
+            return
+        try:
+            run = await viewer.change("ga", gamma_change(rng))
+        except Exception as error:  # a timeout is the measurement
+            result.errors.append(f"{type(error).__name__}: {error}")
+            return
+        result.changes.append(run.seconds)
+        record(result, run)
+
+
+async def hostile_round(name: str, url: str, root: int, args) -> Hostile:
+    """Attacker tabs open first; then ``--calm`` viewers for ``--window`` s, the attack launched at its start."""
+    attack = attacks(args).get(name)
+    out = Hostile(Result(name), outcome="" if attack else "(no attacker)")
+    tabs = [
+        Tab(url, page, query, timeout=args.attack_seconds + 120)
+        for page, query in (attack.tabs if attack else ())
+    ]
+    for tab in tabs:
+        run = await tab.connect()
+        if not run.ok:
+            out.outcome = f"attacker's page did not load: {run.status} {run.exceptions[:1]}"
+    await settle(root, args.idle_wait)
+    out.idle_mb = tree_rss_mb(root)
+    rng = random.Random(args.seed)
+    viewers = [Viewer(url, "Explorer", timeout=args.calm_timeout) for _ in range(args.calm)]
+    connected = [
+        v for v in await asyncio.gather(*(calm_connect(v, out.calm, rng) for v in viewers)) if v is not None
+    ]
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    with TreeWatch(root) as watch:
+        loops = [calm_loop(v, random.Random(rng.random()), out.calm, stop, args.interval) for v in connected]
+        loops = [asyncio.get_running_loop().create_task(loop) for loop in loops]
+        hostile = (
+            asyncio.get_running_loop().create_task(attack.run(tabs, args))
+            if attack and not out.outcome
+            else None
+        )
+        await asyncio.sleep(args.window)
+        stop.set()
+        await asyncio.gather(*loops)
+        out.peak_mb = max(watch.peak, tree_rss_mb(root))
+    out.calm.seconds = time.perf_counter() - started
+    if hostile is not None:
+        if not hostile.done():
+            hostile.cancel()
+            out.outcome = f"attack still going after the {args.window:.0f} s window"
+        elif hostile.exception():
+            out.outcome = f"attack failed: {type(hostile.exception()).__name__}: {hostile.exception()}"
+        else:
+            out.outcome = hostile.result()
+    for client in [*tabs, *viewers]:
+        with contextlib.suppress(Exception):
+            await client.close()
+    out.busy_after = await settle(root, args.idle_wait)
+    out.after_mb = tree_rss_mb(root)
+    return out
+
+
+@contextlib.contextmanager
+def _served_tree(script: str = "app.py"):
+    """``_served`` that also ends every process the server started (a sweep's workers, say)."""
+    process, url = serve(script=script)
+    try:
+        yield process, url
+    finally:
+        stop_tree(process)
+
+
+def stop_tree(process) -> None:
+    descendants = tree_pids(process.pid)[1:]
+    process.terminate()
+    try:
+        process.wait(20)
+    except Exception:
+        process.kill()
+        process.wait(20)
+    for pid in descendants:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+async def run_hostile(args) -> list[Hostile]:
+    """Each attack on a fresh server (one for all with ``--same-server``), right after a window of
+    the same calm viewers without the attacker on that server: its baseline, seconds away, not minutes.
+    """
+    known = attacks(args)
+    chosen = list(known) if args.attacks == "all" else args.attacks.split(",")
+    unknown = [a for a in chosen if a not in known]
+    if unknown:
+        raise SystemExit(f"unknown attacks {unknown}; known: {', '.join(known)}")
+    rows = []
+    print(HOSTILE_HEADER, flush=True)
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(_served_tree()) if args.same_server else None
+        for name in chosen:
+            with contextlib.ExitStack() as own:
+                process, url = server or own.enter_context(_served_tree())
+                await warm_up(url, "Explorer")
+                baseline = await hostile_round("none", url, process.pid, args)
+                rows.append(await hostile_round(name, url, process.pid, args))
+                rows[-1].baseline = baseline.calm
+                report_hostile_row(rows[-1])
+    return rows
+
+
+HOSTILE_HEADER = (
+    f"{'attack':<13}{'calm p95 ms':>16}{'ratio':>7}{'errors':>7}{'n':>5}{'idle MB':>9}{'peak MB':>9}"
+    f"{'delta MB':>9}{'busy s':>7}  attacker's outcome"
+)
+
+
+def report_hostile_row(row: Hostile) -> None:
+    calm, base = row.calm, row.baseline
+    errors = len(calm.errors) + len(calm.exceptions)
+    p95s = f"{base.p(95) * 1000:.0f} -> {calm.p(95) * 1000:.0f}"
+    print(
+        f"{calm.name:<13}{p95s:>16}{calm.p(95) / base.p(95):>7.2f}{errors:>7}{len(calm.changes):>5}"
+        f"{row.idle_mb:>9.0f}{row.peak_mb:>9.0f}{row.peak_mb - row.idle_mb:>+9.0f}{row.busy_after:>7.0f}  {row.outcome}",
+        flush=True,
+    )
+    for message in sorted(set(calm.errors + calm.exceptions))[:3]:
+        print(f"{'':<13}! calm viewer: {message[:160]}", flush=True)
+    for message in sorted(set(base.errors + base.exceptions))[:3]:
+        print(f"{'':<13}! calm viewer, no attacker: {message[:160]}", flush=True)
+
+
+def report_hostile(rows: list[Hostile], args) -> None:
+    print()
+    print(
+        f"hostile phase: {args.calm} calm viewers moving γ on the Explorer every ~{args.interval:g} s, "
+        f"{args.window:.0f} s without, then {args.window:.0f} s with the attacker; "
+        "targets: ratio <= 1.5, delta <= +300 MB, 0 errors"
+    )
+    print(HOSTILE_HEADER)
+    for row in rows:
+        report_hostile_row(row)
+    print(
+        "calm p95: without -> with the attacker, same server; ratio: with / without; errors, n: the calm "
+        "viewers' with the attacker; idle: the server's process tree before the attacker's window; busy s: "
+        "how long the tree kept over 0.15 of a core busy after everyone left (capped at --idle-wait)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -281,14 +525,54 @@ def main() -> None:
     )
     parser.add_argument("--churn", type=int, default=200, help="viewers coming and going in the churn phase")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds to wait after the churn")
-    parser.add_argument("--phases", default="trivial,explorer,replicas,churn")
+    parser.add_argument(
+        "--phases",
+        default="trivial,explorer,replicas,churn",
+        help="comma list; hostile is run only when named",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
     parser.add_argument("--seed", type=int, default=0)
+    hostile = parser.add_argument_group("hostile phase")
+    hostile.add_argument("--calm", type=int, default=10, help="calm viewers on the Explorer")
+    hostile.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between a calm viewer's γ moves"
+    )
+    hostile.add_argument("--window", type=float, default=20.0, help="seconds of calm viewers per attack")
+    hostile.add_argument(
+        "--attack-seconds", type=float, help="how long an attack waits for the server [window - 2]"
+    )
+    hostile.add_argument(
+        "--calm-timeout", type=float, default=60.0, help="a calm change slower than this is an error"
+    )
+    hostile.add_argument(
+        "--attacks", default="all", help="comma list of attacks (benchmarks/attacks.py), or all"
+    )
+    hostile.add_argument(
+        "--idle-wait", type=float, default=30.0, help="at most this long to wait for an idle server"
+    )
+    hostile.add_argument("--same-server", action="store_true", help="one server for every attack, in turn")
+    hostile.add_argument("--puts", type=int, default=300, help="upload_flood: PUTs to new file ids")
+    hostile.add_argument("--put-mb", type=float, default=5.0, help="upload_flood: MB (10**6 bytes) per PUT")
+    hostile.add_argument(
+        "--editor-kb", type=float, default=512, help="editor: kB of added rows in one message"
+    )
+    hostile.add_argument("--jpeg-scans", type=int, default=2000, help="jpeg: empty scans (500000 fill 5 MB)")
+    hostile.add_argument(
+        "--train-query", default="depth=6&width=200&steps=5000", help="training: the Training lab's settings"
+    )
     args = parser.parse_args()
-    print(f"{args.viewers} viewers x {args.changes} changes within {args.spread:.0f} s; seed {args.seed}")
-    results = asyncio.run(run_phases(args))
-    ratios(results)
-    failures = sum(len(r.errors) + len(r.exceptions) for runs in results.values() for r in runs)
+    args.attack_seconds = args.attack_seconds or max(1.0, args.window - 2)
+    phases = args.phases.split(",")
+    failures = 0
+    if set(phases) - {"hostile"}:
+        print(f"{args.viewers} viewers x {args.changes} changes within {args.spread:.0f} s; seed {args.seed}")
+        results = asyncio.run(run_phases(args))
+        ratios(results)
+        failures += sum(len(r.errors) + len(r.exceptions) for runs in results.values() for r in runs)
+    if "hostile" in phases:
+        rows = asyncio.run(run_hostile(args))
+        report_hostile(rows, args)
+        failures += sum(len(c.errors) + len(c.exceptions) for r in rows for c in (r.calm, r.baseline))
     sys.exit(1 if failures else 0)
 
 

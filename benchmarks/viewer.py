@@ -15,10 +15,12 @@ from urllib.parse import urlparse
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import FileUploaderState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+TRIGGER = object()  # a button's one-off press (``trigger_value``), as a widget value
 
 
 @dataclass
@@ -88,6 +90,9 @@ class Viewer:
             self._socket = None
 
     async def _rerun(self) -> Run:
+        return await self._run(self._rerun_message())
+
+    def _rerun_message(self) -> BackMsg:
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query
@@ -98,6 +103,10 @@ class Viewer:
             widget = state.widget_states.widgets.add()
             widget.id = self.widget_ids.get(key, key)
             _set_value(widget, value)
+        return message
+
+    async def _run(self, message: BackMsg) -> Run:
+        """Send ``message`` and read up to its script_finished."""
         started = time.perf_counter()
         await self._socket.send(message.SerializeToString())
         run = await asyncio.wait_for(self._read_until_finished(), self.timeout)
@@ -165,7 +174,11 @@ def _url_path(navigation) -> str:
 
 def _set_value(widget, value) -> None:
     """Fill a WidgetState as the frontend does for each widget kind."""
-    if isinstance(value, bool):
+    if value is TRIGGER:
+        widget.trigger_value = True
+    elif isinstance(value, FileUploaderState):  # the files a file_uploader holds
+        widget.file_uploader_state_value.CopyFrom(value)
+    elif isinstance(value, bool):
         widget.bool_value = value
     elif isinstance(value, int):
         widget.int_value = value
