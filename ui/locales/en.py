@@ -559,6 +559,7 @@ STRINGS = {
     "lab.progress": "Training: step {done} of {total}",
     "lab.waiting_same": "Another viewer is training exactly these settings; waiting for their result…",
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
+    "lab.already_training": "You already have a run training in another tab of this browser; wait for it or stop it there, then press Train here.",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     # ---- end training lab ----
 
