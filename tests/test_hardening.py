@@ -8,7 +8,9 @@ attacks work, so the checks can fail.
 from __future__ import annotations
 
 import asyncio
+import json
 
+import pyarrow as pa
 import pytest
 import requests
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -113,3 +115,81 @@ def test_a_session_keeps_a_bounded_number_of_uploaded_bytes(probe):
 def test_without_the_patch_every_upload_is_kept(bare_probe):
     statuses, stored = run_async(upload_flood(bare_probe, [1000] * 30))
     assert statuses == [204] * 30 and int(stored["files"]) == 30
+
+
+# ---- widget values a client can send that the frontend never does
+
+
+class TableViewer(Viewer):
+    """A viewer that also counts the rows of each table the page sends (data editors and frames)."""
+
+    def _read_element(self, element, run):
+        super()._read_element(element, run)
+        if element.WhichOneof("type") == "dataframe":
+            rows = pa.ipc.open_stream(element.dataframe.arrow_data.data).read_all().num_rows
+            run.texts.append(f"table rows {rows}")
+
+
+MALFORMED = [
+    "{not json",
+    "null",
+    "[]",
+    '{"selection": 5}',
+    '{"selection": {"points": [5]}}',
+    '{"selection": {"points": [{"x": "a", "y": "b"}]}}',
+    '{"selection": {"points": [{"x": 1}]}}',
+    '{"selection": {"points": [{"x": 1e308, "y": -3}]}}',
+    '{"edited_rows": [1, 2]}',
+    '{"edited_rows": {"999": {"c0": 1}}}',
+    '{"edited_rows": {"3": {"c0": 1}}}',  # a row the table does not have
+    '{"edited_rows": {"0": {"γ": "abc", "c0": "abc"}}}',
+    '{"edited_rows": {"0": {"nope": 1}}}',
+    '{"edited_rows": {"0": {"c0": [1, 2]}}}',
+    '{"deleted_rows": [99]}',
+    '{"added_rows": [{"c0": 1}]}',
+]
+
+
+@pytest.fixture(scope="module")
+def app():
+    process, url = serve(script="app.py")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+async def send_malformed(url: str, view: str, query: str) -> list[str]:
+    """Each malformed value in turn to the view's editor or selectable chart; what went wrong."""
+    viewer = TableViewer(url, "Explorer", query=f"view={view}&{query}")
+    first = await viewer.connect()
+    assert first.ok, first.exceptions
+    [key] = [k for k in viewer.widget_ids if k.startswith(("block", "gb_", "we_")) and not k.endswith("_csv")]
+    failures = []
+    for value in MALFORMED:
+        run = await viewer.change(key, value)
+        if not run.ok:
+            failures.append(f"{key} <- {value}: {run.status} {run.exceptions}")
+    await viewer.close()
+    return failures
+
+
+@pytest.mark.parametrize(
+    "view, query", [("sets", "n=2&c=3&hw=1"), ("downstream", "c=3"), ("worked", "we=1,2;3,4")]
+)
+def test_a_malformed_selection_or_table_edit_is_ignored(app, view, query):
+    assert run_async(send_malformed(app, view, query)) == []
+
+
+async def add_rows(url: str) -> list[list[str]]:
+    viewer = TableViewer(url, "Explorer", query="view=worked&we=1,2;3,4")
+    before = await viewer.connect()
+    [key] = [k for k in viewer.widget_ids if k.startswith("we_")]
+    after = await viewer.change(key, json.dumps({"added_rows": [{"c0": 1, "c1": 2}] * 2000}))
+    await viewer.close()
+    assert before.ok and after.ok, after.exceptions
+    return [[t for t in run.texts if t.startswith("table rows")] for run in (before, after)]
+
+
+def test_rows_a_client_adds_to_the_fixed_editor_are_not_applied(app):
+    before, after = run_async(add_rows(app))
+    assert before == after == ["table rows 2", "table rows 4"]  # the editor; the steps, one row per cell

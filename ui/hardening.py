@@ -23,6 +23,8 @@ refuses to run on a Streamlit whose internals differ from those the patches were
    as no edit / no selection. Every editor of this app has a fixed number of rows, so added
    and deleted rows in a client's message are dropped (Streamlit applies them whatever
    ``num_rows`` says: ~0.6 ms a row with the interpreter lock held).
+4. ``data_editor._apply_dataframe_edits`` applies those edits to the page's frame and raises
+   on a row or column the frame does not have. Here such edits leave the frame as it was.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def apply() -> None:
     plotly_chart.PlotlyChartSelectionSerde.deserialize = _selection_or_empty(
         plotly_chart.PlotlyChartSelectionSerde.deserialize
     )
+    data_editor._apply_dataframe_edits = _edits_or_unchanged(data_editor._apply_dataframe_edits)
     setattr(AppSession, _PATCHED, True)
 
 
@@ -70,6 +73,7 @@ def _check_streamlit() -> None:
             (manager, "_total_bytes"),
             (manager, "_file_count"),
             (data_editor, "DataEditorSerde"),
+            (data_editor, "_apply_dataframe_edits"),
             (plotly_chart, "PlotlyChartSelectionSerde"),
         ]
         if not hasattr(owner, name)
@@ -114,9 +118,7 @@ def _editor_state_or_empty(deserialize):
             edits = None
         if edits is None and ui_value is not None:
             _LOGGER.info("Ignored a malformed data editor value of %d characters", len(ui_value))
-        state = deserialize(self, None)
-        state["edited_rows"] = edits or {}
-        return state
+        return deserialize(self, json.dumps({"edited_rows": edits}) if edits else None)
 
     return checked
 
@@ -157,5 +159,17 @@ def _selection_or_empty(deserialize):
             return state
         _LOGGER.info("Ignored a malformed chart selection of %d characters", len(ui_value or ""))
         return deserialize(self, None)
+
+    return checked
+
+
+def _edits_or_unchanged(apply_edits):
+    def checked(df, data_editor_state, dataframe_schema):
+        """Patched ``data_editor._apply_dataframe_edits``: edits that fit the frame, or none."""
+        try:
+            return apply_edits(df.copy(), data_editor_state, dataframe_schema)  # the original edits in place
+        except (KeyError, IndexError, ValueError, TypeError):
+            _LOGGER.info("Ignored data editor edits that do not fit its table")
+            return df
 
     return checked
