@@ -13,6 +13,7 @@ import json
 import pyarrow as pa
 import pytest
 import requests
+import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
@@ -193,3 +194,34 @@ async def add_rows(url: str) -> list[list[str]]:
 def test_rows_a_client_adds_to_the_fixed_editor_are_not_applied(app):
     before, after = run_async(add_rows(app))
     assert before == after == ["table rows 2", "table rows 4"]  # the editor; the steps, one row per cell
+
+
+# ---- server.maxMessageSize (.streamlit/config.toml)
+
+
+async def send_widget_value(url: str, size: int):
+    """A rerun whose one widget value is ``size`` bytes of text; the run, or the close code."""
+    viewer = Viewer(url)
+    await viewer.connect()
+    try:
+        return await viewer.change("padding", "x" * size)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+    finally:
+        await viewer.close()
+
+
+def test_a_message_above_max_message_size_closes_only_its_own_connection(probe):
+    limit = config_limit_bytes()
+    assert run_async(send_widget_value(probe, limit + 1000)) == 1009  # "message too big"
+    run = run_async(send_widget_value(probe, limit // 2))
+    assert run.ok, run.exceptions  # below the limit, a message is a message
+
+
+def config_limit_bytes() -> int:
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as file:
+        return tomllib.load(file)["server"]["maxMessageSize"] * 10**6
