@@ -225,3 +225,38 @@ def config_limit_bytes() -> int:
 
     with open(ROOT / ".streamlit" / "config.toml", "rb") as file:
         return tomllib.load(file)["server"]["maxMessageSize"] * 10**6
+
+
+# ---- the patch point itself
+
+
+def test_the_patches_are_applied_once_and_by_every_page():
+    from streamlit.elements.widgets import data_editor
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    import ui.chrome  # noqa: F401  (every page imports it first)
+
+    patched = (
+        AppSession._handle_clear_cache_request,
+        MemoryUploadedFileManager.add_file,
+        data_editor.DataEditorSerde.deserialize,
+        data_editor._apply_dataframe_edits,
+    )
+    assert patched[0] is hardening._refuse_clear_cache and patched[1] is hardening._add_file_bounded
+    hardening.apply()
+    again = (
+        AppSession._handle_clear_cache_request,
+        MemoryUploadedFileManager.add_file,
+        data_editor.DataEditorSerde.deserialize,
+        data_editor._apply_dataframe_edits,
+    )
+    assert again == patched  # not wrapped twice
+
+
+def test_the_patches_refuse_a_streamlit_whose_internals_moved(monkeypatch):
+    from streamlit.runtime.app_session import AppSession
+
+    monkeypatch.delattr(AppSession, "_handle_clear_cache_request")
+    with pytest.raises(RuntimeError, match="_handle_clear_cache_request"):
+        hardening._check_streamlit()
