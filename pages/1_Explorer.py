@@ -17,11 +17,15 @@ URL keys (every one optional; the default in brackets):
   fn, fc, fp  the followed element: sample, channel, spatial position (row-major) [0, 0, 0]
   act    relu | sigmoid | tanh [relu]     sm  set | channel | sample: what the small multiples split by [set]
   we     the worked example's rows, e.g. 1,2;3,4;5,6;7,8 [that]
+  wr     how many rows the worked example's table has, 1-16 [the rows of we]: the table has a fixed
+         size (a client cannot add rows to it); more rows are added as zeros, fewer cut from the end
   view   sets | stats | downstream | worked | code: the view under the histogram [sets]
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
 so a slider move pays for what is on screen (docs/benchmarks.md, Explorer).
 """
+
+from functools import partial
 
 import streamlit as st
 
@@ -81,7 +85,7 @@ if view == "sets":
         st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
         block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
                               title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-        show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=views.block_clicked,
+        show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
                    selection_mode="points")  # fmt: skip
         if n > summary.grid.shape[0]:
             st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))

@@ -87,7 +87,7 @@ def shift_demo(batch_size: int, seed: int, shift: float, scale: float, r_max: fl
     return gap, bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
 
 
-@st.cache_resource(max_entries=1)
+@st.cache_resource(max_entries=1)  # recomputable (seeded), so a cache; no client can clear it (ui.hardening)
 def bn_model():
     from normcore import forgot_eval  # imports torch: only when the demo is switched on
 

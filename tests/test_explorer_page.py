@@ -264,3 +264,25 @@ def test_korean():
     assert "그룹 정규화" in at.selectbox(key="norm").options
     assert "사용된 통계" in texts(at.subheader)
     assert at.segmented_control(key="view").value == "stats"  # the code, whatever the language
+
+
+def test_the_worked_example_has_a_fixed_number_of_rows_set_by_its_own_control():
+    at = open_page(PAGE, {"we": "1,2,3;4,5,9", "norm": "layer", "view": "worked"})
+    no_errors(at)
+    assert at.number_input(key="wr").value == 2  # the link's table brings its row count
+    assert len(at.data_editor[0].value) == 2
+    at.number_input(key="wr").set_value(4).run()
+    no_errors(at)
+    assert len(at.data_editor[0].value) == 4 and len(at.dataframe[-1].value) == 4 * 3
+    # the link holds the rows (wr is then its default)
+    assert at.query_params["we"] == "1,2,3;4,5,9;0,0,0;0,0,0"
+    at.number_input(key="wr").set_value(1).run()
+    no_errors(at)
+    assert at.query_params["we"] == "1,2,3" and len(at.dataframe[-1].value) == 3
+
+
+def test_a_linked_row_count_out_of_range_is_clamped_with_a_notice():
+    at = open_page(PAGE, {"view": "worked", "wr": "500"})
+    no_errors(at)
+    assert at.number_input(key="wr").value == 4  # the rows of the table (the default one here)
+    assert len(at.data_editor[0].value) == 4 and "wr=`500`" in texts(at.info)

@@ -7,10 +7,12 @@ says how to install it (scripts/test and .ci/run do).
 from __future__ import annotations
 
 import asyncio
+import urllib.error
 import urllib.request
 from collections import defaultdict
 
 import pytest
+from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
 from benchmarks.viewer import Viewer, run_async
 from deploy.replicas import nginx_binary, replicas
@@ -107,3 +109,74 @@ def test_a_real_browser_works_through_nginx(page, tmp_path):
         logged = running.routes()
     upstreams = {upstream for route, upstream in logged if route == cookies[ROUTE_COOKIE]}
     assert len(upstreams) == 1, upstreams
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def fetch(url: str, headers: dict | None = None, method: str = "GET", data=None) -> tuple[int, dict]:
+    """Status and headers, for error statuses too."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_nginx_hides_the_metrics_and_sends_security_headers(tmp_path):
+    with replicas(script=TRIVIAL_PAGE, log_dir=tmp_path) as running:
+        replica_metrics, _ = fetch(f"{running.replica_urls[0]}/_stcore/metrics")
+        answers = {
+            path: fetch(f"{running.url}{path}")
+            for path in [
+                "/",
+                "/_stcore/health",
+                "/_stcore/host-config",
+                "/_stcore/metrics",
+                "/no-such-file.js",
+            ]
+        }
+    assert replica_metrics == 200  # Streamlit serves them to anyone who asks it directly
+    assert answers["/_stcore/metrics"][0] == 404
+    for path, (status, headers) in answers.items():
+        for name, value in SECURITY_HEADERS.items():
+            assert headers.get(name) == value, f"{path} ({status}): {name} = {headers.get(name)!r}"
+
+
+def put_uploads(url: str, route: str, session: str, count: int) -> list[int]:
+    token = generate_xsrf_token_string(b"0123456789abcdef", 1700000000)
+    body = b"--b\r\nContent-Disposition: form-data; name=file; filename=x.csv\r\n\r\n1\n\r\n--b--\r\n"
+    headers = {
+        "Cookie": f"{ROUTE_COOKIE}={route}; _streamlit_xsrf={token}",
+        "X-Xsrftoken": token,
+        "Content-Type": "multipart/form-data; boundary=b",
+    }
+    return [fetch(f"{url}/_stcore/upload_file/{session}/f{i}", headers, "PUT", body)[0] for i in range(count)]
+
+
+async def upload_flood(url: str, hostile: str, calm: str) -> tuple[list[int], list[int]]:
+    """Two browsers with open sessions; one PUTs 12 files at once, then the other PUTs one."""
+    viewers = {route: Viewer(url, "") for route in (hostile, calm)}
+    for route, viewer in viewers.items():
+        run = await viewer.connect(headers={"Cookie": f"{ROUTE_COOKIE}={route}"})
+        assert run.ok, run.exceptions
+    flood = await asyncio.to_thread(put_uploads, url, hostile, viewers[hostile].session_id, 12)
+    other = await asyncio.to_thread(put_uploads, url, calm, viewers[calm].session_id, 1)
+    for viewer in viewers.values():
+        await viewer.close()
+    return flood, other
+
+
+def test_nginx_rate_limits_uploads_per_browser(tmp_path):
+    with replicas(script=TRIVIAL_PAGE, log_dir=tmp_path) as running:
+        hostile, calm = open_browser(running.url), open_browser(running.url)
+        flood, other = run_async(upload_flood(running.url, hostile, calm))
+    # one request, then a burst of 5, then one per 10 s: the 12 PUTs take well under a second
+    assert flood[:6] == [204] * 6 and flood[6:].count(429) >= 5, flood
+    assert other == [204]  # another browser behind the same address is not held back

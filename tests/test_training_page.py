@@ -66,3 +66,19 @@ def test_a_diverging_run_is_reported_not_raised():
     press_train(at)
     assert "diverged" in at.warning[0].value
     assert len(charts(at)) == 5  # the run with BN is still drawn
+
+
+def test_a_second_tab_of_a_viewer_training_is_told_to_wait(monkeypatch):
+    from ui import live
+    from ui.server_state import RUNS
+
+    monkeypatch.setattr(live, "viewer_id", lambda cookies, session: "same-browser")
+    RUNS.holders["same-browser"] = "the-other-tab"
+    try:
+        at = open_page(PAGE, SHORT | {"seed": "12"})
+        press_train(at)
+    finally:
+        RUNS.holders.pop("same-browser", None)
+    assert not charts(at)
+    assert [w.value for w in at.warning] == [live.t("lab.already_training")]
+    assert "Train" in [b.label for b in at.button]  # nothing trained; they can press again later

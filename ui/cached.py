@@ -1,4 +1,7 @@
-"""Figures built once per distinct input and shared by every session: plotly is slow to build them."""
+"""Figures built once per distinct input and shared by every session: plotly is slow to build them.
+
+A cache, not a server-wide resource: losing an entry costs a rebuild, never a wrong picture, so it
+may live in ``st.cache_resource`` (which no client can clear on this app: ui/hardening.py)."""
 
 from __future__ import annotations
 

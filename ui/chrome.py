@@ -12,11 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import tour
+from ui import hardening, tour
 from ui.i18n import LANGUAGES, current_language, t
 from ui.url import UrlCheck, choice, shown, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
+
+hardening.apply()  # per-session limits for a public host; every page imports this module first
 
 # (script, label key, icon); pages that do not exist yet are left out of the menu.
 PAGES = [

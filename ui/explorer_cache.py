@@ -4,7 +4,9 @@ Big arrays (the batch, the normalized batch) live in ``st.cache_resource`` so a 
 not copy megabytes; they are never written to (the input is made read-only, and
 :func:`normcore.explorer.with_affine` copies before applying γ/β). What is drawn comes
 from ``st.cache_data``: small, binned summaries. An upload enters as ``_upload`` (not
-hashed) beside its digest in ``source``.
+hashed) beside its digest in ``source``. All of it is recomputable from the settings, so it is
+a cache and not a server-wide resource (those live in ui/server_state.py); no client can clear it
+on this app (ui/hardening.py).
 """
 
 from __future__ import annotations

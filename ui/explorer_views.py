@@ -109,11 +109,17 @@ def block_frame(grid: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"sample": samples.ravel(), "channel": channels.ravel(), "set": grid.ravel()})
 
 
-def block_clicked() -> None:
-    """A click on a cell of the block follows an element of that (sample, channel)."""
+def block_clicked(shape: tuple[int, ...]) -> None:
+    """A click on a cell of the ``shape`` block follows an element of that (sample, channel).
+
+    Anything else in the selection (no point, a point the chart cannot send) is ignored."""
     points = st.session_state["block"].selection.get("points", [])
-    if points:
-        st.session_state["fn"], st.session_state["fc"] = int(points[0]["y"]), int(points[0]["x"])
+    try:
+        sample, channel = int(points[0]["y"]), int(points[0]["x"])
+    except (IndexError, KeyError, TypeError, ValueError, OverflowError):
+        return
+    if 0 <= sample < shape[0] and 0 <= channel < shape[1]:
+        st.session_state["fn"], st.session_state["fc"] = sample, channel
 
 
 def stats_labels(ctl: Controls) -> dict[str, str]:
@@ -212,7 +218,8 @@ def _table_edited(key: str, gamma: list[float], beta: list[float], ctl: Controls
     values = {"γ": list(gamma), "β": list(beta)}
     for row, changes in st.session_state[key]["edited_rows"].items():
         for column, value in changes.items():
-            if column in values and value is not None and math.isfinite(value):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if column in values and number and math.isfinite(value) and 0 <= int(row) < len(gamma):
                 values[column][int(row)] = max(-PER_CHANNEL_LIMIT, min(PER_CHANNEL_LIMIT, float(value)))
     store_per_channel("gc", values["γ"], ctl.gamma)
     store_per_channel("bc", values["β"], ctl.beta)
@@ -277,20 +284,36 @@ def worked_table(check: UrlCheck) -> np.ndarray:
 
 
 def worked_example(table: np.ndarray, ctl: Controls) -> None:
-    key = "we_" + hashlib.sha256(_table_text(table).encode()).hexdigest()[:12]
-    columns = [f"c{j}" for j in range(table.shape[1])]
+    """The editable table (a fixed number of rows, set by ``wr``) and the steps of the norm on it."""
+    check = UrlCheck("explorer_worked")
     edit, result = st.columns([1, 3])
     with edit:
+        # The default is the link's table's own row count (the widget's identity is its key alone).
+        rows = st.number_input(t("explorer.worked_rows"), 1, TABLE_LIMITS[0], table.shape[0], key="wr",
+                               bind="query-params", help=t("explorer.worked_rows_help", most=TABLE_LIMITS[0]))  # fmt: skip
+        check.check("wr", rows)
+        table = _resized(table, int(rows))
+        key = "we_" + hashlib.sha256(_table_text(table).encode()).hexdigest()[:12]
+        columns = [f"c{j}" for j in range(table.shape[1])]
         edited = st.data_editor(
-            pd.DataFrame(table, columns=columns), key=key, num_rows="dynamic", hide_index=False
+            pd.DataFrame(table, columns=columns), key=key, num_rows="fixed", hide_index=False
         )
-        values = edited.apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=np.float64)
-        if values.size and parse_table(_table_text(values)) is not None and not np.array_equal(values, table):
-            table = values
-            text = _table_text(table)
+        values = edited.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+        if values.shape == table.shape and parse_table(_table_text(values)) is not None:
+            table = values  # an emptied or non-numeric cell keeps the previous table
+        text = _table_text(table)
+        if text != st.query_params.get("we", DEFAULT_TABLE):
             st.query_params.pop("we", None) if text == DEFAULT_TABLE else st.query_params.update(we=text)
+    check.show()
     with result:
         _worked_steps(table, ctl)
+
+
+def _resized(table: np.ndarray, rows: int) -> np.ndarray:
+    """The first ``rows`` rows of ``table``, with rows of zeros added below when it has fewer."""
+    if rows <= table.shape[0]:
+        return table[:rows]
+    return np.vstack([table, np.zeros((rows - table.shape[0], table.shape[1]))])
 
 
 def _worked_steps(table: np.ndarray, ctl: Controls) -> None:

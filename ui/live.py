@@ -2,71 +2,48 @@
 
 Finished runs are kept in one bounded LRU store shared by every session (keyed by the
 frozen :class:`~normcore.training.TrainConfig`), so the next viewer with the same
-settings gets them at once. At most :data:`MAX_CONCURRENT` runs train at a time on the
-host; a viewer whose settings another viewer is already training waits for that run
-instead of starting a second one. Stopping is Streamlit's own: any click (the Stop
+settings gets them at once. The store lives in :mod:`ui.server_state`, where no client can
+reset it. At most :data:`MAX_CONCURRENT` runs train at a time on the host, at most one per
+viewer (a second tab is told to wait for its first), in the order viewers asked; a viewer
+whose settings another viewer is already training waits for that run instead of starting a
+second one. Stopping is Streamlit's own: any click (the Stop
 button) reruns the script, which interrupts the run at its next progress update; the
 partial curves stay on screen.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 import streamlit as st
 
 from normcore.training import TrainConfig, TrainResult, load_digits, train
 from ui.i18n import t
+from ui.server_state import MAX_CONCURRENT, RUNS, RunStore, viewer_id
 
-MAX_STORED_RUNS = 256  # a recorded run is at most a few hundred kB
-MAX_CONCURRENT = 2  # one torch thread each, on a 2-core host
+__all__ = ["MAX_CONCURRENT", "RunStore", "cached", "run"]
+
 MAX_RUN_SECONDS = 120  # a run still going after this is cut short (its partial result is shown)
 DRAW_EVERY_SECONDS = 0.5
 
 
-class RunStore:
-    """A thread-safe LRU of finished runs, plus the runs in flight (for single-flight waiting)."""
-
-    def __init__(self, max_entries: int = MAX_STORED_RUNS):
-        self.max_entries = max_entries
-        self.lock = threading.Lock()
-        self.done: OrderedDict[TrainConfig, TrainResult] = OrderedDict()
-        self.running: dict[TrainConfig, threading.Event] = {}
-        self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
-
-    def get(self, config: TrainConfig) -> TrainResult | None:
-        with self.lock:
-            if config in self.done:
-                self.done.move_to_end(config)
-                return self.done[config]
-            return None
-
-    def put(self, config: TrainConfig, result: TrainResult) -> None:
-        with self.lock:
-            self.done[config] = result
-            self.done.move_to_end(config)
-            while len(self.done) > self.max_entries:
-                self.done.popitem(last=False)
-
-    def claim(self, config: TrainConfig) -> threading.Event | None:
-        """Mark ``config`` as being trained by the caller; returns another caller's event if it already is."""
-        with self.lock:
-            if config in self.running:
-                return self.running[config]
-            self.running[config] = threading.Event()
-            return None
-
-    def release(self, config: TrainConfig) -> None:
-        with self.lock:
-            self.running.pop(config).set()
+class AlreadyTraining(Exception):
+    """Another tab of this viewer holds a training slot."""
 
 
-@st.cache_resource
 def store() -> RunStore:
-    return RunStore()
+    """The server-wide store (:mod:`ui.server_state`): no client can reset it."""
+    return RUNS
+
+
+def _who() -> tuple[str, str]:
+    """(viewer, session) of the running script."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx else ""
+    return viewer_id(dict(st.context.cookies), session), session
 
 
 def cached(configs: dict) -> dict[object, TrainResult] | None:
@@ -96,7 +73,11 @@ def run(configs: dict, draw: Callable[[dict], None], *, page: str) -> dict | Non
     st.button(t("lab.stop"), icon=":material/stop:", help=t("lab.stop_help"))  # any click stops the run
     results: dict = {}
     st.session_state[partial_key] = (configs, results)
-    _train_all(configs, results, draw)
+    try:
+        _train_all(configs, results, draw)
+    except AlreadyTraining:
+        st.warning(t("lab.already_training"), icon=":material/block:")
+        return None
     if cached(configs) is not None:
         st.session_state.pop(partial_key, None)
     st.rerun()  # draw the finished runs through the page's normal path (with CSV downloads)
@@ -144,13 +125,17 @@ def _one_run(config: TrainConfig, on_eval, bar) -> TrainResult | None:
 
 def _train_in_slot(config: TrainConfig, on_eval, bar) -> TrainResult:
     runs = store()
-    while not runs.slots.acquire(timeout=1.0):
+    viewer, session = _who()
+    while (answer := runs.enter(viewer, session)) != "go":
+        if answer == "busy":
+            raise AlreadyTraining
         bar.progress(0.0, text=t("lab.waiting_slot"))  # also lets a Stop click through
+        time.sleep(1.0)
     try:
         deadline = time.monotonic() + MAX_RUN_SECONDS
         result = train(config, on_eval=on_eval, should_stop=lambda: time.monotonic() > deadline)
     finally:
-        runs.slots.release()
+        runs.leave(viewer, session)
     if not result.stopped:
         runs.put(config, result)
     return result

@@ -285,6 +285,8 @@ STRINGS = {
     "explorer.recovered": "y = x: the largest difference is {error} (float32 rounding).",
     "explorer.worked_header": "Worked example",
     "explorer.worked_help": "A small batch you can type: rows are samples, columns are channels (N × C, the fully connected case). Every intermediate value of the chosen norm in training mode is listed; kept in the link as we=.",
+    "explorer.worked_rows": "Rows (N)",
+    "explorer.worked_rows_help": "How many samples the table holds, 1 to {most}. New rows start as zeros; edit them in the table. Kept in the link as wr=…",
     "explorer.worked_dropped": "The link's we={asked} is not a table of at most 16 rows × 8 columns of numbers; showing the default.",
     "explorer.worked_groups": "G = {g} does not divide this table's {c} columns; the example uses G = 1.",
     "explorer.worked_caption": "Training mode, γ = {gamma} and β = {beta} for every channel (the sliders); Batch Renorm starts from a fresh layer's running statistics (mean 0, variance 1).",
@@ -559,6 +561,7 @@ STRINGS = {
     "lab.progress": "Training: step {done} of {total}",
     "lab.waiting_same": "Another viewer is training exactly these settings; waiting for their result…",
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
+    "lab.already_training": "You already have a run training in another tab of this browser; wait for it or stop it there, then press Train here.",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     # ---- end training lab ----
 

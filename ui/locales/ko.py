@@ -285,6 +285,8 @@ STRINGS = {
     "explorer.recovered": "y = x: 가장 큰 차이는 {error}입니다 (float32 반올림 오차).",
     "explorer.worked_header": "계산 예제",
     "explorer.worked_help": "직접 입력할 수 있는 작은 배치입니다. 행은 샘플, 열은 채널입니다 (N × C, 완전연결 층의 경우). 고른 정규화의 학습 모드 중간값을 모두 보여 주며, 링크에 we=로 저장됩니다.",
+    "explorer.worked_rows": "행 수 (N)",
+    "explorer.worked_rows_help": "표에 담을 샘플 수로, 1에서 {most}까지입니다. 새 행은 0으로 시작하니 표에서 고쳐 넣으세요. 링크에 wr=…로 저장됩니다.",
     "explorer.worked_dropped": "링크의 계산 예제 we={asked}은(는) 최대 16행 × 8열의 숫자 표가 아니므로 기본값을 보여 줍니다.",
     "explorer.worked_groups": "G = {g}는 이 표의 열 {c}개를 나누지 못하므로 예제는 G = 1을 사용합니다.",
     "explorer.worked_caption": "학습 모드이며, 모든 채널에 γ = {gamma}, β = {beta}(슬라이더 값)를 씁니다. 배치 재정규화는 새 층의 이동 통계(평균 0, 분산 1)에서 시작합니다.",
@@ -559,6 +561,7 @@ STRINGS = {
     "lab.progress": "학습 중: {total}단계 중 {done}단계",
     "lab.waiting_same": "다른 사용자가 똑같은 설정을 학습하고 있습니다. 그 결과를 기다리는 중…",
     "lab.waiting_slot": "서버가 다른 사용자의 학습으로 바쁩니다. 빈자리를 기다리는 중…",
+    "lab.already_training": "이 브라우저의 다른 탭에서 이미 학습이 진행 중입니다. 그 학습이 끝나기를 기다리거나 그 탭에서 중지한 다음, 여기서 학습을 누르세요.",
     "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 넘쳐흐름): {runs}. 해당 곡선은 발산한 지점에서 끝나며 마지막 정확도로 계산됩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
     # ---- end training lab ----
 
