@@ -94,8 +94,8 @@ COMPUTED_AT_RUNTIME = {
 
 LABEL = "a label, name, paper citation (year, figure, section) or index, not a computed claim"
 NOTATION = "a formula, shape or unit written out (×, N(0, 1), 0-based counting), not a measured claim"
-URL = "what the link keeps; the URL round trip is tested in tests/test_fuzz_urls.py and test_home_tour.py"
-SEEDED = "determinism of seeded draws; tests/test_training.py and the pages' AppTests rerun a seed"
+URL = "what the link keeps (every control is bound to it); test_home_tour.py reopens pages from their links"
+SEEDED = "seeded draws are deterministic: test_training.py::test_same_seed_same_run reruns a seed"
 ADVICE = (
     "advice citing a paper's setting (Wu & He 2018; Ioffe & Szegedy 2015), not a figure this app computes"
 )
@@ -110,6 +110,7 @@ REVIEWED = {
     "home.norm.rms.use": LABEL,
     "home.guide.large_batch_cnn": ADVICE,
     "home.guide.tiny_batch": ADVICE,
+    "home.guide.bn_free.why": LABEL,
     "home.map.explorer": "'exactly' describes the Explorer's PyTorch-matched numbers, tested in test_explorer_core",
     "home.map.training_lab": LABEL,
     "explorer.source_help": NOTATION,
@@ -118,7 +119,6 @@ REVIEWED = {
     "explorer.spread_help": NOTATION,
     "explorer.seed_help": SEEDED,
     "explorer.size_help": NOTATION,
-    "explorer.per_channel_dropped": "the ±1000 bound is ui.explorer_controls.PER_CHANNEL_LIMIT, tested in test_fuzz_urls",
     "explorer.follow_inputs_help": NOTATION,
     "explorer.fn_help": NOTATION,
     "explorer.fc_help": NOTATION,
@@ -126,14 +126,12 @@ REVIEWED = {
     "explorer.refused_why.instance": NOTATION,
     "explorer.batch_one_space": NOTATION,
     "explorer.hist_caption": NOTATION,
-    "explorer.block_help": "H·W values of one (sample, channel) share a set for every norm shown: tested in test_teaching",
     "explorer.block_title": NOTATION,
     "explorer.stuck.relu": NOTATION,
     "explorer.act_help": NOTATION,
     "explorer.capped": NOTATION,
     "explorer.worked_caption": OTHER_BRANCH,
     "explorer.worked_help": NOTATION,
-    "explorer.worked_dropped": "the 16 × 8 bound is tested in test_explorer_page (a larger table is refused)",
     "explorer.worked_groups": NOTATION,
     "explorer.follow_caption": "rounding to 4 significant digits is the page's format string",
     "small.bands_title": "200 is the page's BAND_BATCHES, asserted in test_small_bands_text",
@@ -411,6 +409,28 @@ def test_tve_ratio_help():
     test_tve_variance_text()
 
 
+def test_explorer_block_help():
+    """The H·W values of one (sample, channel) always share a set, for every activation norm shown."""
+    from normcore.teaching import set_index
+
+    shape = (3, 4, 5)  # (N, C, L)
+    for norm, groups in [("batch", 1), ("layer", 1), ("instance", 1), ("group", 2), ("rms", 1)]:
+        index = np.broadcast_to(set_index(shape, norm, num_groups=groups), shape)
+        assert np.all(index == index[..., :1]), norm
+
+
+def test_explorer_per_channel_dropped():
+    from ui.explorer_controls import PER_CHANNEL_LIMIT
+
+    assert PER_CHANNEL_LIMIT == 1000
+
+
+def test_explorer_worked_dropped():
+    from ui.explorer_views import TABLE_LIMITS
+
+    assert TABLE_LIMITS[:2] == (16, 8)
+
+
 def test_explorer_dist_outliers():
     from normcore.explorer import OUTLIER_SHARE
 
@@ -599,6 +619,21 @@ def test_lab_about_lr():
 
 
 def test_lab_about_init():
+    """At initialization without BN: σ = 0.01 makes the signal vanish layer by layer, σ = 3 saturates most
+    sigmoids (slope below 10% of its peak), and the grid spans 0.01 to 3."""
+    from normcore.training import saturated_share
+
+    data = load_digits()
+    spreads, saturated = {}, {}
+    for scale in (0.01, 3.0):
+        model = build_mlp(TrainConfig(norm="none", init_scale=scale))
+        model.eval()
+        with torch.no_grad():
+            _, captured = model(data.x_test, capture=True)
+        spreads[scale] = [float(out.std(0).mean()) for _, out in captured]
+        saturated[scale] = [saturated_share(out.numpy(), "sigmoid") for _, out in captured]
+    assert spreads[0.01][0] > 100 * spreads[0.01][-1]
+    assert min(saturated[3.0]) > 0.5 and max(saturated[0.01]) == 0
     assert (lab.INIT_GRID[0], lab.INIT_GRID[-1]) == (0.01, 3.0)
 
 
@@ -670,6 +705,15 @@ def test_images_in_difference():
     assert exact < 1e-9 < with_eps
 
 
+def test_images_adain_intro_colour_space():
+    """l-α-β channels are less correlated than R, G, B on both sample photos."""
+    off_diagonal = np.triu_indices(3, 1)
+    for photo in I.sample_photos().values():
+        rgb = np.abs(I.channel_correlation(photo)[off_diagonal]).mean()
+        lab_space = np.abs(I.channel_correlation(I.rgb_to_lab(photo))[off_diagonal]).mean()
+        assert lab_space < rgb
+
+
 def test_images_adain_intro():
     """AdaIN gives each channel the style's mean and standard deviation."""
     rng = np.random.default_rng(10)
@@ -733,6 +777,17 @@ def test_weights_stretch_check():
     _, sigma, right = np.linalg.svd(matrix)
     assert np.linalg.norm(matrix @ right[0]) == pytest.approx(sigma[0], rel=1e-12)
     assert W.stretch_factors(matrix, 2000, 0).max() < sigma[0]
+
+
+def test_weights_decay_help():
+    """A larger decay widens the gap between the two largest singular values; power iteration converges faster."""
+    gaps, errors = [], []
+    for decay in (0.0, 0.02, 0.2):
+        matrix = W.random_matrix(16, 32, decay, 0)
+        sigma = W.singular_values(matrix)
+        gaps.append(sigma[1] / sigma[0])
+        errors.append(1 - W.power_iteration_trace(matrix, 5, 0)[-1] / sigma[0])
+    assert gaps[0] > gaps[1] > gaps[2] and errors[0] > errors[1] > errors[2]
 
 
 def test_weights_sn_intro():
