@@ -823,6 +823,33 @@ def test_lab_about_inside():
     assert saturation.SLOPE_SHARE == 0.1
 
 
+# ---- the pages format their runtime figures
+
+
+def _texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("caption", "markdown") for e in getattr(at, kind))
+
+
+def test_pages_format_their_runtime_figures():
+    from tests.conftest import open_page
+
+    home = _texts(open_page("app.py"))
+    low, high = saturation.sigmoid_bounds()
+    assert f"below 10% of its peak: for the sigmoid, an output outside {low:.3f}–{high:.3f}" in home
+    weights = _texts(open_page("pages/6_Weight_norms.py"))
+    assert re.search(r"only shrink: between -0\.\d\d and \+0\.\d\d away from the border", weights)
+    lab_page = "pages/4_Training_lab.py"
+    for view, pattern in [
+        ("fig1", r"sigmoid input's 15th, 50th and 85th percentiles went from \(-?\d"),
+        ("inside", r"first layer's ‖∇W‖/‖W‖ in these runs: at step \d+, \d"),
+    ]:
+        at = open_page(lab_page, {"steps": "100", "depth": "2", "width": "40", "view": view, "seed": "5"})
+        [button] = [b for b in at.button if b.label == "Train"]
+        button.click().run()
+        assert not at.exception
+        assert re.search(pattern, _texts(at)), view
+
+
 # ================================================================ end prose (issue 12)
 # ---- Small batches, section D (another branch adds its tests here) ----
 
