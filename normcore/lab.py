@@ -88,11 +88,14 @@ def max_difference(a: TrainResult, b: TrainResult) -> float:
 
 
 def percentile_drift(result: TrainResult) -> dict:
-    """The probe unit's input percentiles at the first and last evaluation, and the activation's
-    slope (share of its peak) at the last percentile farthest from 0: what Figure 1 (b, c) shows."""
-    first, last = result.percentiles[0], result.percentiles[-1]
+    """The probe unit's input percentiles at the first evaluation after step 0 and at the last, and
+    the activation's slope (share of its peak) at the last percentile farthest from 0: what
+    Figure 1 (b, c) shows. Step 0 is skipped: a BN network in eval mode then still uses its
+    initial running statistics (0 and 1)."""
+    first = min(1, len(result.percentiles) - 1)
+    start, last = result.percentiles[first], result.percentiles[-1]
     slopes = saturation.input_slope(np.array(last), result.config.activation)
-    return {"first": first, "last": last, "min_slope": float(slopes.min())}
+    return {"start": result.steps[first], "first": start, "last": last, "min_slope": float(slopes.min())}
 
 
 def first_layer_ratio(result: TrainResult) -> tuple[int, float, int, float]:

@@ -149,6 +149,7 @@ if results is not None:
                 final=f"{final:.1%}",
                 reach=results["batch"].steps_to_reach(final) or "—",
                 steps=results["batch"].steps[-1],
+                start=none["start"],
                 none_first=", ".join(f"{v:.2f}" for v in none["first"]),
                 none_last=", ".join(f"{v:.2f}" for v in none["last"]),
                 bn_first=", ".join(f"{v:.2f}" for v in bn["first"]),

@@ -560,7 +560,7 @@ STRINGS = {
     "lab.waiting_same": "Another viewer is training exactly these settings; waiting for their result…",
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
-    "lab.fig1_measured": "Measured in these runs: with BN the test accuracy first reached the final accuracy without BN ({final}) at step {reach} of {steps}. The {act} input's 15th, 50th and 85th percentiles went from ({none_first}) to ({none_last}) without BN and from ({bn_first}) to ({bn_last}) with BN; at the end the slope at the farthest of them is {none_slope} of its peak without BN and {bn_slope} with BN (saturated: below {share}).",
+    "lab.fig1_measured": "Measured in these runs: with BN the test accuracy first reached the final accuracy without BN ({final}) at step {reach} of {steps}. From step {start} to the end, the {act} input's 15th, 50th and 85th percentiles went from ({none_first}) to ({none_last}) without BN and from ({bn_first}) to ({bn_last}) with BN; at the end the slope at the farthest of them is {none_slope} of its peak without BN and {bn_slope} with BN (saturated: below {share}).",
     "lab.inside_measured": "The first layer's ‖∇W‖/‖W‖ in these runs: at step {first}, {none_first} without BN and {bn_first} with BN ({early} times as large with BN); at step {last}, {none_last} and {bn_last} ({late} times).",
     # ---- end training lab ----
 
@@ -695,7 +695,7 @@ STRINGS = {
     "tour.not_available": "The {page} page this step uses is not in this version of the app yet.",
     "tour.bad_on_page": "The link asked for tour step {asked}; the tour has steps 1 to {total}, so no narration is shown here.",
     "tour.shift.title": "Internal covariate shift and saturation",
-    "tour.shift.text": "While the lower layers learn, the inputs of every layer above keep moving: the batch norm paper calls this internal covariate shift. Watch the 15th, 50th and 85th percentiles of one sigmoid's input over training, without and with batch norm. In the paper they drift without BN and stay put with it; on this small network both runs move, and the note under the charts says how far and how close they come to the sigmoid's flat ends. Internal covariate shift is the paper's explanation, not something this run proves.",
+    "tour.shift.text": "While the lower layers learn, the inputs of every layer above keep moving: the batch norm paper calls this internal covariate shift. Watch the 15th, 50th and 85th percentiles of one sigmoid's input over training: without batch norm the distribution drifts and widens for the whole run; with batch norm its median stays put. The paper has the inputs drift towards the sigmoid's flat ends; on this small network they stay where the slope is still large (the note under the charts gives it).",
     "tour.formula.title": "The batch norm formula",
     "tour.formula.text": "For each channel, batch norm takes the mean μ and variance σ² over the whole batch and every position, and computes x̂ = (x − μ) / √(σ² + ε). Channels that started with very different offsets and scales all come out with mean 0 and variance 1. Follow one element through the formula with its actual numbers.",
     "tour.affine.title": "γ and β: giving the layer its freedom back",
