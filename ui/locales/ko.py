@@ -560,7 +560,7 @@ STRINGS = {
     "lab.waiting_same": "다른 사용자가 똑같은 설정을 학습하고 있습니다. 그 결과를 기다리는 중…",
     "lab.waiting_slot": "서버가 다른 사용자의 학습으로 바쁩니다. 빈자리를 기다리는 중…",
     "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 오버플로됨): {runs}. 해당 곡선은 발산한 지점에서 끝나며, 그때의 정확도를 최종 정확도로 칩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
-    "lab.fig1_measured": "이 실행들에서 측정한 값: BN이 있는 실행은 {steps}스텝 중 {reach}스텝에서 처음으로 BN 없는 실행의 최종 정확도({final})에 도달했습니다. {start}스텝부터 끝까지 {act} 입력의 15·50·85번째 백분위수는 BN 없이는 ({none_first})에서 ({none_last})로, BN과 함께는 ({bn_first})에서 ({bn_last})로 옮겨 갔습니다. 마지막에 그중 가장 바깥 값에서의 기울기는 최댓값의 {none_slope}(BN 없음), {bn_slope}(BN 있음)입니다(포화: {share} 미만).",
+    "lab.fig1_measured": "이 실행들에서 측정한 값: BN이 있는 실행은 {steps}스텝 중 {reach}스텝에서 처음으로 BN 없는 실행의 최종 정확도({final})에 도달했습니다. {start}스텝부터 끝까지 {act} 입력의 15·50·85번째 백분위수는 BN이 없을 때 ({none_first})에서 ({none_last})로, BN이 있을 때 ({bn_first})에서 ({bn_last})로 옮겨 갔습니다. 마지막에 그중 가장 바깥 값에서의 기울기는 최댓값의 {none_slope}(BN 없음), {bn_slope}(BN 있음)입니다(포화: {share} 미만).",
     "lab.inside_measured": "이 실행들에서 첫 번째 층의 ‖∇W‖/‖W‖: {first}스텝에서 BN 없음 {none_first}, BN 있음 {bn_first}(BN 쪽이 {early}배), {last}스텝에서 {none_last}, {bn_last}({late}배).",
     # ---- end training lab ----
 
