@@ -2,6 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from figures import home
+from normcore import saturation
 from ui import cached, overview
 from ui.chrome import PAGE_LABELS, PAGES, ROOT, link_params, page_setup
 from ui.export import show_chart
@@ -50,7 +51,16 @@ with picture:
     )
     figure = cached.figure(home.saturation, before, after, title=t("home.sat.title"), labels=labels)
     show_chart(figure, key="saturation", data=data)
-    st.caption(t("home.sat.caption"))
+    low, high = saturation.sigmoid_bounds()
+    st.caption(
+        t(
+            "home.sat.caption",
+            share=f"{saturation.SLOPE_SHARE:.0%}",
+            low=f"{low:.3f}",
+            high=f"{high:.3f}",
+            edge=f"{saturation.sigmoid_edge():.2f}",
+        )
+    )
 
 st.header(t("home.h.compare"))
 st.markdown(t("home.compare_text"))

@@ -10,11 +10,12 @@ from plotly.subplots import make_subplots
 
 from figures import style
 from figures.histograms import density_bars
+from normcore.saturation import sigmoid_edge
 from normcore.stats import Histogram
 
 # Light tints so that neighbouring sets differ while the picture stays calm.
 SET_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
-SATURATION_EDGE = math.log(0.97 / 0.03)  # sigmoid(x) leaves [0.03, 0.97] beyond |x| > 3.48
+SATURATION_EDGE = sigmoid_edge()  # |x| > 3.64: the slope is below 10% of its peak (normcore.saturation)
 
 
 def block_grid(sets: np.ndarray) -> np.ndarray:

@@ -219,12 +219,13 @@ def accuracy_view(results: dict, text, names, key: str = "acc") -> list:
 
 def figure1_view(results: dict, text, names) -> list:
     panels = [(names[label], r.steps, r.percentiles) for label, r in results.items()]
+    act = text(f"lab.act.{next(iter(results.values())).config.activation}")  # the runs share it
     fig = percentile_panels(
         panels,
-        title=text("lab.pct_title"),
+        title=text("lab.pct_title", act=act),
         names=[text("lab.pct", p=p) for p in PERCENTILES],
         x_title=text("lab.x_steps"),
-        y_title=text("lab.y_sigmoid_input"),
+        y_title=text("lab.y_sigmoid_input", act=act),
     )
     return accuracy_view(results, text, names, "fig1_acc") + [
         ("fig1_pct", fig, _long_table(results, "percentiles"))

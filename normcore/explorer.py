@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from normcore import functional as F
+from normcore import saturation
 from normcore.data import MAX_ELEMENTS, check_size
 from normcore.stats import Histogram, histogram, value_range
 from normcore.teaching import BATCH_DEPENDENT, Explained, explain, follow_element
@@ -300,14 +301,14 @@ def activate(values: np.ndarray, activation: str) -> np.ndarray:
     raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
-# Pre-activation thresholds of "stuck" units: sigmoid(v) outside [0.03, 0.97] and |tanh(v)| > 0.97.
-SIGMOID_EDGE = float(np.log(0.97 / 0.03))  # logit(0.97) = 3.476
-TANH_EDGE = float(np.arctanh(0.97))  # 2.092
+# Pre-activation thresholds of saturated units (normcore.saturation: slope below 10% of its peak).
+SIGMOID_EDGE = saturation.sigmoid_edge()  # 3.636
+TANH_EDGE = saturation.tanh_edge()  # 1.818
 
 
 def stuck_share(pre_activation: np.ndarray, activation: str) -> float:
-    """Share of units that pass almost no gradient: dead for ReLU (input ≤ 0), saturated for
-    sigmoid (output outside 0.03–0.97) and tanh (|output| > 0.97), decided on the input."""
+    """Share of units that pass almost no gradient: zero for ReLU (input ≤ 0), saturated for
+    sigmoid and tanh (slope below :data:`normcore.saturation.SLOPE_SHARE` of its peak), decided on the input."""
     if activation == "relu":
         return float(np.count_nonzero(pre_activation <= 0) / pre_activation.size)
     edge = SIGMOID_EDGE if activation == "sigmoid" else TANH_EDGE

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from normcore import saturation
 from normcore.training import TrainConfig, TrainResult
 
 FIGURE1 = TrainConfig(activation="sigmoid", depth=3, width=100, init_scale=0.1, batch_size=60, lr=0.5)
@@ -84,3 +85,20 @@ def sweep_table(results: dict, values) -> dict[str, list[float]]:
 def max_difference(a: TrainResult, b: TrainResult) -> float:
     """The largest gap between two runs' test accuracy curves."""
     return float(np.max(np.abs(np.subtract(a.test_accuracy, b.test_accuracy))))
+
+
+def percentile_drift(result: TrainResult) -> dict:
+    """The probe unit's input percentiles at the first evaluation after step 0 and at the last, and
+    the activation's slope (share of its peak) at the last percentile farthest from 0: what
+    Figure 1 (b, c) shows. Step 0 is skipped: a BN network in eval mode then still uses its
+    initial running statistics (0 and 1)."""
+    first = min(1, len(result.percentiles) - 1)
+    start, last = result.percentiles[first], result.percentiles[-1]
+    slopes = saturation.input_slope(np.array(last), result.config.activation)
+    return {"start": result.steps[first], "first": start, "last": last, "min_slope": float(slopes.min())}
+
+
+def first_layer_ratio(result: TrainResult) -> tuple[int, float, int, float]:
+    """``(step, ‖∇W‖/‖W‖)`` of the first hidden layer at the first and last recorded step."""
+    ratios = result.layers.grad_to_data
+    return result.steps[1], ratios[0][0], result.steps[len(ratios)], ratios[-1][0]

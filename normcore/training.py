@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from normcore import saturation
 from normcore.stats import histogram, value_range
 
 NORMS = ("none", "batch", "layer", "group", "rms", "batch_renorm", "center")
@@ -36,7 +37,6 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 NUM_CLASSES = 10
 NUM_FEATURES = 64
 PERCENTILES = (15, 50, 85)
-SATURATION_SHARE_OF_PEAK = 0.05  # a unit is saturated when its local gradient is below 5% of the peak
 HISTOGRAM_BINS = 40
 MAX_STEPS = 50_000  # guards the server: the largest run any caller may ask for
 TRAIN_THREADS = 1  # these matrices are tiny: one thread is fastest and leaves the other core free
@@ -489,18 +489,9 @@ def _ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> float:
 
 
 def saturated_share(activations: np.ndarray, activation: str) -> float:
-    """The share of units whose local gradient is below 5% of the activation's peak slope.
-
-    Sigmoid: σ(1 - σ) < 0.05 · 0.25; tanh: 1 - tanh² < 0.05; ReLU: output 0 (no gradient).
-    """
-    a = np.asarray(activations, dtype=np.float64)
-    if activation == "sigmoid":
-        slope = a * (1 - a) / 0.25
-    elif activation == "tanh":
-        slope = 1 - a**2
-    else:
-        slope = (a > 0).astype(np.float64)
-    return float(np.mean(slope < SATURATION_SHARE_OF_PEAK))
+    """The share of saturated units (:mod:`normcore.saturation`: slope below 10% of the peak);
+    for ReLU, the share with output 0 (no gradient)."""
+    return saturation.saturated_share(activations, activation)
 
 
 @torch.no_grad()

@@ -46,6 +46,16 @@ def conv_output_stats(images: np.ndarray, weight: np.ndarray) -> tuple[np.ndarra
     return flat.mean(axis=1), flat.std(axis=1)
 
 
+def interior_output_means(images: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Per-channel mean of ``conv2d(images, weight)`` away from the zero-padded border (one pixel wide).
+
+    A standardized filter's weights sum to 0 over all its input channels together, so an input
+    that is the same constant in every channel gives exactly 0 there; real colour images do not.
+    """
+    output = conv2d(images, weight, padding=1)[:, :, 1:-1, 1:-1]  # (N, C_out, H - 2, W - 2)
+    return output.transpose(1, 0, 2, 3).reshape(output.shape[1], -1).astype(np.float64).mean(axis=1)
+
+
 def random_matrix(rows: int, cols: int, decay: float = 0.0, seed: int = 0) -> np.ndarray:
     """A seeded Gaussian weight ``(rows, cols)``; ``decay`` > 0 spreads its singular values apart.
 

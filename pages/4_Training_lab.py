@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from figures import training as charts
-from normcore import lab
+from normcore import lab, saturation
 from normcore.training import TrainConfig
 from ui import live
 from ui.chrome import page_setup
@@ -50,7 +50,12 @@ with st.sidebar:
         key="act",
         labels=lambda k: t(f"lab.act.{k}"),
         check=check,
-        help=t("lab.act_help"),
+        help=t(
+            "lab.act_help",
+            share=f"{saturation.SLOPE_SHARE:.0%}",
+            sigmoid=f"{saturation.sigmoid_edge():.2f}",
+            tanh=f"{saturation.tanh_edge():.2f}",
+        ),
     )
     depth = number(st.slider, "depth", 1, 6, 3)
     width = number(st.slider, "width", 20, 200, 100, 20)
@@ -82,7 +87,7 @@ configs = {
     "dropout": lambda: lab.dropout_configs(base, steps, dropout),
     "bias": lambda: lab.bias_configs(base, steps),
 }[view]()
-st.markdown(t(f"lab.about.{view}"))
+st.markdown(t(f"lab.about.{view}", share=f"{saturation.SLOPE_SHARE:.0%}"))
 names = {label: t(f"lab.run.{label}") for label in charts.COLOURS}
 
 
@@ -135,6 +140,42 @@ if results is not None:
         reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
         st.table(reach.rename(index=lambda a: f"≥ {float(a):.0%}"))
         st.caption(t("lab.reach_caption"))
+        none, bn = lab.percentile_drift(results["none"]), lab.percentile_drift(results["batch"])
+        final = results["none"].final_accuracy
+        st.caption(
+            t(
+                "lab.fig1_measured",
+                act=t(f"lab.act.{activation}"),
+                final=f"{final:.1%}",
+                reach=results["batch"].steps_to_reach(final) or "—",
+                steps=results["batch"].steps[-1],
+                start=none["start"],
+                none_first=", ".join(f"{v:.2f}" for v in none["first"]),
+                none_last=", ".join(f"{v:.2f}" for v in none["last"]),
+                bn_first=", ".join(f"{v:.2f}" for v in bn["first"]),
+                bn_last=", ".join(f"{v:.2f}" for v in bn["last"]),
+                none_slope=f"{none['min_slope']:.0%}",
+                bn_slope=f"{bn['min_slope']:.0%}",
+                share=f"{saturation.SLOPE_SHARE:.0%}",
+            )
+        )
+    if view == "inside" and all(r.layers and r.layers.grad_to_data for r in results.values()):
+        (first, none_first, last, none_last), (_, bn_first, _, bn_last) = (
+            lab.first_layer_ratio(results[label]) for label in ("none", "batch")
+        )
+        st.caption(
+            t(
+                "lab.inside_measured",
+                first=first,
+                last=last,
+                none_first=f"{none_first:.2g}",
+                bn_first=f"{bn_first:.2g}",
+                none_last=f"{none_last:.2g}",
+                bn_last=f"{bn_last:.2g}",
+                early=f"{bn_first / none_first:.1f}",
+                late=f"{bn_last / none_last:.1f}",
+            )
+        )
     if view == "bias":
         st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
     diverged = [

@@ -35,7 +35,8 @@ def number(widget, name: str, *bounds, key: str):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def standardization(drift: float, seed: int):
-    """Raw and standardized filters, and the conv output statistics on the sample photos for both."""
+    """Raw and standardized filters, the conv output statistics on the sample photos for both, and
+    the standardized output's per-channel means away from the border."""
     raw, names = W.trained_like_filters(CHANNELS, 3, drift, seed)
     standardized = F.weight_standardization(raw, eps=W.WS_EPS)
     photos = np.stack(list(I.sample_photos().values()))
@@ -45,6 +46,7 @@ def standardization(drift: float, seed: int):
         names,
         W.conv_output_stats(photos, raw),
         W.conv_output_stats(photos, standardized),
+        W.interior_output_means(photos, standardized),
     )
 
 
@@ -67,7 +69,7 @@ with st.sidebar:
 st.header(t("weights.ws_header"))
 st.markdown(t("weights.ws_intro"))
 drift = number(st.slider, "drift", 0.0, 1.0, 0.5, 0.05, key="drift")
-raw, standardized, names, raw_stats, ws_stats = standardization(drift, seed)
+raw, standardized, names, raw_stats, ws_stats, ws_interior = standardization(drift, seed)
 channels = [
     t("images.filter.random", index=n[7:]) if n.startswith("random") else t(f"images.filter.{n}")
     for n in names
@@ -114,7 +116,7 @@ data = pd.DataFrame(
     }
 )
 show_chart(fig, key="ws_output", data=data)
-st.caption(t("weights.output_caption"))
+st.caption(t("weights.output_caption", low=float(ws_interior.min()), high=float(ws_interior.max())))
 
 st.header(t("weights.sn_header"))
 st.markdown(t("weights.sn_intro"))
@@ -147,7 +149,8 @@ labels = {
     "x": t("weights.rank"),
     "y": t("weights.singular"),
 }
-fig = figure(figures.spectrum, sigma_before, sigma_after, title=t("weights.spectrum_title"), labels=labels)
+title = t("weights.spectrum_title", largest=float(sigma_after[0]))
+fig = figure(figures.spectrum, sigma_before, sigma_after, title=title, labels=labels)
 show_chart(fig, key="spectrum", data=pd.DataFrame({"before": sigma_before, "after": sigma_after}))
 
 bins = value_range(stretch_before, stretch_after, np.array([0.0, exact]))

@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from normcore import saturation
 from normcore.data import MAX_ELEMENTS
 from normcore.explorer import (
     SHAPES,
@@ -282,8 +283,8 @@ def test_activations_equal_torch(name, function):
 def test_stuck_share_counts_dead_and_saturated_units():
     values = np.array([-2.0, -0.5, 0.0, 0.5, 2.0, 4.0])
     assert stuck_share(values, "relu") == pytest.approx(3 / 6)
-    assert stuck_share(values, "sigmoid") == pytest.approx(1 / 6)  # sigmoid(4) = 0.982
-    assert stuck_share(values, "tanh") == pytest.approx(1 / 6)  # |tanh| > 0.97 beyond 2.09 only
+    assert stuck_share(values, "sigmoid") == pytest.approx(1 / 6)  # saturated beyond |x| > 3.64: 4 only
+    assert stuck_share(values, "tanh") == pytest.approx(3 / 6)  # saturated beyond |x| > 1.82: ±2 and 4
 
 
 # ---------------------------------------------------------------- summaries and the worked example
@@ -443,5 +444,10 @@ def test_upload_refusals_say_what_to_change(data, name, message):
 def test_stuck_share_thresholds_equal_the_activation_outputs(activation):
     values = np.random.default_rng(0).normal(0, 3, 100_000)
     out = activate(values, activation)
-    stuck = {"relu": values <= 0, "sigmoid": (out < 0.03) | (out > 0.97), "tanh": np.abs(out) > 0.97}
+    low, high = saturation.sigmoid_bounds()
+    stuck = {
+        "relu": values <= 0,
+        "sigmoid": (out < low) | (out > high),
+        "tanh": np.abs(out) > saturation.tanh_bound(),
+    }
     assert stuck_share(values, activation) == pytest.approx(stuck[activation].mean(), abs=1e-4)

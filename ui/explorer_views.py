@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from normcore import saturation
 from normcore.data import MAX_ELEMENTS
 from normcore.explorer import Population, Summary, fit_batch, pytorch_refusal
 from normcore.explorer import worked_example as steps_of
@@ -162,11 +163,11 @@ def downstream_frame(hists: list[Histogram], panels: list[str]) -> pd.DataFrame:
 
 
 def downstream_metrics(summary: Summary, ctl: Controls) -> None:
-    label = t(f"explorer.stuck.{ctl.activation}")
+    share = f"{saturation.SLOPE_SHARE:.0%}"
+    label = t(f"explorer.stuck.{ctl.activation}", share=share)
     delta = summary.stuck - summary.stuck_plain
-    st.metric(
-        label, f"{summary.stuck:.1%}", f"{delta:+.1%}", delta_color="off", help=t("explorer.stuck_help")
-    )
+    help_text = t("explorer.stuck_help", share=share)
+    st.metric(label, f"{summary.stuck:.1%}", f"{delta:+.1%}", delta_color="off", help=help_text)
 
 
 # ---------------------------------------------------------------- the followed element

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from normcore import batch_norm, set_index
+from normcore import batch_norm, saturation, set_index
 from normcore.stats import Histogram, histogram, value_range
 
 # The three explanations of why normalization helps, each with the page (and its preset
@@ -94,10 +94,9 @@ def sigmoid_inputs(samples: int = 4096, mean: float = 3.0, std: float = 2.5, see
     return x.ravel(), normalized.ravel()
 
 
-def saturated_share(x: np.ndarray, low: float = 0.03, high: float = 0.97) -> float:
-    """The share of sigmoid units whose output is outside [low, high], where the gradient is tiny."""
-    y = 1 / (1 + np.exp(-x))
-    return float(np.mean((y < low) | (y > high)))
+def saturated_share(x: np.ndarray) -> float:
+    """The share of sigmoid units fed ``x`` that are saturated (:mod:`normcore.saturation`)."""
+    return saturation.saturated_share(1 / (1 + np.exp(-x)), "sigmoid")
 
 
 def saturation_histograms(bins: int = 60) -> tuple[Histogram, Histogram, tuple[float, float]]:

@@ -54,7 +54,7 @@ def test_small_batches_histogram_changes_with_the_batch_size(page, served_app):
 def test_train_vs_eval_curves_change_with_momentum_in_korean(page, served_app):
     page.goto(f"{served_app}/Train_vs_eval?lang=ko&m=0.2")
     wait_for_app(page, FIRST_LOAD_MS)
-    assert page.get_by_role("heading", name="학습 vs 평가: 이동 통계는 실제로 무엇을 하는가").is_visible()
+    assert page.get_by_role("heading", name="학습 vs 평가: 러닝 통계는 실제로 무엇을 하는가").is_visible()
     before = chart_y(page, 0, 10)  # 4 momenta (0.01, 0.1, 0.2, 0.5) and the population, in 2 panels
     press(page, "모멘텀 m (PyTorch)", "End", 1)  # 0.2 -> 1.0
     page.wait_for_function("() => new URLSearchParams(location.search).get('m') === '1'", timeout=30_000)
