@@ -320,8 +320,11 @@ def batch_renorm(
 
     with :math:`\sigma_B = \sqrt{\mathrm{Var}_B[x] + \epsilon}` (biased) and
     :math:`\sigma = \sqrt{\text{running\_var} + \epsilon}`; ``r`` and ``d`` are constants
-    for the gradient. Running statistics are updated as :func:`batch_norm` does.
-    ``r_max=1, d_max=0`` is plain batch norm; eval mode is batch norm's eval mode.
+    for the gradient. Running statistics are updated as :func:`batch_norm` does: a running
+    *variance* of the unbiased batch variances, where the paper's Algorithm 1 keeps a
+    running :math:`\sigma` of the biased :math:`\sigma_B` (``mu += m * (mu_B - mu)`` is the
+    paper's form of the mean update). ``r_max=1, d_max=0`` is plain batch norm; eval mode
+    is batch norm's eval mode.
 
     Args:
         as :func:`batch_norm`, with running buffers required, and
