@@ -426,29 +426,39 @@ def renorm_training(
         batches = clustered_batches(pop, batch_size, steps, channel, seed=seed + 1)
     else:
         raise ValueError(f"unknown batch kind {kind!r}; expected one of {', '.join(BATCH_KINDS)}")
+    x_hat, batch_mean, batch_var = F.normalize(batches, axes=(1,), eps=eps)  # training-mode BN, every step
+    batch_mean, batch_var = batch_mean[:, 0], batch_var[:, 0]  # (steps, C)
     c = pop.shape[1]
-    mean, var = np.zeros(c), np.ones(c)
-    paper_std = np.sqrt(1.0 + eps)  # sigma starting from the same initial variance 1
+    running_mean, running_var = np.empty((steps + 1, c)), np.empty((steps + 1, c))  # before step t: row t
+    mean, var = np.zeros(c), np.ones(c)  # PyTorch's initial buffers
+    for step in range(steps):  # the only sequential part: the running update, as F.batch_norm makes it
+        running_mean[step], running_var[step] = mean, var
+        F._update_running(mean, var, batch_mean[step], batch_var[step], batch_size, momentum)
+    running_mean[steps], running_var[steps] = mean, var
+    std = np.sqrt(running_var + eps)  # (steps + 1, C)
+    mu, sigma = running_mean[:-1, channel, None], std[:-1, channel, None]  # (steps, 1): what eval mode uses
+    x = batches[:, :, channel]  # (steps, B)
+    evaluated = (x - mu) / sigma
+    bn = x_hat[:, :, channel]
+    sigma_b = np.sqrt(batch_var[:, channel] + eps)  # Algorithm 1's sigma_B: biased, eps inside
+    r_free = sigma_b / sigma[:, 0]
+    d_free = (batch_mean[:, channel] - mu[:, 0]) / sigma[:, 0]
+    r, d = np.clip(r_free, 1.0 / r_max, r_max), np.clip(d_free, -d_max, d_max)  # as F.renorm_corrections
+    renorm = bn * r[:, None] + d[:, None]
+    paper_std = np.empty(steps)
+    sigma_paper = np.sqrt(1.0 + eps)  # the paper's running sigma, from the same initial variance 1
+    for step in range(steps):
+        sigma_paper += momentum * (sigma_b[step] - sigma_paper)
+        paper_std[step] = sigma_paper
     out = {
-        name: np.empty(steps)
-        for name in ("gap_batch", "gap_batch_renorm", "r", "d", "running_std", "paper_std")
+        "gap_batch": np.abs(bn - evaluated).mean(axis=1),
+        "gap_batch_renorm": np.abs(renorm - evaluated).mean(axis=1),
+        "r": r,
+        "d": d,
+        "running_std": std[1:, channel],
+        "paper_std": paper_std,
     }
-    clipped = np.empty(steps, dtype=bool)
-    for step, batch in enumerate(batches):
-        evaluated = F.batch_norm(batch, mean, var, training=False, eps=eps)[:, channel]
-        r, d = F.renorm_corrections(batch, mean, var, eps, r_max, d_max)
-        r_free, d_free = F.renorm_corrections(batch, mean, var, eps, np.inf, np.inf)
-        bn = F.batch_norm(batch, None, None, training=True, eps=eps)[:, channel]
-        renorm = F.batch_renorm(
-            batch, mean, var, training=True, momentum=momentum, eps=eps, r_max=r_max, d_max=d_max
-        )
-        sigma_b = np.sqrt(batch[:, channel].var() + eps)  # Algorithm 1's sigma_B: biased, eps inside
-        paper_std += momentum * (sigma_b - paper_std)
-        out["gap_batch"][step] = np.abs(bn - evaluated).mean()
-        out["gap_batch_renorm"][step] = np.abs(renorm[:, channel] - evaluated).mean()
-        out["r"][step], out["d"][step] = r[channel], d[channel]
-        out["running_std"][step], out["paper_std"][step] = np.sqrt(var[channel] + eps), paper_std
-        clipped[step] = r[channel] != r_free[channel] or d[channel] != d_free[channel]
+    clipped = (r != r_free) | (d != d_free)
     return RenormRun(clipped=clipped, **out)
 
 
