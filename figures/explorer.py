@@ -194,7 +194,7 @@ def _discrete_colorscale(colours: list[str]) -> list[list]:
 
 def statistics(
     set_ids: np.ndarray,
-    mean: np.ndarray,
+    mean: np.ndarray | None,
     var: np.ndarray,
     *,
     title: str,
@@ -205,9 +205,16 @@ def statistics(
     """μ and σ² of every set as bars, two panels sharing the set axis.
 
     With ``own_mean``/``own_var`` (eval mode: the batch's own statistics) they are drawn as
-    markers beside the bars of the running statistics that were used. ``labels`` holds
-    ``used``, ``own``, ``mean``, ``var`` and ``x``.
+    markers beside the bars of the running statistics that were used. Without ``mean``
+    (RMS Norm, which does not centre) there is one panel, of ``var`` (its RMS). ``labels``
+    holds ``used``, ``own``, ``mean``, ``var`` and ``x``.
     """
+    if mean is None:
+        axes = _panels(1, 1)
+        traces = [dict(type="bar", x=set_ids, y=var, name=labels["used"], marker_color=style.AFTER)]
+        axes["yaxis"]["title"] = dict(text=labels["var"])
+        axes["xaxis"]["title"] = dict(text=labels["x"])
+        return style.figure(traces, axes, title=title, height=300)
     axes = _panels(2, 1, vgap=0.1)
     traces = []
     for suffix, used, own, axis_title in [

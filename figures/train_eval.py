@@ -85,34 +85,34 @@ def train_vs_eval(
     return style.apply(fig, title=title, height=420)
 
 
-def shift_gaps(
-    sweep: dict[str, np.ndarray], *, current: float, title: str, names: dict[str, str], labels: dict[str, str]
+def renorm_gaps(
+    gap_batch: np.ndarray,
+    gap_batch_renorm: np.ndarray,
+    *,
+    title: str,
+    names: dict[str, str],
+    labels: dict[str, str],
 ) -> go.Figure:
-    """Mean |train output - eval output| against the shift, for batch norm and batch renorm.
+    """Mean |train output - eval output| at every training step, for Batch Norm and Batch Renorm.
 
-    ``sweep`` is :func:`normcore.batch_stats.shift_sweep`; ``names`` has ``batch`` and
-    ``batch_renorm``; ``labels``: ``x``, ``y``, ``current``.
+    ``gap_batch``/``gap_batch_renorm`` come from :func:`normcore.batch_stats.renorm_training`;
+    ``names`` has ``batch`` and ``batch_renorm``; ``labels``: ``x``, ``y``.
     """
-    fig = go.Figure()
-    for key, colour in [("batch", style.PALETTE[0]), ("batch_renorm", style.PALETTE[4])]:
-        fig.add_scatter(
-            x=sweep["shift"],
-            y=sweep[f"gap_{key}"],
-            mode="lines",
-            name=names[key],
-            line=dict(color=colour, width=3),
+    steps = np.arange(1, len(gap_batch) + 1)
+    traces = [
+        dict(
+            type="scatter", x=steps, y=values, mode="lines", name=names[key], line=dict(color=colour, width=2)
         )
-    top = float(max(sweep["gap_batch"].max(), sweep["gap_batch_renorm"].max(), 1e-9))
-    fig.add_scatter(
-        x=[current, current],
-        y=[0, top],
-        mode="lines",
-        name=labels["current"],
-        line=dict(color=style.REFERENCE, dash="dot"),
+        for key, values, colour in [
+            ("batch", gap_batch, style.PALETTE[0]),
+            ("batch_renorm", gap_batch_renorm, style.PALETTE[4]),
+        ]
+    ]
+    layout = dict(
+        xaxis=dict(title=dict(text=labels["x"])),
+        yaxis=dict(title=dict(text=labels["y"]), rangemode="tozero"),
     )
-    fig.update_xaxes(title=labels["x"])
-    fig.update_yaxes(title=labels["y"], rangemode="tozero")
-    return style.apply(fig, title=title, height=380)
+    return style.figure(traces, layout, title=title, height=380)
 
 
 def prediction_spread(

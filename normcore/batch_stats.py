@@ -8,8 +8,10 @@ normalization functions of :mod:`normcore.functional` on them, so a page can sho
   beside the theory :func:`moment_theory`;
 - :func:`example_bands`: one fixed example's normalized value across many batches it
   could have landed in, for batch, group, layer norm and batch renorm;
-- :func:`running_stats`: PyTorch's running mean and variance, step by step;
-- :func:`shift_gap`: train against eval output when the test data has shifted.
+- :func:`running_stats`: PyTorch's running mean and variance, step by step, beside
+  Keras's moving variance (:func:`variance_conventions`);
+- :func:`renorm_training`: how far training-mode output is from eval-mode output, step
+  by step, for Batch Norm and Batch Renorm trained on small or non-i.i.d. batches.
 """
 
 from __future__ import annotations
@@ -232,10 +234,13 @@ def batch_of_one(channels: int = 4, size: int = 3, seed: int = 0) -> dict:
 
 
 def decay_from_momentum(momentum: float) -> float:
-    """The paper's / Keras's decay ``alpha`` equivalent to PyTorch's ``momentum``: ``1 - momentum``.
+    """Keras's / TensorFlow's decay equivalent to PyTorch's ``momentum``: ``1 - momentum``.
 
-    PyTorch: ``new = (1 - m) * old + m * batch``; Keras ``BatchNormalization(momentum=alpha)``
-    and the BN paper's moving average: ``new = alpha * old + (1 - alpha) * batch``.
+    PyTorch: ``new = (1 - m) * old + m * batch``, which is Batch Renorm's (Ioffe, 2017,
+    Algorithm 1) ``mu := mu + alpha * (mu_B - mu)`` with ``alpha = m``. Keras
+    ``BatchNormalization(momentum=decay)`` and TensorFlow: ``new = decay * old + (1 - decay) * batch``.
+    The Batch Norm paper (Ioffe & Szegedy, 2015, Algorithm 2) keeps no running average:
+    it averages the statistics of many mini-batches after training.
 
     >>> decay_from_momentum(0.1)
     0.9
@@ -298,6 +303,26 @@ def moving_average_keras(batch_values: np.ndarray, decay: float, initial: float)
     return out
 
 
+def variance_conventions(stats: RunningStats, momentum: float, batch_size: int) -> dict[str, float]:
+    """PyTorch's running variance beside Keras's moving variance after the same batches.
+
+    Both start at 1 and use ``decay = 1 - momentum``; PyTorch averages the batches' unbiased
+    variances, Keras the biased ones its ``ops.moments`` returns. Since biased = (B - 1)/B *
+    unbiased, ``keras = (B - 1)/B * pytorch + (1 - m)^steps / B`` exactly.
+    """
+    j = stats.momenta.index(momentum)
+    keras = moving_average_keras(stats.batch_var, decay_from_momentum(momentum), 1.0)[-1]
+    pytorch = float(stats.var[j, -1])
+    steps = len(stats.batch_var)
+    return {
+        "pytorch": pytorch,
+        "keras": float(keras),
+        "ratio": float(keras) / pytorch,
+        "bias_factor": (batch_size - 1) / batch_size,
+        "initial_left": (1 - momentum) ** steps / batch_size,
+    }
+
+
 def conventions(stats: RunningStats) -> dict[str, list]:
     """Each momentum beside its decay, half-life, and the largest gap between the two ways of writing it.
 
@@ -343,68 +368,108 @@ def train_and_eval(batch: np.ndarray, running_mean: np.ndarray, running_var: np.
     return {"train": train, "eval": evaluated, "difference": train - evaluated}
 
 
-def shifted(batch: np.ndarray, mean: np.ndarray, std: np.ndarray, shift: float, scale: float) -> np.ndarray:
-    """Test data whose features moved by ``shift`` standard deviations and were scaled by ``scale``."""
-    return mean + scale * (batch - mean) + shift * std
+def clustered_batches(
+    pop: np.ndarray, batch_size: int, num_batches: int, channel: int = 0, clusters: int = 8, seed: int = 0
+) -> np.ndarray:
+    """Non-i.i.d. batches: each drawn from one of ``clusters`` equal slices of ``pop`` sorted by
+    feature ``channel`` (like a batch holding one class). Shape (num_batches, B, C)."""
+    check_size(num_batches, batch_size, pop.shape[1])
+    order = np.argsort(pop[:, channel], kind="stable").reshape(clusters, -1)  # (K, N / K) rows by slice
+    rng = np.random.default_rng([seed, batch_size, clusters])
+    which = rng.integers(0, clusters, num_batches)
+    picks = rng.integers(0, order.shape[1], (num_batches, batch_size))
+    return pop[order[which[:, None], picks]]  # (num_batches, B, C)
 
 
-def renorm_gap(
-    batch: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray, r_max: float, d_max: float
-) -> dict:
-    """How far training-mode batch norm and batch renorm are from eval mode on ``batch`` (B, C).
-
-    Without clipping, batch renorm's ``(x - mu_B) / sigma_B * r + d`` is exactly eval mode's
-    ``(x - mu) / sigma``: training sees the normalization inference will use. ``r_max`` and
-    ``d_max`` bound the correction, and beyond them the gap comes back.
-    """
-    eval_out = F.batch_norm(batch, running_mean, running_var, training=False)
-    bn = F.batch_norm(batch, None, None, training=True)
-    renorm = F.batch_renorm(
-        batch, running_mean.copy(), running_var.copy(), training=True, r_max=r_max, d_max=d_max
-    )
-    r, d = F.renorm_corrections(batch, running_mean, running_var, r_max=r_max, d_max=d_max)
-    r_free, d_free = F.renorm_corrections(batch, running_mean, running_var, r_max=np.inf, d_max=np.inf)
-    return {
-        "eval": eval_out,
-        "batch": bn,
-        "batch_renorm": renorm,
-        "gap_batch": float(np.abs(bn - eval_out).mean()),
-        "gap_batch_renorm": float(np.abs(renorm - eval_out).mean()),
-        "r": r,
-        "d": d,
-        "r_unclipped": r_free,
-        "d_unclipped": d_free,
-    }
+BATCH_KINDS = ("random", "cluster")
 
 
-def shifted_gap(
-    pop: np.ndarray, batch_size: int, shift: float, scale: float, r_max: float, d_max: float, seed: int = 0
-) -> dict:
-    """:func:`renorm_gap` on one batch of ``pop`` moved by ``shift`` (in standard deviations) and scaled
-    by ``scale``, with the population's statistics as the running ones."""
-    batch, mean, var = _test_batch(pop, batch_size, seed)
-    return renorm_gap(shifted(batch, mean, np.sqrt(var), shift, scale), mean, var, r_max, d_max)
+@dataclass(frozen=True)
+class RenormRun:
+    """Batch Norm and Batch Renorm trained on the same batches; per step, for one feature."""
+
+    gap_batch: np.ndarray  # (steps,) mean |train-mode output - eval-mode output| over the batch
+    gap_batch_renorm: np.ndarray  # (steps,)
+    clipped: np.ndarray  # (steps,) bool: r or d of this feature was clipped
+    r: np.ndarray  # (steps,) clipped, as used
+    d: np.ndarray  # (steps,)
+    running_std: np.ndarray  # (steps,) sqrt(running_var + eps) after each step (this app, PyTorch-style)
+    paper_std: np.ndarray  # (steps,) the paper's running sigma, sigma := sigma + alpha * (sigma_B - sigma)
 
 
-def shift_sweep(
+def renorm_training(
     pop: np.ndarray,
-    shifts: np.ndarray,
-    scale: float,
     batch_size: int,
+    steps: int,
+    momentum: float,
     r_max: float,
     d_max: float,
+    kind: str = "random",
+    channel: int = 0,
     seed: int = 0,
-) -> dict[str, np.ndarray]:
-    """:func:`shifted_gap`'s two gaps for each of ``shifts`` (one batch, moved by each)."""
-    batch, mean, var = _test_batch(pop, batch_size, seed)
-    gaps = [renorm_gap(shifted(batch, mean, np.sqrt(var), s, scale), mean, var, r_max, d_max) for s in shifts]
-    return {
-        "shift": np.asarray(shifts, dtype=float),
-        "gap_batch": np.array([g["gap_batch"] for g in gaps]),
-        "gap_batch_renorm": np.array([g["gap_batch_renorm"] for g in gaps]),
+    eps: float = 1e-5,
+) -> RenormRun:
+    """Train the running statistics on ``steps`` batches of ``pop`` and compare the modes at every step.
+
+    At each step the batch goes through training-mode Batch Norm (batch statistics) and
+    training-mode Batch Renorm (batch statistics corrected by r and d), and through eval
+    mode (the running statistics as they are before this step's update, the ones r and d
+    use); the gap is the mean |train - eval| of feature ``channel`` over the batch. Both
+    layers start from PyTorch's buffers (0, 1) and see the same batches, so they keep the
+    same running statistics. ``kind``: "random" (i.i.d.) or "cluster" (:func:`clustered_batches`).
+    """
+    if batch_size < 2:
+        raise ValueError(f"training-mode batch norm needs batch_size >= 2, got {batch_size}")
+    if kind == "random":
+        batches = draw_batches(pop, batch_size, steps, seed + 1)
+    elif kind == "cluster":
+        batches = clustered_batches(pop, batch_size, steps, channel, seed=seed + 1)
+    else:
+        raise ValueError(f"unknown batch kind {kind!r}; expected one of {', '.join(BATCH_KINDS)}")
+    x_hat, batch_mean, batch_var = F.normalize(batches, axes=(1,), eps=eps)  # training-mode BN, every step
+    batch_mean, batch_var = batch_mean[:, 0], batch_var[:, 0]  # (steps, C)
+    c = pop.shape[1]
+    running_mean, running_var = np.empty((steps + 1, c)), np.empty((steps + 1, c))  # before step t: row t
+    mean, var = np.zeros(c), np.ones(c)  # PyTorch's initial buffers
+    for step in range(steps):  # the only sequential part: the running update, as F.batch_norm makes it
+        running_mean[step], running_var[step] = mean, var
+        F._update_running(mean, var, batch_mean[step], batch_var[step], batch_size, momentum)
+    running_mean[steps], running_var[steps] = mean, var
+    std = np.sqrt(running_var + eps)  # (steps + 1, C)
+    mu, sigma = running_mean[:-1, channel, None], std[:-1, channel, None]  # (steps, 1): what eval mode uses
+    x = batches[:, :, channel]  # (steps, B)
+    evaluated = (x - mu) / sigma
+    bn = x_hat[:, :, channel]
+    sigma_b = np.sqrt(batch_var[:, channel] + eps)  # Algorithm 1's sigma_B: biased, eps inside
+    r_free = sigma_b / sigma[:, 0]
+    d_free = (batch_mean[:, channel] - mu[:, 0]) / sigma[:, 0]
+    r, d = np.clip(r_free, 1.0 / r_max, r_max), np.clip(d_free, -d_max, d_max)  # as F.renorm_corrections
+    renorm = bn * r[:, None] + d[:, None]
+    paper_std = np.empty(steps)
+    sigma_paper = np.sqrt(1.0 + eps)  # the paper's running sigma, from the same initial variance 1
+    for step in range(steps):
+        sigma_paper += momentum * (sigma_b[step] - sigma_paper)
+        paper_std[step] = sigma_paper
+    out = {
+        "gap_batch": np.abs(bn - evaluated).mean(axis=1),
+        "gap_batch_renorm": np.abs(renorm - evaluated).mean(axis=1),
+        "r": r,
+        "d": d,
+        "running_std": std[1:, channel],
+        "paper_std": paper_std,
     }
+    clipped = (r != r_free) | (d != d_free)
+    return RenormRun(clipped=clipped, **out)
 
 
-def _test_batch(pop: np.ndarray, batch_size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The batch (B, C) the shift demos move, and the population's mean and unbiased variance."""
-    return draw_batches(pop, batch_size, 1, seed)[0], pop.mean(axis=0), pop.var(axis=0, ddof=1)
+def renorm_summary(run: RenormRun) -> dict[str, float]:
+    """Means over the second half of the steps (after the running statistics have settled)."""
+    half = slice(len(run.gap_batch) // 2, None)
+    return {
+        "steps": len(run.gap_batch) - len(run.gap_batch) // 2,
+        "gap_batch": float(run.gap_batch[half].mean()),
+        "gap_batch_renorm": float(run.gap_batch_renorm[half].mean()),
+        "clipped_share": float(run.clipped[half].mean()),
+        "running_std": float(run.running_std[-1]),
+        "paper_std": float(run.paper_std[-1]),
+    }

@@ -338,13 +338,23 @@ def sample_sets(explained: Explained, count: int) -> list[int]:
 
 
 def worked_example(
-    table: np.ndarray, norm: str, num_groups: int = 1, eps: float = 1e-5, gamma=None, beta=None
+    table: np.ndarray,
+    norm: str,
+    num_groups: int = 1,
+    eps: float = 1e-5,
+    gamma=None,
+    beta=None,
+    r_max: float = 3.0,
+    d_max: float = 5.0,
 ) -> dict[str, np.ndarray]:
     """Every intermediate of ``norm`` on a small (N, C) table in training mode, element by element.
 
     Returns arrays of the table's shape: ``x``, ``mean``, ``var``, ``centered``
-    (x - μ), ``std`` (√(σ² + ε)), ``x_hat``, ``y``; Batch Renorm starts from fresh
-    buffers (mean 0, variance 1), as a new layer does, and adds ``r`` and ``d``.
+    (x - μ), ``std`` (√(σ² + ε)), ``x_hat``, ``y``. RMS Norm has no mean: it returns
+    ``x``, ``mean_square`` (mean of x² over the sample), ``rms`` (√(mean_square + ε)),
+    ``x_hat``, ``y``. Batch Renorm starts from fresh buffers (mean 0, variance 1), as a
+    new layer does, and adds ``r`` and ``d``, clipped by ``r_max`` and ``d_max``
+    (``r_max = 1, d_max = 0`` is plain Batch Norm).
     """
     x = np.asarray(table, dtype=np.float64)
     c = x.shape[1]
@@ -352,10 +362,13 @@ def worked_example(
     gamma = np.ones(c) if gamma is None else np.asarray(gamma, dtype=np.float64)
     beta = np.zeros(c) if beta is None else np.asarray(beta, dtype=np.float64)
     e = run(x, norm, num_groups=num_groups, gamma=gamma, beta=beta, running_mean=running[0],
-            running_var=running[1], eps=eps)  # fmt: skip
+            running_var=running[1], eps=eps, r_max=r_max, d_max=d_max)  # fmt: skip
     index = np.broadcast_to(e.set_index, x[:, :, None].shape)[:, :, 0]  # (N, C)
     mean, var = e.mean[index], e.var[index]
-    steps = {"x": x, "mean": mean, "var": var, "centered": x - mean, "std": np.sqrt(var + eps)}
+    if norm == "rms":  # no centring: the one statistic is the root mean square
+        steps = {"x": x, "mean_square": var, "rms": np.sqrt(var + eps)}
+    else:
+        steps = {"x": x, "mean": mean, "var": var, "centered": x - mean, "std": np.sqrt(var + eps)}
     if norm == "batch_renorm":
         steps["r"] = np.broadcast_to(e.extra["r"], x.shape)
         steps["d"] = np.broadcast_to(e.extra["d"], x.shape)

@@ -6,8 +6,14 @@ argument order, defaults and shape rules follow ``torch.nn.functional``; results
 the input's dtype (float32 or float64).
 
 Non-finite input is not rejected: a NaN or Inf propagates into the statistics of the
-set it belongs to and into that set's outputs, exactly as in PyTorch. Callers that take
-user data (the app) check for it before calling.
+set it belongs to and into that set's outputs, exactly as in PyTorch (a set holding +inf
+has mean +inf, variance NaN and NaN outputs). Callers that take user data (the app) check
+for it before calling.
+
+Sums that overflow float32 (squares of |x| above about 1.8e19) are redone in float64, so
+float32 input up to its largest value (3.4e38) is normalized as a float64 reference
+would; PyTorch's float32 kernels return 0 or NaN there. An empty input (a size-0 axis)
+gives an empty output, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def _check_param(name: str, value: np.ndarray | None, shape: tuple[int, ...]) ->
 
 
 def _check_values_per_channel(input: np.ndarray) -> None:
-    if input.size // input.shape[1] <= 1:
+    """PyTorch's check: N * H * W == 1 is refused (0, an empty batch, is not)."""
+    if input.shape[0] * int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
         )
@@ -80,7 +87,12 @@ def center(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.nda
     correction = _sum(centered, axes) / count
     centered -= correction.astype(input.dtype)
     var = _sum_of_squares(centered, axes) / count
-    return centered, mean + correction, var
+    mean = mean + correction
+    if not np.isfinite(mean).all():  # an inf in the sample: inf - inf made the correction NaN
+        mean = np.where(
+            np.isfinite(mean), mean, input.sum(axis=axes, dtype=np.float64, keepdims=True) / count
+        )
+    return centered, mean, var
 
 
 def moments(input: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +114,8 @@ def _sum(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     rest = axes[: len(axes) - tail]
     total = partial.sum(axis=rest, dtype=np.float64) if rest else partial.astype(np.float64)
     kept = tuple(1 if a in axes else size for a, size in enumerate(input.shape))
+    if not np.isfinite(total).all():  # overflow in the input's precision, or non-finite input
+        return input.sum(axis=axes, dtype=np.float64).reshape(kept)
     return total.reshape(kept)
 
 
@@ -116,14 +130,20 @@ def _sum_of_squares(input: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     while tail < len(axes) and axes[-1 - tail] == input.ndim - 1 - tail:
         tail += 1
     length = int(np.prod(input.shape[input.ndim - tail :]))
-    if not tail or length % DOT_BLOCK:
-        return _sum(np.square(input), axes)
-    blocks = input.reshape(input.shape[: input.ndim - tail] + (-1, DOT_BLOCK))  # (..., L // 256, 256)
-    partial = np.vecdot(blocks, blocks).sum(axis=-1, dtype=np.float64)
-    rest = axes[: len(axes) - tail]
-    total = partial.sum(axis=rest) if rest else partial
-    kept = tuple(1 if a in axes else size for a, size in enumerate(input.shape))
-    return total.reshape(kept)
+    with np.errstate(over="ignore"):  # an overflow is caught below
+        if not tail or length % DOT_BLOCK:
+            total = _sum(np.square(input), axes)
+        else:
+            blocks = input.reshape(input.shape[: input.ndim - tail] + (-1, DOT_BLOCK))  # (..., L // 256, 256)
+            partial = np.vecdot(blocks, blocks).sum(axis=-1, dtype=np.float64)
+            rest = axes[: len(axes) - tail]
+            total = (partial.sum(axis=rest) if rest else partial).reshape(
+                tuple(1 if a in axes else size for a, size in enumerate(input.shape))
+            )
+    if np.isfinite(total).all():
+        return total
+    # squares above float32's 3.4e38 (|x| > 1.8e19) became inf: square in float64 (a rare, slower path)
+    return np.square(input, dtype=np.float64).sum(axis=axes, keepdims=True)
 
 
 def scale_shift(
@@ -256,13 +276,16 @@ def batch_norm(
         _check_param(name, value, channels)
     _check_param("weight", weight, channels)
     _check_param("bias", bias, channels)
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("running_mean and running_var must be given in eval mode")
     if training:
         _check_values_per_channel(input)
+    if input.size == 0:
+        return np.empty_like(input)  # as PyTorch: an empty result, running statistics untouched
+    if training:
         centered, mean, var = center(input, _reduce_axes_except_channel(input))
         _update_running(running_mean, running_var, mean, var, input.size // channels[0], momentum)
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("running_mean and running_var must be given in eval mode")
         centered, var = _center_with_running(input, running_mean, running_var)
     return scale_shift(centered, var, eps, _per_channel(weight, input), _per_channel(bias, input))
 
@@ -297,8 +320,11 @@ def batch_renorm(
 
     with :math:`\sigma_B = \sqrt{\mathrm{Var}_B[x] + \epsilon}` (biased) and
     :math:`\sigma = \sqrt{\text{running\_var} + \epsilon}`; ``r`` and ``d`` are constants
-    for the gradient. Running statistics are updated as :func:`batch_norm` does.
-    ``r_max=1, d_max=0`` is plain batch norm; eval mode is batch norm's eval mode.
+    for the gradient. Running statistics are updated as :func:`batch_norm` does: a running
+    *variance* of the unbiased batch variances, where the paper's Algorithm 1 keeps a
+    running :math:`\sigma` of the biased :math:`\sigma_B` (``mu += m * (mu_B - mu)`` is the
+    paper's form of the mean update). ``r_max=1, d_max=0`` is plain batch norm; eval mode
+    is batch norm's eval mode.
 
     Args:
         as :func:`batch_norm`, with running buffers required, and
@@ -320,6 +346,8 @@ def batch_renorm(
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if running_mean is None or running_var is None:
         raise ValueError("batch_renorm needs running_mean and running_var in training mode")
+    if input.size == 0:  # as batch_norm: an empty result, running statistics untouched
+        return batch_norm(input, running_mean, running_var, weight, bias, True, momentum, eps)
     r, d = renorm_corrections(input, running_mean, running_var, eps, r_max, d_max)
     shape = _channel_shape(input)
     x_hat = batch_norm(input, running_mean, running_var, None, None, True, momentum, eps)
@@ -378,6 +406,8 @@ def layer_norm(
     normalized_shape = _trailing_shape(input, normalized_shape)
     _check_param("weight", weight, normalized_shape)
     _check_param("bias", bias, normalized_shape)
+    if input.size == 0:
+        return np.empty_like(input)  # as PyTorch
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     x_hat, _, _ = normalize(input, axes, eps)
     return _affine(x_hat, weight, bias, normalized_shape)
@@ -425,10 +455,12 @@ def group_norm(
     _check_groups(c, num_groups)
     _check_param("weight", weight, (c,))
     _check_param("bias", bias, (c,))
-    if n * (input.size // n) // num_groups == 1:  # PyTorch's own check for group norm
+    if n * c // num_groups * int(np.prod(input.shape[2:], dtype=np.int64)) == 1:  # PyTorch's own check
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
         )
+    if input.size == 0:
+        return np.empty_like(input)  # as PyTorch
     grouped = input.reshape(n, num_groups, -1)  # (N, G, C//G * spatial)
     centered, _, var = center(grouped, (2,))  # var: (N, G, 1)
     centered = centered.reshape(input.shape)  # (N, C, *)
@@ -484,11 +516,17 @@ def instance_norm(
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var must be given when use_input_stats=False")
         return scale_shift(*_center_with_running(input, running_mean, running_var), eps, weight, bias)
-    spatial = input.size // (input.shape[0] * input.shape[1])
-    if spatial <= 1:
+    spatial = int(np.prod(input.shape[2:], dtype=np.int64))
+    if spatial == 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
         )
+    if input.size == 0:
+        if input.shape[0] == 0 and spatial:  # PyTorch averages over no instances: NaN buffers
+            for buffer in (running_mean, running_var):
+                if buffer is not None:
+                    buffer[...] = np.nan
+        return np.empty_like(input)
     centered, mean, var = center(input, tuple(range(2, input.ndim)))
     _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), spatial, momentum)
     return scale_shift(centered, var, eps, weight, bias)
@@ -523,6 +561,8 @@ def rms_norm(
     _check_eps(eps)
     normalized_shape = _trailing_shape(input, normalized_shape)
     _check_param("weight", weight, normalized_shape)
+    if input.size == 0:
+        return np.empty_like(input)  # as PyTorch
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean_square = np.square(input, dtype=np.float64).mean(axis=axes, keepdims=True)
     output = input * (1.0 / np.sqrt(mean_square + eps)).astype(input.dtype)

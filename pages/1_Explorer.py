@@ -94,10 +94,10 @@ elif view == "stats":
     left, right = st.columns(2)
     with left:  # 4. the statistics used
         st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-        stats = cached.figure(figs.statistics, summary.set_ids, summary.mean, summary.var, own_mean=summary.own_mean,
-                              own_var=summary.own_var, title=t("explorer.stats_title", sets=summary.mean.size),
-                              labels=views.stats_labels(ctl))  # fmt: skip
-        show_chart(stats, key="stats", data=views.stats_frame(summary))
+        stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
+                              own_mean=summary.own_mean, own_var=summary.own_var,
+                              title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
+        show_chart(stats, key="stats", data=views.stats_frame(summary, ctl))
         views.stats_notes(summary, ctl)
     with right:  # 5. one element, step by step
         st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))

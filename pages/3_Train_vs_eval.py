@@ -9,10 +9,9 @@ from ui import cached
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck
+from ui.url import UrlCheck, choice
 
 COMPARED_MOMENTA = (0.01, 0.1, 0.5)
-SHIFTS = np.linspace(-4, 4, 81)
 TEST_EXAMPLES = 359  # digits held out by normcore.training.load_digits
 FORGOT_BATCHES = 100
 
@@ -49,20 +48,17 @@ with st.sidebar:
         t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
     )
     forgot_batch = st.slider(t("tve.fb"), 2, 64, 4, key="fb", bind="query-params", help=t("tve.fb_help"))
-    st.subheader(t("tve.shift_controls"))
-    shift = st.slider(
-        t("tve.shift"), -4.0, 4.0, 1.5, 0.1, key="shift", bind="query-params", help=t("tve.shift_help")
-    )
-    scale = st.slider(
-        t("tve.scale"), 0.25, 4.0, 1.0, 0.05, key="scale", bind="query-params", help=t("tve.scale_help")
-    )
+    st.subheader(t("tve.renorm_controls"))
+    renorm_batch = st.slider(t("tve.rb"), 2, 64, 4, key="rb", bind="query-params", help=t("tve.rb_help"))
+    kind = choice(st.radio, t("tve.kind"), list(bs.BATCH_KINDS), key="rk", check=check,
+                  labels=lambda k: t(f"tve.kind.{k}"), help=t("tve.kind_help"))  # fmt: skip
     r_max = st.slider(
-        t("tve.r_max"), 1.0, 5.0, 2.0, 0.1, key="rmax", bind="query-params", help=t("tve.r_max_help")
+        t("tve.r_max"), 1.0, 5.0, 3.0, 0.1, key="rmax", bind="query-params", help=t("tve.r_max_help")
     )
     d_max = st.slider(
-        t("tve.d_max"), 0.0, 5.0, 2.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
+        t("tve.d_max"), 0.0, 5.0, 5.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
     )
-for key in ["m", "b", "steps", "ch", "seed", "demo", "ex", "fb", "shift", "scale", "rmax", "dmax"]:
+for key in ["m", "b", "steps", "ch", "seed", "demo", "ex", "fb", "rb", "rmax", "dmax"]:
     check.check(key, st.session_state[key])
 check.show()
 
@@ -81,10 +77,12 @@ def same_batch(batch_size: int, steps: int, momentum: float, seed: int):
 
 
 @st.cache_data(max_entries=64)
-def shift_demo(batch_size: int, seed: int, shift: float, scale: float, r_max: float, d_max: float):
-    pop = bs.population(seed)
-    gap = bs.shifted_gap(pop, batch_size, shift, scale, r_max, d_max, seed)
-    return gap, bs.shift_sweep(pop, SHIFTS, scale, batch_size, r_max, d_max, seed)
+def renorm_demo(batch_size: int, steps: int, momentum: float, r_max: float, d_max: float, kind: str,
+                channel: int, seed: int):  # fmt: skip
+    run = bs.renorm_training(
+        bs.population(seed), batch_size, steps, momentum, r_max, d_max, kind, channel, seed
+    )
+    return run, bs.renorm_summary(run)
 
 
 @st.cache_resource(max_entries=1)  # recomputable (seeded), so a cache; no client can clear it (ui.hardening)
@@ -132,6 +130,23 @@ table = pd.DataFrame(bs.conventions(stats)).round({"half_life": 1})
 table["max_difference"] = table["max_difference"].map("{:.1e}".format)
 columns = {c: t(f"tve.col_{c}") for c in table.columns}
 st.dataframe(table.rename(columns=columns), hide_index=True)
+
+keras = bs.variance_conventions(stats, round(momentum, 3), batch_size)
+st.markdown(
+    t(
+        "tve.keras_var_text",
+        steps=steps,
+        b=batch_size,
+        m=round(momentum, 3),
+        a=bs.decay_from_momentum(momentum),
+    )
+)
+cols = st.columns(3)
+cols[0].metric(t("tve.keras_pytorch"), f"{keras['pytorch']:.4f}")
+cols[1].metric(t("tve.keras_keras"), f"{keras['keras']:.4f}")
+cols[2].metric(t("tve.keras_ratio"), f"{keras['ratio']:.4f}",
+               help=t("tve.keras_ratio_help", b=batch_size, factor=f"{keras['bias_factor']:.4f}",
+                      rest=f"{keras['initial_left']:.2g}", steps=steps))  # fmt: skip
 
 st.subheader(t("tve.variance_header"))
 st.markdown(t("tve.variance_text", b=batch_size))
@@ -190,25 +205,30 @@ else:
     cols[1].metric(t("tve.wrong_eval"), f"{changed['eval']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
     cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))
 
-st.header(t("tve.shift_header"))
-st.markdown(t("tve.shift_text"))
-gap, sweep = shift_demo(batch_size, seed, shift, scale, r_max, d_max)
-cols = st.columns(4)
-cols[0].metric(t("tve.eval_mean"), f"{gap['eval'][:, channel].mean():.3f}", help=t("tve.eval_mean_help"))
-cols[1].metric(t("tve.eval_sd"), f"{gap['eval'][:, channel].std():.3f}", help=t("tve.eval_sd_help"))
-cols[2].metric(
-    t("tve.r"), f"{gap['r'][channel]:.3f}", help=t("tve.r_help", free=f"{gap['r_unclipped'][channel]:.3f}")
+st.header(t("tve.renorm_header"))
+kind_name = t(f"tve.kind.{kind}")
+st.markdown(
+    t("tve.renorm_text", kind=kind_name, b=renorm_batch, m=round(momentum, 3), steps=steps, ch=channel)
 )
-cols[3].metric(
-    t("tve.d"), f"{gap['d'][channel]:.3f}", help=t("tve.d_help", free=f"{gap['d_unclipped'][channel]:.3f}")
-)
+run, summary = renorm_demo(renorm_batch, steps, round(momentum, 3), r_max, d_max, kind, channel, seed)
 fig = cached.figure(
-    figs.shift_gaps,
-    sweep,
-    current=shift,
-    title=t("tve.shift_title", scale=scale, r=r_max, d=d_max, b=batch_size),
+    figs.renorm_gaps,
+    run.gap_batch,
+    run.gap_batch_renorm,
+    title=t("tve.renorm_title", kind=kind_name, b=renorm_batch, r=r_max, d=d_max),
     names={"batch": t("tve.norm.batch"), "batch_renorm": t("tve.norm.batch_renorm")},
-    labels={"x": t("tve.x_shift"), "y": t("tve.y_gap"), "current": t("tve.current")},
+    labels={"x": t("tve.x_steps"), "y": t("tve.y_gap")},
 )
-show_chart(fig, key="shift_gap", data=pd.DataFrame(sweep))
-st.caption(t("tve.shift_caption"))
+frame = pd.DataFrame({"step": np.arange(1, steps + 1), "gap_batch": run.gap_batch,
+                      "gap_batch_renorm": run.gap_batch_renorm, "r": run.r, "d": run.d, "clipped": run.clipped})  # fmt: skip
+show_chart(fig, key="renorm_gap", data=frame)
+cols = st.columns(3)
+last = summary["steps"]
+cols[0].metric(t("tve.gap_bn"), f"{summary['gap_batch']:.3f}", help=t("tve.gap_help", n=last))
+cols[1].metric(t("tve.gap_brn"), f"{summary['gap_batch_renorm']:.3f}", help=t("tve.gap_help", n=last))
+cols[2].metric(
+    t("tve.clipped"), f"{100 * summary['clipped_share']:.0f} %", help=t("tve.clipped_help", n=last)
+)
+st.markdown(t("tve.sigma_note", paper=f"{summary['paper_std']:.4f}", ours=f"{summary['running_std']:.4f}",
+              ch=channel))  # fmt: skip
+st.caption(t("tve.renorm_caption"))

@@ -158,25 +158,58 @@ def test_train_and_eval_match_torch(pop):
     assert np.abs(result["difference"]).max() > 0
 
 
-def test_renorm_gap_zero_inside_limits_and_back_beyond(pop):
-    mean, var = pop.mean(axis=0), pop.var(axis=0, ddof=1)
-    batch = bs.shifted(pop[:32], mean, np.sqrt(var), shift=1.0, scale=1.0)
-    inside = bs.renorm_gap(batch, mean, var, r_max=1e6, d_max=1e6)
-    assert inside["gap_batch_renorm"] < 1e-9 < 0.5 < inside["gap_batch"]
-    clipped = bs.renorm_gap(batch, mean, var, r_max=1.0, d_max=0.0)
-    assert clipped["gap_batch_renorm"] == pytest.approx(clipped["gap_batch"])
-    np.testing.assert_allclose(inside["d"], inside["d_unclipped"])
+def test_batch_renorm_training_is_eval_mode_wherever_r_and_d_are_not_clipped(pop):
+    for kind in bs.BATCH_KINDS:
+        run = bs.renorm_training(pop, 4, 80, 0.1, r_max=3.0, d_max=5.0, kind=kind, channel=2, seed=1)
+        assert run.clipped.any() and (~run.clipped).any(), kind
+        assert run.gap_batch_renorm[~run.clipped].max() < 1e-12
+        assert (run.gap_batch_renorm[run.clipped] > 1e-6).all()
+        assert (run.gap_batch[~run.clipped] > 1e-3).all()
+        assert (np.abs(run.d) <= 5.0).all() and (run.r <= 3.0).all() and (run.r >= 1 / 3.0).all()
+    free = bs.renorm_training(pop, 4, 80, 0.1, r_max=1e9, d_max=1e9)
+    assert not free.clipped.any() and free.gap_batch_renorm.max() < 1e-12
+    none = bs.renorm_training(pop, 4, 80, 0.1, r_max=1.0, d_max=0.0)  # no correction: Batch Norm
+    np.testing.assert_allclose(none.gap_batch_renorm, none.gap_batch, rtol=1e-12)
 
 
-def test_shift_sweep_renorm_flat_until_d_max(pop):
-    sweep = bs.shift_sweep(pop, np.array([0.0, 0.5, 4.0]), 1.0, 64, r_max=3.0, d_max=1.0)
-    assert sweep["gap_batch_renorm"][0] < 1e-9 and sweep["gap_batch_renorm"][2] > 2.0
-    assert np.all(np.diff(sweep["gap_batch"]) > 0)
+def test_batch_renorm_training_steps_are_torchs(pop):
+    # Step by step the same as torch: eval output with the buffers before the update, Batch Norm's
+    # training output, and Batch Renorm's as Algorithm 1 writes it with torch's batch statistics.
+    run = bs.renorm_training(pop, 4, 5, 0.2, r_max=1.5, d_max=0.5, kind="cluster", channel=1, seed=2)
+    batches = bs.clustered_batches(pop, 4, 5, channel=1, seed=3)
+    layer = torch.nn.BatchNorm1d(bs.CHANNELS, momentum=0.2, affine=False, dtype=torch.float64)
+    for step, batch in enumerate(torch.from_numpy(batches)):
+        layer.eval()
+        evaluated = layer(batch)[:, 1]
+        mean, std = layer.running_mean.clone(), (layer.running_var + 1e-5).sqrt()
+        layer.train()
+        trained = layer(batch)[:, 1]
+        batch_std = (batch.var(0, unbiased=False) + 1e-5).sqrt()
+        r = (batch_std / std).clamp(1 / 1.5, 1.5)[1]
+        d = ((batch.mean(0) - mean) / std).clamp(-0.5, 0.5)[1]
+        assert run.gap_batch[step] == pytest.approx(float((trained - evaluated).abs().mean()), rel=1e-10)
+        renorm = trained * r + d
+        assert run.gap_batch_renorm[step] == pytest.approx(float((renorm - evaluated).abs().mean()), rel=1e-9)
+        assert run.r[step] == pytest.approx(float(r)) and run.d[step] == pytest.approx(float(d))
 
 
-def test_shifted_gap_is_the_sweeps_gap_at_that_shift(pop):
-    sweep = bs.shift_sweep(pop, np.array([0.0, 1.5]), 2.0, 16, r_max=2.0, d_max=1.0, seed=3)
-    gap = bs.shifted_gap(pop, 16, 1.5, 2.0, r_max=2.0, d_max=1.0, seed=3)
-    assert (
-        gap["gap_batch"] == sweep["gap_batch"][1] and gap["gap_batch_renorm"] == sweep["gap_batch_renorm"][1]
-    )
+def test_clustered_batches_come_from_one_slice_each(pop):
+    batches = bs.clustered_batches(pop, 16, 50, channel=3, clusters=8)
+    edges = np.quantile(pop[:, 3], np.linspace(0, 1, 9))
+    slices = np.searchsorted(edges[1:-1], batches[:, :, 3], side="right")  # (50, 16) slice of each value
+    assert (slices == slices[:, :1]).all() and len(np.unique(slices[:, 0])) > 4
+    assert batches.shape == (50, 16, bs.CHANNELS)
+
+
+def test_keras_moving_variance_is_the_biased_one(pop):
+    stats = bs.running_stats(pop, (0.1, 0.3), batch_size=4, steps=40, channel=2)
+    for m in (0.1, 0.3):
+        keras = bs.variance_conventions(stats, m, 4)
+        expected = 1.0
+        for (
+            batch_var
+        ) in stats.batch_var:  # Keras: moving * decay + var * (1 - decay), var from ops.moments (ddof 0)
+            expected = expected * (1 - m) + batch_var * m
+        assert keras["keras"] == pytest.approx(expected, rel=1e-12)
+        assert keras["keras"] == pytest.approx(0.75 * keras["pytorch"] + (1 - m) ** 40 / 4, rel=1e-12)
+        assert keras["ratio"] < 1

@@ -451,3 +451,34 @@ def test_stuck_share_thresholds_equal_the_activation_outputs(activation):
         "tanh": np.abs(out) > saturation.tanh_bound(),
     }
     assert stuck_share(values, activation) == pytest.approx(stuck[activation].mean(), abs=1e-4)
+
+
+def test_worked_example_uses_r_max_and_d_max_and_at_1_and_0_is_batch_norm():
+    table = np.array(
+        [[1.0, 20.0], [3.0, 40.0], [8.0, 10.0]]
+    )  # fresh buffers (0, 1): r and d want to be large
+    plain = worked_example(table, "batch")
+    same = worked_example(table, "batch_renorm", r_max=1.0, d_max=0.0)
+    np.testing.assert_allclose(same["y"], plain["y"], rtol=1e-12)
+    assert (same["r"] == 1.0).all() and (same["d"] == 0.0).all()
+    # Ioffe (2017), Algorithm 1: r = clip(sigma_B / sigma, 1/r_max, r_max), d = clip((mu_B - mu) / sigma, +-d_max)
+    sigma_b, sigma = np.sqrt(table.var(axis=0) + 1e-5), np.sqrt(1.0 + 1e-5)
+    for r_max, d_max in [(3.0, 5.0), (1.5, 2.0), (5.0, 10.0)]:
+        steps = worked_example(table, "batch_renorm", r_max=r_max, d_max=d_max)
+        np.testing.assert_allclose(steps["r"][0], np.clip(sigma_b / sigma, 1 / r_max, r_max), rtol=1e-12)
+        np.testing.assert_allclose(
+            steps["d"][0], np.clip(table.mean(axis=0) / sigma, -d_max, d_max), rtol=1e-12
+        )
+        np.testing.assert_allclose(steps["y"], plain["y"] * steps["r"] + steps["d"], rtol=1e-12)
+    assert not np.allclose(worked_example(table, "batch_renorm", r_max=1.5, d_max=2.0)["y"],
+                           worked_example(table, "batch_renorm")["y"])  # fmt: skip
+
+
+def test_worked_example_of_rms_norm_has_no_mean():
+    table = np.array([[1.0, 2.0], [3.0, -4.0]])
+    steps = worked_example(table, "rms", gamma=[2.0, 2.0])
+    assert list(steps) == ["x", "mean_square", "rms", "x_hat", "y"]
+    np.testing.assert_allclose(steps["mean_square"][0], [2.5, 2.5])  # mean of 1 and 4, not the variance 0.25
+    np.testing.assert_allclose(steps["rms"], np.sqrt(steps["mean_square"] + 1e-5))
+    expected = torch.nn.functional.rms_norm(torch.tensor(table), (2,), torch.tensor([2.0, 2.0]), eps=1e-5)
+    np.testing.assert_allclose(steps["y"], expected.numpy(), rtol=1e-12)

@@ -131,3 +131,14 @@ def test_every_figure_carries_the_white_template(summary):
     fig = figs.downstream(summary.downstream, ["a", "b", "c"], title="D", labels=LABELS)
     assert fig.layout.template.layout.paper_bgcolor == white
     assert fig.layout.font.family == style.FONT_FAMILY
+
+
+def test_statistics_of_rms_norm_are_one_panel_of_rms():
+    x = make_input(6, 3, 2, 2, Population())
+    s = summarize(x, run(x, "rms"))
+    rms = np.sqrt(s.var + 1e-5)
+    fig = figs.statistics(s.set_ids, None, rms, title="S", labels=STATS_LABELS)
+    assert [t.type for t in fig.data] == ["bar"] and fig.layout.yaxis.title.text == "V"
+    expected = np.sqrt((x.astype(np.float64) ** 2).reshape(6, -1).mean(axis=1) + 1e-5)
+    np.testing.assert_allclose(fig.data[0].y, expected, rtol=1e-6)
+    assert "xaxis2" not in fig.to_plotly_json()["layout"]  # no mean panel

@@ -286,3 +286,32 @@ def test_a_linked_row_count_out_of_range_is_clamped_with_a_notice():
     no_errors(at)
     assert at.number_input(key="wr").value == 4  # the rows of the table (the default one here)
     assert len(at.data_editor[0].value) == 4 and "wr=`500`" in texts(at.info)
+
+
+def test_rms_norm_shows_its_rms_and_no_mean():
+    at = open_page(PAGE, {"norm": "rms", "n": "4", "c": "2", "hw": "2", "view": "stats"})
+    no_errors(at)
+    data = at.get("plotly_chart")[-1]
+    assert "mean μ" not in str(data.proto) and "RMS of each sample" in str(data.proto)
+    show(at, "worked")
+    columns = list(at.dataframe[-1].value.columns)
+    assert "μ" not in columns and "x − μ" not in columns and "σ²" not in columns
+    assert columns[2:] == ["x", "mean(x²)", "RMS = √(mean(x²) + ε)", "x̂", "y = γx̂"]
+
+
+def test_worked_example_follows_the_r_max_and_d_max_sliders():
+    link = {"norm": "batch_renorm", "view": "worked", "rmax": "1", "dmax": "0"}
+    renorm = open_page(PAGE, link).dataframe[-1].value
+    plain = open_page(PAGE, {"norm": "batch", "view": "worked"}).dataframe[-1].value
+    np.testing.assert_allclose(renorm["y = γx̂ + β"], plain["y = γx̂ + β"], rtol=1e-12)
+    assert set(renorm["r"]) == {1.0} and set(renorm["d"]) == {0.0}
+    wide = open_page(PAGE, {"norm": "batch_renorm", "view": "worked", "rmax": "2", "dmax": "0.5"})
+    assert set(wide.dataframe[-1].value["d"].abs()) == {0.5} and "[1/2.0, 2.0]" in texts(wide.caption)
+
+
+def test_group_norm_refusal_does_not_offer_eval_mode():
+    at = open_page(PAGE, {"norm": "group", "n": "1", "hw": "1", "c": "4", "g": "4"})
+    no_errors(at)
+    warning = texts(at.warning)
+    assert "Expected more than 1 value" in warning and "Eval mode does not help" in warning
+    assert "switch to eval mode" not in warning

@@ -414,3 +414,173 @@ def test_large_batches_take_the_blocked_sum_of_squares_and_still_match_torch(dty
     close(nc.layer_norm(x, x.shape[1:]), TF.layer_norm(t, x.shape[1:]), dtype)
     close(nc.group_norm(x, 4), TF.group_norm(t, 4), dtype)
     close(nc.instance_norm(x), TF.instance_norm(t), dtype)
+
+
+# ---------------------------------------------------------------- edges: huge values, empty batches, inf
+
+
+def _float64_reference(norm: str, x64: np.ndarray) -> np.ndarray:
+    """PyTorch in float64 (no overflow below 1e154), the truth a float32 result is held to."""
+    t = torch.from_numpy(x64)
+    c = x64.shape[1]
+    mean, var = x64.mean(axis=(0, 2, 3)), x64.var(axis=(0, 2, 3))
+    if norm == "batch":
+        return TF.batch_norm(t, None, None, training=True).numpy()
+    if norm == "batch_eval":
+        return TF.batch_norm(t, torch.from_numpy(mean), torch.from_numpy(var), training=False).numpy()
+    if norm == "batch_renorm":  # Ioffe (2017), Algorithm 1, r and d from the float64 batch
+        r, d = nc.functional.renorm_corrections(x64, mean * 0.9, var * 1.1)
+        y = TF.batch_norm(t, None, None, training=True).numpy()
+        return y * r.reshape(1, c, 1, 1) + d.reshape(1, c, 1, 1)
+    if norm == "layer":
+        return TF.layer_norm(t, x64.shape[1:]).numpy()
+    if norm == "group":
+        return TF.group_norm(t, 2).numpy()
+    if norm == "instance":
+        return TF.instance_norm(t).numpy()
+    if norm == "rms":
+        return TF.rms_norm(t, x64.shape[1:]).numpy()
+    if norm == "weight_standardization":
+        w = x64.reshape(c and x64.shape[0], -1)
+        return ((w - w.mean(1, keepdims=True)) / np.sqrt(w.var(1, keepdims=True) + 1e-5)).reshape(x64.shape)
+    raise AssertionError(norm)
+
+
+def _ours(norm: str, x: np.ndarray) -> np.ndarray:
+    c = x.shape[1]
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=(0, 2, 3)), x64.var(axis=(0, 2, 3))
+    return (
+        {
+            "batch": lambda: nc.batch_norm(x, None, None, training=True),
+            "batch_eval": lambda: nc.batch_norm(x, mean, var, training=False),
+            "batch_renorm": lambda: nc.batch_renorm(x, mean * 0.9, var * 1.1, training=True),
+            "layer": lambda: nc.layer_norm(x, x.shape[1:]),
+            "group": lambda: nc.group_norm(x, 2),
+            "instance": lambda: nc.instance_norm(x),
+            "rms": lambda: nc.rms_norm(x, x.shape[1:]),
+            "weight_standardization": lambda: nc.weight_standardization(x),
+        }[norm]()
+        if c
+        else None
+    )
+
+
+EXTREME_NORMS = ["batch", "batch_eval", "batch_renorm", "layer", "group", "instance", "rms",
+                 "weight_standardization"]  # fmt: skip
+
+
+@pytest.mark.parametrize("norm", EXTREME_NORMS)
+@pytest.mark.parametrize("magnitude", [1e19, 1e30, 3e38])
+@pytest.mark.parametrize("offset", [0.0, 0.5])
+def test_float32_up_to_its_largest_values_matches_a_float64_reference(norm, magnitude, offset):
+    # The largest |x| is `magnitude` (3e38 is near float32's 3.4e38 ceiling); squares of
+    # |x| > 1.8e19 overflow float32, where PyTorch's float32 kernels give 0 or NaN.
+    z = np.random.default_rng(15).standard_normal((6, 4, 16, 16))  # 256 per (sample, channel): blocked sums
+    z = offset + z * (0.4 if offset else 1.0)
+    x = (z / np.abs(z).max() * magnitude).astype(np.float32)
+    assert np.isfinite(x).all() and np.abs(x).max() >= magnitude * (1 - 1e-6)
+    with np.errstate(over="ignore"):
+        ours = _ours(norm, x)
+    expected = _float64_reference(norm, x.astype(np.float64))
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_float32_running_statistics_of_huge_values_match_float64():
+    x = (np.random.default_rng(16).standard_normal((8, 3, 16)) * 1e30).astype(np.float32)
+    ours_mean, ours_var = np.zeros(3), np.ones(3)
+    nc.batch_norm(x, ours_mean, ours_var, training=True)
+    mean, var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    TF.batch_norm(torch.from_numpy(x.astype(np.float64)), mean, var, training=True)
+    np.testing.assert_allclose(
+        ours_mean, mean.numpy(), atol=1e-6 * 1e30
+    )  # float32 input: ~7 digits of the spread
+    np.testing.assert_allclose(ours_var, var.numpy(), rtol=1e-5)
+    assert np.isfinite(ours_var).all() and ours_var.min() > 1e58  # momentum 0.1 of a variance near 1e60
+
+
+EMPTY_SHAPES = [(0, 3, 5), (2, 3, 0), (0, 3, 4, 4), (2, 0, 4), (0, 4)]
+
+
+def _empty_cases(shape):
+    """(name, ours, theirs) for every norm on an input of ``shape``; each returns (output, buffers)."""
+    c = shape[1]
+    x = np.zeros(shape, np.float32)
+    t = torch.from_numpy(x)
+
+    def with_buffers(ours, theirs):
+        nb, tb = (
+            [np.zeros(c), np.ones(c)],
+            [torch.zeros(c, dtype=torch.float64), torch.ones(c, dtype=torch.float64)],
+        )
+        return (lambda: (ours(*nb), nb)), (lambda: (theirs(*tb), tb))
+
+    cases = {
+        "batch_train": with_buffers(lambda m, v: nc.batch_norm(x, m, v, training=True),
+                                    lambda m, v: TF.batch_norm(t, m, v, training=True)),
+        "batch_eval": with_buffers(lambda m, v: nc.batch_norm(x, m, v, training=False),
+                                   lambda m, v: TF.batch_norm(t, m, v, training=False)),
+        "layer": ((lambda: (nc.layer_norm(x, shape[1:]), [])), (lambda: (TF.layer_norm(t, shape[1:]), []))),
+        "group": ((lambda: (nc.group_norm(x, 1), [])), (lambda: (TF.group_norm(t, 1), []))),
+        "rms": ((lambda: (nc.rms_norm(x, shape[1:]), [])), (lambda: (TF.rms_norm(t, shape[1:]), []))),
+    }  # fmt: skip
+    if len(shape) > 2:
+        cases["instance_train"] = with_buffers(lambda m, v: nc.instance_norm(x, m, v),
+                                               lambda m, v: TF.instance_norm(t, m, v))  # fmt: skip
+        cases["instance_eval"] = with_buffers(
+            lambda m, v: nc.instance_norm(x, m, v, use_input_stats=False),
+            lambda m, v: TF.instance_norm(t, m, v, use_input_stats=False),
+        )
+    return cases
+
+
+@pytest.mark.parametrize("shape", EMPTY_SHAPES)
+def test_empty_input_gives_what_torch_gives(shape):
+    # PyTorch returns an empty result for every norm; its buffers stay as they were, except
+    # instance norm with N = 0, which averages over no instances and stores NaN.
+    for name, (ours, theirs) in _empty_cases(shape).items():
+        out, buffers = ours()
+        expected, expected_buffers = theirs()
+        assert out.shape == tuple(expected.shape) and out.dtype == np.float32, name
+        for got, want in zip(buffers, expected_buffers, strict=True):
+            np.testing.assert_array_equal(got, want.numpy(), err_msg=name)
+
+
+def test_empty_batch_in_batch_renorm_is_empty_and_leaves_the_buffers():
+    mean, var = np.zeros(3), np.ones(3)
+    out = nc.batch_renorm(np.zeros((0, 3, 5)), mean, var, training=True)
+    assert out.shape == (0, 3, 5)
+    assert mean.tolist() == [0, 0, 0] and var.tolist() == [1, 1, 1]
+
+
+INF_PLACES = {
+    "+inf among the first 16": [((0, 0, 0), np.inf)],
+    "+inf after the first 16": [((5, 0, 4), np.inf)],
+    "-inf": [((0, 1, 0), -np.inf)],
+    "+inf and -inf in one set": [((0, 2, 0), np.inf), ((3, 2, 1), -np.inf)],
+}
+
+
+@pytest.mark.parametrize("place", list(INF_PLACES))
+def test_inf_input_gives_torchs_outputs_and_running_statistics(place):
+    x = np.random.default_rng(17).standard_normal((6, 4, 5))
+    for index, value in INF_PLACES[place]:
+        x[index] = value
+    t = torch.from_numpy(x)
+    with np.errstate(invalid="ignore"):
+        for training_norm in ("batch", "instance"):
+            mean, var = np.zeros(4), np.ones(4)
+            tmean, tvar = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
+            if training_norm == "batch":
+                ours = nc.batch_norm(x, mean, var, training=True)
+                theirs = TF.batch_norm(t, tmean, tvar, training=True)
+            else:
+                ours = nc.instance_norm(x, mean, var)
+                theirs = TF.instance_norm(t, tmean, tvar)
+            np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-10)  # NaN where torch's is
+            np.testing.assert_allclose(mean, tmean.numpy(), rtol=1e-12)  # +-inf where torch has it, not NaN
+            np.testing.assert_allclose(var, tvar.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(nc.layer_norm(x, (4, 5)), TF.layer_norm(t, (4, 5)).numpy(), rtol=1e-10)
+        np.testing.assert_allclose(nc.group_norm(x, 2), TF.group_norm(t, 2).numpy(), rtol=1e-10)
+    assert np.isinf(mean).any() or place == "+inf and -inf in one set"

@@ -15,17 +15,6 @@ HANGUL = "\uac00-\ud7a3"
 # Keys another branch rewrites (Train vs eval's shift section, the Explorer's refusal and statistics
 # help, the worked example). Their Korean still carries old terms here; each is a strict xfail,
 # so once the merge brings it in line the test fails until the key is removed from this set.
-AWAITING_MERGE = {
-    "explorer.refused_why.values",
-    "explorer.stats_help",
-    "explorer.worked_caption",
-    "tve.shift_controls",
-    "tve.shift",
-    "tve.shift_help",
-    "tve.shift_header",
-    "tve.shift_text",
-    "tve.shift_caption",
-}
 
 
 def rows() -> list[dict]:
@@ -74,21 +63,10 @@ def test_the_glossary_parses():
 @pytest.mark.parametrize("row", rows(), ids=lambda row: row["concept"])
 def test_korean_uses_only_the_chosen_term(row):
     entries = in_scope(row["scope"])
-    found = [
-        (key, rejected_in(text, row["rejected"]))
-        for key, text in entries.items()
-        if key not in AWAITING_MERGE
-    ]
+    found = [(key, rejected_in(text, row["rejected"])) for key, text in entries.items()]
     found = [(key, hits) for key, hits in found if hits]
     assert not found, f"{row['concept']}: use {row['term']!r}, not {found}"
     assert any(row["term"] in text for text in entries.values()), f"{row['term']!r} is never used"
-
-
-@pytest.mark.xfail(strict=True, reason="another branch rewrites this key; remove it from AWAITING_MERGE")
-@pytest.mark.parametrize("key", sorted(AWAITING_MERGE))
-def test_keys_awaiting_merge_use_the_chosen_terms(key):
-    assert key in STRINGS
-    assert not problems([key])
 
 
 def test_the_rejected_variants_are_caught():

@@ -120,17 +120,14 @@ def test_train_vs_eval_points_and_shared_ranges():
     assert list(fig.layout.xaxis.range) == list(fig.layout.yaxis.range)
 
 
-def test_shift_gaps_and_prediction_spread(pop):
-    sweep = bs.shift_sweep(pop, np.linspace(-1, 1, 5), 1.0, 16, 2.0, 2.0)
-    fig = te.shift_gaps(
-        sweep,
-        current=0.5,
-        title="G",
-        names={"batch": "BN", "batch_renorm": "BRN"},
-        labels={"x": "X", "y": "Y", "current": "C"},
-    )
-    np.testing.assert_allclose(fig.data[0].y, sweep["gap_batch"])
-    np.testing.assert_allclose(fig.data[1].y, sweep["gap_batch_renorm"])
+def test_renorm_gaps_and_prediction_spread(pop):
+    run = bs.renorm_training(pop, 4, 30, 0.1, 3.0, 5.0)
+    fig = te.renorm_gaps(run.gap_batch, run.gap_batch_renorm, title="G", names={"batch": "BN", "batch_renorm": "BRN"},
+                         labels={"x": "X", "y": "Y"})  # fmt: skip
+    np.testing.assert_allclose(fig.data[0].y, run.gap_batch)
+    np.testing.assert_allclose(fig.data[1].y, run.gap_batch_renorm)
+    assert list(fig.data[0].x) == list(range(1, 31)) and [d.name for d in fig.data] == ["BN", "BRN"]
+    assert fig.layout.xaxis.title.text == "X" and fig.layout.yaxis.title.text == "Y"
     hist = histogram(np.array([0.1, 0.2, 0.9]), 10, (0.0, 1.0))
     fig = te.prediction_spread(
         hist, 0.95, title="P", labels={"train": "tr", "eval": "ev", "x": "X", "y": "Y"}

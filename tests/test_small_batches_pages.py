@@ -95,13 +95,19 @@ def test_train_vs_eval_default_and_main_controls():
     at.slider(key="m").set_value(0.5).run()
     at.slider(key="b").set_value(2).run()
     at.slider(key="steps").set_value(50).run()
-    at.slider(key="shift").set_value(-3.0).run()
-    at.slider(key="scale").set_value(2.0).run()
-    at.slider(key="dmax").set_value(0.0).run()
+    at.slider(key="rb").set_value(8).run()
+    at.radio(key="rk").set_value("cluster").run()
+    assert at.query_params["rk"] == "cluster"
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["Batch Renorm: mean gap"]) < float(metrics["Batch Norm: mean gap"])
+    at.slider(key="rmax").set_value(1.0).run()
+    at.slider(key="dmax").set_value(0.0).run()  # no correction: Batch Renorm is Batch Norm
     assert not at.exception and chart_count(at) == 3
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["ratio B/(B − 1)"] == "2.0000" and float(metrics["d (clipped)"]) == 0.0
+    assert metrics["ratio B/(B − 1)"] == "2.0000"
+    assert metrics["Batch Renorm: mean gap"] == metrics["Batch Norm: mean gap"]
     assert 0.5 in at.dataframe[0].value.iloc[:, 0].tolist()
+    assert float(metrics["ratio Keras / PyTorch"]) == pytest.approx(0.5, abs=1e-3)  # B = 2, m = 0.5, 50 steps
 
 
 def test_train_vs_eval_forgot_eval_demo():
@@ -115,7 +121,7 @@ def test_train_vs_eval_forgot_eval_demo():
 @pytest.mark.parametrize(
     "params",
     [
-        {"m": "-1", "b": "1", "steps": "1e9", "ch": "8", "shift": "abc", "scale": "0", "rmax": "0.5"},
+        {"m": "-1", "b": "1", "steps": "1e9", "ch": "8", "rb": "abc", "rk": "sorted", "rmax": "0.5"},
         {"ex": "-3", "fb": "100000", "demo": "maybe", "seed": "nan", "dmax": "-1"},
     ],
 )

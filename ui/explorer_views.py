@@ -50,11 +50,21 @@ def batch_source(
 def batch_of_one(shape: tuple[int, ...], ctl: Controls, refusal: str | None) -> None:
     """What PyTorch does with too few values per set, explained instead of a traceback."""
     if refusal:
-        reason = "instance" if ctl.norm == "instance" else "values"
-        st.warning(t("explorer.refused", error=refusal) + "\n\n" + t(f"explorer.refused_why.{reason}"),
+        st.warning(t("explorer.refused", error=refusal) + "\n\n" + refusal_advice(ctl.norm, shape),
                    icon=":material/block:")  # fmt: skip
     elif ctl.norm in ("batch", "batch_renorm") and ctl.training and shape[0] == 1:
         st.info(t("explorer.batch_one_space", hw=shape[2] * shape[3]), icon=":material/info:")
+
+
+def refusal_advice(norm: str, shape: tuple[int, ...], tr=t) -> str:
+    """Why PyTorch refuses ``norm`` on ``shape`` and what to change; eval mode only where it helps
+    (Batch Norm and Batch Renorm have running statistics; Group and Instance Norm refuse in eval too).
+    ``tr`` translates (``t``, or ``translate`` bound to a language in tests)."""
+    if norm == "instance":
+        return tr("explorer.refused_why.instance")
+    if norm == "group":
+        return tr("explorer.refused_why.group", c=shape[1])
+    return tr("explorer.refused_why.batch", norm=tr(f"explorer.norm.{norm}"))
 
 
 VIEWS = ["sets", "stats", "downstream", "worked", "code"]
@@ -125,17 +135,33 @@ def block_clicked(shape: tuple[int, ...]) -> None:
 
 def stats_labels(ctl: Controls) -> dict[str, str]:
     running = ctl.norm in ("batch", "batch_renorm") and not ctl.training
-    var = "explorer.stats.mean_square" if ctl.norm == "rms" else "explorer.stats.var"
     return {
         "used": t("explorer.stats.running" if running else "explorer.stats.used"),
         "own": t("explorer.stats.own"),
         "mean": t("explorer.stats.mean"),
-        "var": t(var),
+        "var": t("explorer.stats.rms" if ctl.norm == "rms" else "explorer.stats.var"),
         "x": t("explorer.stats.set"),
     }
 
 
-def stats_frame(summary: Summary) -> pd.DataFrame:
+def stats_values(summary: Summary, ctl: Controls) -> tuple[np.ndarray | None, np.ndarray]:
+    """What the Statistics view draws: (μ, σ²) per set, or for RMS Norm (no mean) (None, RMS)."""
+    if ctl.norm == "rms":
+        return None, np.sqrt(summary.var + ctl.eps)  # summary.var holds the mean square
+    return summary.mean, summary.var
+
+
+def stats_title(summary: Summary, ctl: Controls) -> str:
+    return t(
+        "explorer.stats_title_rms" if ctl.norm == "rms" else "explorer.stats_title", sets=summary.set_ids.size
+    )
+
+
+def stats_frame(summary: Summary, ctl: Controls) -> pd.DataFrame:
+    if ctl.norm == "rms":
+        return pd.DataFrame(
+            {"set": summary.set_ids, "mean_square": summary.var, "rms": stats_values(summary, ctl)[1]}
+        )
     frame = pd.DataFrame({"set": summary.set_ids, "mean": summary.mean, "var": summary.var})
     if summary.own_mean is not None:
         frame["batch_mean"], frame["batch_var"] = summary.own_mean, summary.own_var
@@ -326,10 +352,15 @@ def _worked_steps(table: np.ndarray, ctl: Controls) -> None:
     if refusal:  # the (N, C) table has no space: instance norm, say
         st.info(t("explorer.refused", error=refusal), icon=":material/block:")
         return
-    steps = steps_of(table, ctl.norm, groups, ctl.eps, np.full(c, ctl.gamma), np.full(c, ctl.beta))
+    steps = steps_of(table, ctl.norm, groups, ctl.eps, np.full(c, ctl.gamma), np.full(c, ctl.beta),
+                     ctl.r_max, ctl.d_max)  # fmt: skip
     samples, channels = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
     frame = pd.DataFrame({"n": samples.ravel(), "c": channels.ravel()})
     for name, values in steps.items():
-        frame[t(f"explorer.step.{name}")] = np.asarray(values).ravel()
+        label = "y_rms" if name == "y" and ctl.norm == "rms" else name  # RMS Norm has no β
+        frame[t(f"explorer.step.{label}")] = np.asarray(values).ravel()
     st.dataframe(frame, hide_index=True)
-    st.caption(t("explorer.worked_caption", gamma=ctl.gamma, beta=ctl.beta))
+    caption = t("explorer.worked_caption", gamma=ctl.gamma, beta=ctl.beta)
+    if ctl.norm == "batch_renorm":
+        caption += " " + t("explorer.worked_renorm", r_max=ctl.r_max, d_max=ctl.d_max)
+    st.caption(caption)

@@ -61,3 +61,14 @@ def test_train_vs_eval_curves_change_with_momentum_in_korean(page, served_app):
     wait_for_app(page)
     wait_for_change(page, 0, before)
     assert page.locator(ERRORS).count() == 0
+
+
+def test_batch_renorm_gap_changes_with_r_max(page, served_app):
+    page.goto(f"{served_app}/Train_vs_eval?rk=cluster")
+    wait_for_app(page, FIRST_LOAD_MS)
+    before = chart_y(page, 2, 2)  # the Batch Renorm chart: Batch Norm's and Batch Renorm's gap per step
+    press(page, "r_max (batch renorm)", "Home", 1)  # 3 -> 1: r no longer corrects the spread
+    page.wait_for_function("() => new URLSearchParams(location.search).get('rmax') === '1'", timeout=30_000)
+    wait_for_app(page)
+    wait_for_change(page, 2, before)
+    assert page.locator(ERRORS).count() == 0
