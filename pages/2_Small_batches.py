@@ -160,7 +160,8 @@ st.markdown(t("small.one_image" if one["equals_instance_norm"] else "small.one_i
 
 # ---- D. the Group Normalization paper's Figure 1: shipped, or this viewer's own recomputation
 st.header(t("small.gn_header"))
-sweep, own = gn_recompute.shown(gn_batch.load())
+shipped = gn_batch.load()
+sweep, own = gn_recompute.shown(shipped)
 protocol = gn_batch.Protocol(**sweep["protocol"])
 shown_seeds = len({r["seed"] for r in sweep["runs"]})
 st.markdown(t("small.gn_text", g=protocol.num_groups, epochs=protocol.epochs, seeds=shown_seeds))
@@ -171,7 +172,7 @@ fig = cached.figure(
     sorted({r["batch_size"] for r in sweep["runs"]}),
     title=t("small.gn_title"),
     names={norm: t(f"small.norm.{norm}", g=protocol.num_groups) for norm in summary},
-    labels={"x": t("small.gn_x"), "y": t("small.gn_y")},
+    labels={"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")},
 )
 show_chart(fig, key="gn_chart", data=pd.DataFrame(sweep["runs"]))
 facts = {"seeds": shown_seeds, "seconds": sweep["seconds"], "workers": sweep["workers"]}
@@ -183,4 +184,4 @@ for b in (2, 32):
         ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}
         sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
 st.markdown(" ".join(sentences))
-gn_recompute.panel(seeds)
+gn_recompute.panel(seeds, shipped)

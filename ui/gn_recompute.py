@@ -53,17 +53,20 @@ def shown(shipped: dict) -> tuple[dict, bool]:
     return (mine, True) if own == "mine" else (shipped, False)
 
 
-def panel(seeds: int) -> None:
-    """The button, and while a job is in flight its place in the queue or its progress (polled)."""
+def panel(seeds: int, shipped: dict) -> None:
+    """The button, and while a job is in flight its place in the queue or its progress (polled).
+
+    The button's help estimates the CPU time from the ``shipped`` sweep's measured runs.
+    """
     if not enabled():
         st.caption(t("small.gn_recompute_off"))
         return
     job = jobs.REGISTRY.poll(jobs.session_id())
     in_flight = job is not None and job.in_flight
-    st.fragment(run_every=POLL_SECONDS if in_flight else None)(_panel)(seeds)
+    st.fragment(run_every=POLL_SECONDS if in_flight else None)(_panel)(seeds, shipped)
 
 
-def _panel(seeds: int) -> None:
+def _panel(seeds: int, shipped: dict) -> None:
     session = jobs.session_id()
     job = jobs.REGISTRY.poll(session)
     if job is not None and job.state == jobs.DONE:
@@ -81,7 +84,7 @@ def _panel(seeds: int) -> None:
         if st.button(
             t("small.gn_recompute", seeds=seeds),
             key="recompute",
-            help=t("small.gn_recompute_help", seeds=seeds),
+            help=_help(seeds, shipped),
             icon=":material/refresh:",
         ):
             st.session_state.pop(ERROR, None)
@@ -105,3 +108,9 @@ def _panel(seeds: int) -> None:
     if st.button(t("small.gn_cancel"), key="recompute_cancel", icon=":material/stop:"):
         jobs.REGISTRY.cancel(session)
         st.rerun()
+
+
+def _help(seeds: int, shipped: dict) -> str:
+    runs = len(gn_batch.NORMS) * len(gn_batch.BATCH_SIZES)
+    cpu = gn_batch.cpu_seconds_per_seed(shipped)
+    return t("small.gn_recompute_help", runs=runs, cpu=f"{cpu:.0f}", seeds=seeds, total=f"{cpu * seeds:.0f}")

@@ -91,10 +91,11 @@ def _run_packed(job: tuple) -> dict:
     return run_one(*job)
 
 
-# Measured peak memory (PSS, MB) of a sweep's processes, docs/benchmarks.md "Recompute live: memory".
-IN_PROCESS_MB = 340  # workers=1: the runs in the child itself
-PARENT_MB = 240  # workers>1: the child that only hands out runs ...
-WORKER_MB = 300  # ... and each of its worker processes
+# Measured peak resident memory (RSS summed over the processes, MB) of one sweep, 2026-11-28,
+# docs/benchmarks.md "Recompute live: memory": 309 MB in one process, 855 MB with 2 workers.
+IN_PROCESS_MB = 310  # workers=1: the runs in the child itself
+PARENT_MB = 240  # workers>1: the child that only hands out runs (and multiprocessing's tracker) ...
+WORKER_MB = 310  # ... and each of its worker processes
 
 
 def workers_within(memory_mb: float, cpus: int) -> int:
@@ -204,6 +205,12 @@ def compare(summary: dict, first: str, second: str, batch_size: int) -> dict:
     else:
         out["verdict"] = "overlap"
     return out
+
+
+def cpu_seconds_per_seed(sweep: dict) -> float:
+    """The CPU time of one seed's runs (every norm and batch size) in ``sweep``, summed over its workers."""
+    seeds = len({r["seed"] for r in sweep["runs"]})
+    return sum(r["cpu_seconds"] for r in sweep["runs"]) / seeds
 
 
 def load(path: Path = SHIPPED) -> dict:
