@@ -154,6 +154,16 @@ def test_a_result_goes_to_the_asking_session_only(make_registry):
     assert registry.poll("a") is None
 
 
+def test_an_unread_result_of_a_closed_session_is_dropped(make_registry):
+    sessions = Sessions("a", "b")
+    registry = make_registry(is_alive=sessions)
+    done = registry.submit("a", QUICK, timeout=60)
+    wait_for(lambda: done.state == jobs.DONE)
+    sessions.active.discard("a")
+    registry.check()
+    assert registry.poll("a") is None
+
+
 def test_a_failing_command_reports_its_error(make_registry):
     registry = make_registry(is_alive=Sessions("a"))
     job = registry.submit("a", [sys.executable, "-c", "raise SystemExit('no digits here')"], timeout=60)

@@ -219,6 +219,11 @@ class Registry:
         """One look at every job: end the finished and the unwanted, start queued ones up to the cap."""
         with self._lock:
             now = time.monotonic()
+            for session, job in list(
+                self._jobs.items()
+            ):  # ended jobs of closed sessions: nobody will read them
+                if not job.in_flight and not self.is_alive(session):
+                    del self._jobs[session]
             for job in [j for j in self._jobs.values() if j.in_flight]:
                 reason = self._unwanted(job, now)
                 if job.state == RUNNING and reason is None and job.process.poll() is not None:
