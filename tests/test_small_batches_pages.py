@@ -110,7 +110,7 @@ def run_until(at, text: str, seconds: float = 300) -> None:
 def test_recompute_is_shown_to_the_asking_session_only(sessions):
     sessions.now = "a"
     asker = open_page(SMALL, {"seeds": "1"})
-    assert "The result shipped with the app (5 seeds" in texts(asker)
+    assert "The result shipped with the app (seeds: 5;" in texts(asker)
     asker.button(key="recompute").click().run()
     assert not asker.exception
     assert [p.proto.text for p in asker.get("progress")]  # progress from the first second
@@ -122,14 +122,14 @@ def test_recompute_is_shown_to_the_asking_session_only(sessions):
     assert "You stopped the recompute" in texts(other)
     sessions.now = "a"
     run_until(asker, "Your own recomputation")
-    assert "(1 seeds per point)" in texts(asker)
+    assert "(seeds per point: 1)" in texts(asker)
     sessions.now = "b"
     other.run()
-    assert "The result shipped with the app (5 seeds" in texts(other)  # b's figure did not change
+    assert "The result shipped with the app (seeds: 5;" in texts(other)  # b's figure did not change
     assert "Your own recomputation" not in texts(other)
     sessions.now = "a"
     asker.radio(key="gn_view").set_value("shipped").run()  # the way back
-    assert "The result shipped with the app (5 seeds" in texts(asker)
+    assert "The result shipped with the app (seeds: 5;" in texts(asker)
     assert not asker.exception
 
 
