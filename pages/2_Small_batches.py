@@ -58,7 +58,7 @@ with st.sidebar:
     d_max = st.slider(
         t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
     )
-    seeds = st.slider(t("small.seeds"), 1, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
+    seeds = st.slider(t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
     seed = st.number_input(
         t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
     )

@@ -106,4 +106,9 @@ def test_small_gn_recompute_help(shipped):
     )
 
 
+def test_small_seeds_help(shipped):
+    """ "The shipped result has 5" (seeds)."""
+    assert sorted({r["seed"] for r in shipped["runs"]}) == [0, 1, 2, 3, 4] == list(gn_batch.SEEDS)
+
+
 # ---------------------------------------------------------------- end of Small batches, section D

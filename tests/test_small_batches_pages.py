@@ -109,20 +109,20 @@ def run_until(at, text: str, seconds: float = 300) -> None:
 
 def test_recompute_is_shown_to_the_asking_session_only(sessions):
     sessions.now = "a"
-    asker = open_page(SMALL, {"seeds": "1"})
+    asker = open_page(SMALL, {"seeds": "2"})
     assert "The result shipped with the app (seeds: 5;" in texts(asker)
     asker.button(key="recompute").click().run()
     assert not asker.exception
     assert [p.proto.text for p in asker.get("progress")]  # progress from the first second
     sessions.now = "b"
-    other = open_page(SMALL, {"seeds": "1"})
+    other = open_page(SMALL, {"seeds": "2"})
     other.button(key="recompute").click().run()  # a second session waits in line
     assert "number 1 of 1 in line" in " ".join(p.proto.text for p in other.get("progress"))
     other.button(key="recompute_cancel").click().run()
     assert "You stopped the recompute" in texts(other)
     sessions.now = "a"
     run_until(asker, "Your own recomputation")
-    assert "(seeds per point: 1)" in texts(asker)
+    assert "Seeds per point in this figure: 2." in texts(asker)
     sessions.now = "b"
     other.run()
     assert "The result shipped with the app (seeds: 5;" in texts(other)  # b's figure did not change

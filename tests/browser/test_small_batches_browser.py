@@ -104,9 +104,9 @@ def test_recompute_survives_a_rerun_and_dies_with_its_tab(browser, tmp_path):
     try:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
-        page.goto(f"{url}/Small_batches?seeds=1")
+        page.goto(f"{url}/Small_batches?seeds=2")
         wait_for_app(page, FIRST_LOAD_MS)
-        page.get_by_role("button", name="Recompute for me (seeds: 1)").click()
+        page.get_by_role("button", name="Recompute for me (seeds: 2)").click()
         wait_until(lambda: sweep_children(server.pid), 60)
         (child,) = sweep_children(server.pid)
         page.get_by_text("Starting the training runs").or_(page.get_by_text("Training:")).first.wait_for()

@@ -365,7 +365,7 @@ STRINGS = {
     "small.gn_y": "테스트 오차 (%)",
     "small.gn_spread": "시드 최저–최고",
     "small.gn_shipped": "앱에 포함된 결과입니다(시드 {seeds}개, 바쁜 공유 2코어 컴퓨터에서 프로세스 {workers}개로 {seconds}초). `{command}`로 만들었습니다. 아래 버튼은 나만을 위해 다시 계산합니다. 다른 사용자는 계속 이 그림을 봅니다.",
-    "small.gn_numbers": "이 그림에서(점마다 시드 {seeds}개):",
+    "small.gn_numbers": "이 그림의 점마다 시드 {seeds}개입니다.",
     "small.gn_recompute": "직접 다시 계산 (시드 {seeds}개)",
     "small.gn_recompute_help": "모든 (정규화, 배치 크기, 시드) 네트워크를 이 서버에서 다시 학습합니다. 시드 하나에 {runs}번 학습하며, 앱에 포함된 결과에서는 시드 하나에 CPU 시간 {cpu}초가 걸렸으므로 시드 {seeds}개에는 CPU 하나로 약 {total}초가 필요합니다. 서버마다 한 번에 하나만 실행되고 나머지는 차례를 기다립니다. 이 페이지를 떠나거나 탭을 닫으면 멈춥니다.",
     "small.gn_starting": "학습을 시작하는 중… {seconds}초",
