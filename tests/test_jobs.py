@@ -1,6 +1,7 @@
 """ui.jobs: one job per session, a host-wide cap with a fair queue, and no process left behind."""
 
 import os
+import subprocess
 import sys
 import time
 
@@ -211,3 +212,20 @@ def test_group_memory_counts_the_children(make_registry):
     registry.submit("a", SLEEPER, timeout=600, parse_progress=gn_batch.parse_progress)
     job = started_with_worker(registry, "a")
     assert jobs.group_memory_mb(job.process.pid) > 2 * 4.0  # two Python interpreters, a few MB each
+
+
+def test_a_server_that_exits_takes_its_jobs_along(tmp_path):
+    """The children run in sessions of their own, so only the registry's exit hook can end them."""
+    script = (
+        "import sys, time\n"
+        "from ui import jobs\n"
+        f"job = jobs.REGISTRY.submit('a', {SLEEPER!r}, timeout=600)\n"
+        "while job.process is None: time.sleep(0.05)\n"
+        "print(job.process.pid, flush=True)\n"
+        "time.sleep(1)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=jobs.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert gone(int(done.stdout.split()[0]))

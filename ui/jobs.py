@@ -28,6 +28,7 @@ right for a host-wide cap and wrong for anything else: results go to the asking 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -306,3 +307,4 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 REGISTRY = Registry()  # the one registry of this server process (see the module docstring)
+atexit.register(REGISTRY.stop_all)  # the children run in sessions of their own: a server that stops ends them
