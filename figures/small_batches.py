@@ -171,12 +171,16 @@ def error_vs_batch_size(
     """Test error (%) against per-batch size, one line per norm with its seeds' min..max as a band.
 
     ``summary[norm]`` holds ``mean``, ``low``, ``high`` (one per batch size);
-    ``labels``: ``x``, ``y``.
+    ``labels``: ``x``, ``y``, ``spread`` (the hover's name for the low..high range).
     """
     fig = go.Figure()
     x = list(batch_sizes)
     for norm, rows in summary.items():
         _line_with_band(fig, x, rows["mean"], rows["low"], rows["high"], names[norm], norm)
+        fig.data[-1].update(  # the band itself takes no hover: the line's hover tells its ends
+            customdata=np.column_stack([rows["low"], rows["high"]]),
+            hovertemplate=f"%{{y:.1f}} % ({labels['spread']} %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} %)",
+        )
     _log2_axis(fig, x, title=labels["x"], autorange="reversed")
     fig.update_yaxes(title=labels["y"], rangemode="tozero")
     fig.update_layout(legend_traceorder="normal")

@@ -150,16 +150,27 @@ class Digits:
 
 @lru_cache(maxsize=1)
 def load_digits(test_share: float = 0.2, split_seed: int = 0) -> Digits:
-    """The digits split into train and test sets (the same split for every run)."""
-    from sklearn.datasets import load_digits as sklearn_digits
+    """The digits split into train and test sets (the same split for every run).
 
-    data = sklearn_digits()
-    x = torch.tensor(data.data / 16.0, dtype=torch.float32)  # (1797, 64) in [0, 1]
-    y = torch.tensor(data.target, dtype=torch.int64)
+    Reads scikit-learn's ``digits.csv.gz`` as ``sklearn.datasets.load_digits`` does, without
+    importing scikit-learn (and scipy): that import alone costs each sweep worker ~150 MB.
+    """
+    data = np.loadtxt(_sklearn_data("digits.csv.gz"), delimiter=",")  # (1797, 65): pixels, label
+    x = torch.tensor(data[:, :-1] / 16.0, dtype=torch.float32)  # (1797, 64) in [0, 1]
+    y = torch.tensor(data[:, -1].astype(int), dtype=torch.int64)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(split_seed))
     num_test = round(test_share * len(y))
     test, train = order[:num_test], order[num_test:]
     return Digits(x[train], y[train], x[test], y[test])
+
+
+def _sklearn_data(name: str) -> str:
+    """The path of a file in scikit-learn's ``datasets/data`` folder, found without importing it."""
+    import importlib.util
+    import os
+
+    package = importlib.util.find_spec("sklearn").submodule_search_locations[0]
+    return os.path.join(package, "datasets", "data", name)
 
 
 # ---------------------------------------------------------------- norm modules

@@ -1,5 +1,3 @@
-import threading
-
 import pandas as pd
 import streamlit as st
 
@@ -7,7 +5,7 @@ from figures import small_batches as figs
 from normcore import batch_stats as bs
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
-from ui import cached
+from ui import cached, gn_recompute
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -60,7 +58,7 @@ with st.sidebar:
     d_max = st.slider(
         t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
     )
-    seeds = st.slider(t("small.seeds"), 2, 4, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
+    seeds = st.slider(t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
     seed = st.number_input(
         t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
     )
@@ -89,13 +87,6 @@ def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_ma
         seed=seed,
     )
     return {norm: bs.band_summary(v) for norm, v in values.items()}
-
-
-@st.cache_resource
-def live_sweeps() -> tuple[dict, threading.Lock]:
-    """Sweeps recomputed on this server by number of seeds (every viewer gets them at once),
-    and a lock: one live sweep at a time per server, as it takes both cores for a minute."""
-    return {}, threading.Lock()
 
 
 # ---- A. batch statistics are estimates
@@ -167,54 +158,30 @@ st.markdown(t("small.one_text"))
 st.code(f"F.batch_norm(x, None, None, training=True)   # x.shape == (1, 4)\nValueError: {one['flat_error']}")
 st.markdown(t("small.one_image" if one["equals_instance_norm"] else "small.one_image_differs"))
 
-# ---- D. the Group Normalization paper's Figure 1, live
+# ---- D. the Group Normalization paper's Figure 1: shipped, or this viewer's own recomputation
 st.header(t("small.gn_header"))
-st.markdown(t("small.gn_text"))
-live, lock = live_sweeps()
-sweep = live.get(seeds) or gn_batch.load()
+shipped = gn_batch.load()
+sweep, own = gn_recompute.shown(shipped)
+protocol = gn_batch.Protocol(**sweep["protocol"])
+shown_seeds = len({r["seed"] for r in sweep["runs"]})
+st.markdown(t("small.gn_text", g=protocol.num_groups, epochs=protocol.epochs, seeds=shown_seeds))
 summary = gn_batch.summarize(sweep["runs"])
 fig = cached.figure(
     figs.error_vs_batch_size,
     summary,
-    gn_batch.BATCH_SIZES,
+    sorted({r["batch_size"] for r in sweep["runs"]}),
     title=t("small.gn_title"),
-    names={norm: t(f"small.norm.{norm}", g=gn_batch.Protocol.num_groups) for norm in summary},
-    labels={"x": t("small.gn_x"), "y": t("small.gn_y")},
+    names={norm: t(f"small.norm.{norm}", g=protocol.num_groups) for norm in summary},
+    labels={"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")},
 )
 show_chart(fig, key="gn_chart", data=pd.DataFrame(sweep["runs"]))
-shown_seeds = len({r["seed"] for r in sweep["runs"]})
-source = "small.gn_live" if seeds in live else "small.gn_shipped"
-st.caption(t(source, seeds=shown_seeds, seconds=sweep["seconds"], workers=sweep["workers"]))
-st.markdown(
-    t(
-        "small.gn_numbers",
-        **{
-            f"{n}{b}": f"{summary[n]['mean'][i]:.1f}"
-            for n in ("batch", "group")
-            for i, b in ((0, 2), (-1, 32))
-        },
-    )
-)
-if st.button(
-    t("small.gn_recompute", seeds=seeds),
-    key="recompute",
-    help=t("small.gn_recompute_help"),
-    icon=":material/refresh:",
-):
-    if not lock.acquire(blocking=False):
-        st.info(t("small.gn_busy"))
-    else:
-        bar = st.progress(0.0, text=t("small.gn_starting"))
-        try:
-            live[seeds] = gn_batch.sweep_in_subprocess(
-                seeds,
-                lambda done, total: bar.progress(
-                    done / total, t("small.gn_progress", done=done, total=total)
-                ),
-            )
-        except RuntimeError as error:
-            st.warning(t("small.gn_failed", error=str(error)))
-        else:
-            st.rerun()
-        finally:
-            lock.release()
+facts = {"seeds": shown_seeds, "seconds": sweep["seconds"], "workers": sweep["workers"]}
+st.caption(t("small.gn_mine", **facts) if own else t("small.gn_shipped", **facts, command=sweep["command"]))
+sentences = [t("small.gn_numbers", seeds=shown_seeds)]
+for b in (2, 32):
+    if b in summary["batch"]["batch_size"] and b in summary["group"]["batch_size"]:
+        found = gn_batch.compare(summary, "batch", "group", b)
+        ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}
+        sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
+st.markdown(" ".join(sentences))
+gn_recompute.panel(seeds, shipped)

@@ -65,3 +65,43 @@ def test_bad_arguments_exit_with_a_message(args):
         timeout=120,
     )
     assert completed.returncode == 2 and "error:" in completed.stderr
+
+
+def test_a_shipped_run_reproduces():
+    """The cheapest shipped run (layer norm, B = 32, seed 0) trained again gives the same error."""
+    shipped = gn_batch.load()
+    (run,) = [r for r in shipped["runs"] if (r["norm"], r["batch_size"], r["seed"]) == ("layer", 32, 0)]
+    again = gn_batch.run_one("layer", 32, 0, gn_batch.Protocol(**shipped["protocol"]))
+    assert abs(again["test_error"] - run["test_error"]) <= 1e-6
+    assert again["lr"] == run["lr"]
+
+
+def test_the_shipped_file_records_how_it_was_made():
+    import numpy as np
+    import torch
+
+    from normcore.training import TRAIN_THREADS
+
+    shipped = gn_batch.load()
+    env = shipped["environment"]
+    assert env["torch_threads_per_worker"] == TRAIN_THREADS == 1
+    assert (env["torch"], env["numpy"]) == (torch.__version__, np.__version__)
+    assert shipped["command"].startswith("python -m normcore.experiments gn-batch --seeds 5")
+
+
+def test_errors_do_not_depend_on_the_worker_count():
+    settings = dict(
+        norms=("batch", "layer"), batch_sizes=(32,), seeds=(0, 1), protocol=gn_batch.Protocol(epochs=1)
+    )
+    one, two = gn_batch.sweep(**settings, workers=1), gn_batch.sweep(**settings, workers=2)
+    assert (one["workers"], two["workers"]) == (1, 2)
+    key = lambda r: (r["norm"], r["batch_size"], r["seed"])  # noqa: E731
+    assert [(key(r), r["test_error"]) for r in one["runs"]] == [
+        (key(r), r["test_error"]) for r in two["runs"]
+    ]
+
+
+def test_workers_within_the_memory_budget():
+    assert gn_batch.workers_within(700, 2) == 1  # the documented 1 GB host minus the server
+    assert gn_batch.workers_within(4000, 2) == 2 and gn_batch.workers_within(4000, 8) >= 2
+    assert gn_batch.workers_within(100, 8) == 1  # never zero

@@ -78,12 +78,19 @@ def test_error_vs_batch_size_uses_the_summary_and_reversed_axis():
     summary = gn_batch.summarize(runs)
     np.testing.assert_allclose(summary["batch"]["mean"], [3.5, 5.5])
     np.testing.assert_allclose(summary["group"]["low"], [2.0, 4.0])
+    labels = {"x": "X", "y": "Y", "spread": "seeds"}
     fig = sb.error_vs_batch_size(
-        summary, (2, 4), title="E", names={"batch": "BN", "group": "GN"}, labels={"x": "X", "y": "Y"}
+        summary, (2, 4), title="E", names={"batch": "BN", "group": "GN"}, labels=labels
     )
     lines = {t.name: t for t in fig.data if t.name}
     np.testing.assert_allclose(lines["BN"].y, [3.5, 5.5])
     assert fig.layout.xaxis.autorange == "reversed"
+    high, low, line = fig.data[:3]  # Batch Norm's band (upper edge, lower edge filled to it), then its line
+    np.testing.assert_allclose(high.y, [4.0, 6.0])  # the worse seed: 0.01 * (b + 1 + 1)
+    np.testing.assert_allclose(low.y, [3.0, 5.0])  # the better seed
+    assert low.fill == "tonexty" and line is lines["BN"]
+    np.testing.assert_allclose(line.customdata, [[3.0, 4.0], [5.0, 6.0]])
+    assert "seeds" in line.hovertemplate
 
 
 def test_shipped_sweep_has_every_run():

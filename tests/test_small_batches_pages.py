@@ -1,10 +1,12 @@
 """AppTests of the small-batches and train-vs-eval pages: controls, hostile links, live recompute."""
 
+import time
+
 import pytest
-import streamlit as st
 
 from normcore.experiments import gn_batch
 from tests.conftest import open_page
+from ui import gn_recompute, jobs
 
 SMALL = "pages/2_Small_batches.py"
 TRAIN_EVAL = "pages/3_Train_vs_eval.py"
@@ -70,23 +72,73 @@ def test_small_batches_in_korean():
     assert at.title[0].value.startswith("작은 배치")
 
 
-def test_small_batches_recompute_button_shows_the_live_sweep(monkeypatch):
-    fake = gn_batch.load()
-    fake = {**fake, "seconds": 1.5, "runs": [{**r, "test_error": 0.5} for r in fake["runs"]]}
+TINY = ("--epochs", "1", "--batch-sizes", "2", "32", "--norms", "batch", "group", "--workers", "1")
 
-    def quick(seeds, on_progress=None):
-        on_progress(1, 1)
-        return fake
 
-    monkeypatch.setattr(gn_batch, "sweep_in_subprocess", quick)
+@pytest.fixture
+def sessions(monkeypatch):
+    """A fresh job registry, and AppTests that stand for different browser sessions.
+
+    Every AppTest has the same session id, so ``sessions.now`` says whose run this is.
+    """
+
+    class Sessions:
+        now = "a"
+
+    registry = jobs.Registry(is_alive=lambda session: True, tick=0.1)
+    monkeypatch.setattr(jobs, "REGISTRY", registry)
+    monkeypatch.setattr(jobs, "session_id", lambda: Sessions.now)
+    monkeypatch.setattr(gn_recompute, "command", lambda seeds: gn_batch.sweep_command(seeds, TINY, "{out}"))
+    yield Sessions
+    registry.stop_all()
+
+
+def texts(at) -> str:
+    return " ".join(e.value for e in [*at.caption, *at.markdown, *at.warning])
+
+
+def run_until(at, text: str, seconds: float = 300) -> None:
+    """Rerun ``at`` (as the page's polling fragment would) until ``text`` is on the page."""
+    deadline = time.monotonic() + seconds
+    while text not in texts(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, at.exception
+
+
+def test_recompute_is_shown_to_the_asking_session_only(sessions):
+    sessions.now = "a"
+    asker = open_page(SMALL, {"seeds": "2"})
+    assert "The result shipped with the app (seeds: 5;" in texts(asker)
+    asker.button(key="recompute").click().run()
+    assert not asker.exception
+    assert [p.proto.text for p in asker.get("progress")]  # progress from the first second
+    sessions.now = "b"
+    other = open_page(SMALL, {"seeds": "2"})
+    other.button(key="recompute").click().run()  # a second session waits in line
+    assert "number 1 of 1 in line" in " ".join(p.proto.text for p in other.get("progress"))
+    other.button(key="recompute_cancel").click().run()
+    assert "You stopped the recompute" in texts(other)
+    sessions.now = "a"
+    run_until(asker, "Your own recomputation")
+    assert "Seeds per point in this figure: 2." in texts(asker)
+    sessions.now = "b"
+    other.run()
+    assert "The result shipped with the app (seeds: 5;" in texts(other)  # b's figure did not change
+    assert "Your own recomputation" not in texts(other)
+    sessions.now = "a"
+    asker.radio(key="gn_view").set_value("shipped").run()  # the way back
+    assert "The result shipped with the app (seeds: 5;" in texts(asker)
+    assert not asker.exception
+
+
+def test_recompute_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("NORMCORE_RECOMPUTE", "off")
     at = open_page(SMALL)
-    try:
-        at.button(key="recompute").click().run()
-        assert not at.exception
-        assert "Recomputed live" in " ".join(c.value for c in at.caption)
-        assert "**50.0 %**" in " ".join(m.value for m in at.markdown)
-    finally:
-        st.cache_resource.clear()
+    assert not at.exception
+    assert "NORMCORE_RECOMPUTE=off" in texts(at)
+    assert not [b for b in at.button if b.key == "recompute"]
 
 
 def test_train_vs_eval_default_and_main_controls():

@@ -30,6 +30,20 @@ def test_digits_split_is_fixed_and_scaled():
     assert set(data.y_test.tolist()) == set(range(10))
 
 
+def test_digits_are_scikit_learns():
+    """Read without importing scikit-learn, the digits equal sklearn.datasets.load_digits, split as before."""
+    import torch
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    reference = sklearn_digits()
+    x = torch.tensor(reference.data / 16.0, dtype=torch.float32)
+    y = torch.tensor(reference.target, dtype=torch.int64)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    data = load_digits()
+    assert torch.equal(data.x_test, x[order[:359]]) and torch.equal(data.y_test, y[order[:359]])
+    assert torch.equal(data.x_train, x[order[359:]]) and torch.equal(data.y_train, y[order[359:]])
+
+
 @pytest.mark.parametrize("norm", ["none", "batch", "batch_renorm", "group"])
 def test_same_seed_same_run(norm):
     config = replace(SHORT, norm=norm, dropout=0.2)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,12 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from normcore.host import usable_cpus
+
 NAME = "gn-batch"
 HELP = "error against per-batch size for batch, group and layer norm (the GN paper's Figure 1)"
 SHIPPED = Path(__file__).with_name("gn_batch.json")
 NORMS = ("batch", "group", "layer")
 BATCH_SIZES = (2, 4, 8, 16, 32)
-SEEDS = (0, 1)
+SEEDS = (0, 1, 2, 3, 4)  # five: fewer gave a seed spread wider than the gaps the page states
 PROGRESS = "gn-batch progress"  # the stderr line prefix :func:`sweep_in_subprocess` follows
 
 
@@ -87,6 +91,19 @@ def _run_packed(job: tuple) -> dict:
     return run_one(*job)
 
 
+# Measured peak resident memory (RSS summed over the processes, MB) of one sweep, 2026-11-28,
+# docs/benchmarks.md "Recompute live: memory": 309 MB in one process, 855 MB with 2 workers.
+IN_PROCESS_MB = 310  # workers=1: the runs in the child itself
+PARENT_MB = 240  # workers>1: the child that only hands out runs (and multiprocessing's tracker) ...
+WORKER_MB = 310  # ... and each of its worker processes
+
+
+def workers_within(memory_mb: float, cpus: int) -> int:
+    """The most worker processes (at most ``cpus``) whose measured peak fits in ``memory_mb``; at least 1."""
+    fitting = int((memory_mb - PARENT_MB) // WORKER_MB)
+    return max(1, min(cpus, fitting)) if fitting >= 2 else 1
+
+
 def sweep(
     norms=NORMS,
     batch_sizes=BATCH_SIZES,
@@ -95,27 +112,50 @@ def sweep(
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Every (norm, batch size, seed) run, in ``workers`` processes (default: the CPU count).
+    """Every (norm, batch size, seed) run, in ``workers`` processes (default: the usable CPUs).
 
     ``on_progress(done, total)`` is called after each finished run. Returns
-    ``{"protocol": ..., "runs": [...], "seconds": wall time, "workers": ...}``.
+    ``{"protocol": ..., "runs": [...], "seconds": wall time, "workers": ..., "environment": ...}``.
+    Each run is deterministic (its own seeded generators, one torch thread), so the errors
+    do not depend on ``workers``; only the timings do.
     """
     _check(norms, batch_sizes, seeds)
     jobs = [(n, b, s, protocol) for b in sorted(batch_sizes) for n in norms for s in seeds]  # longest first
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(workers or usable_cpus(), len(jobs)))
     started = time.perf_counter()
     runs = []
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        for run in pool.map(_run_packed, jobs):
-            runs.append(run)
-            if on_progress is not None:
-                on_progress(len(runs), len(jobs))
+    if workers == 1:  # in this process: a pool would add a second process of ~300 MB for nothing
+        finished = map(_run_packed, jobs)
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+        finished = pool.map(_run_packed, jobs)
+    for run in finished:
+        runs.append(run)
+        if on_progress is not None:
+            on_progress(len(runs), len(jobs))
+    if workers > 1:
+        pool.shutdown()
     return {
         "experiment": NAME,
         "protocol": asdict(protocol),
         "runs": runs,
         "seconds": round(time.perf_counter() - started, 2),
         "workers": workers,
+        "environment": environment(),
+    }
+
+
+def environment() -> dict:
+    """The versions and thread count a sweep ran with (recorded in its JSON)."""
+    import torch
+
+    from normcore.training import TRAIN_THREADS
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "torch_threads_per_worker": TRAIN_THREADS,
     }
 
 
@@ -146,6 +186,33 @@ def summarize(runs: list[dict]) -> dict:
     return out
 
 
+def compare(summary: dict, first: str, second: str, batch_size: int) -> dict:
+    """How two norms compare at one batch size, beyond the seed spread or not.
+
+    Returns the min..max test error (%) over seeds of each (``first_low``, ``first_high``,
+    ``second_low``, ``second_high``) and ``verdict``: ``"worse"`` if every seed of ``first``
+    has a higher error than every seed of ``second``, ``"better"`` if every one a lower
+    error, ``"overlap"`` if the ranges overlap (the seeds do not tell them apart).
+    """
+    a, b = summary[first], summary[second]
+    i, j = a["batch_size"].index(batch_size), b["batch_size"].index(batch_size)
+    out = {"first_low": a["low"][i], "first_high": a["high"][i], "second_low": b["low"][j]}
+    out["second_high"] = b["high"][j]
+    if out["first_low"] > out["second_high"]:
+        out["verdict"] = "worse"
+    elif out["first_high"] < out["second_low"]:
+        out["verdict"] = "better"
+    else:
+        out["verdict"] = "overlap"
+    return out
+
+
+def cpu_seconds_per_seed(sweep: dict) -> float:
+    """The CPU time of one seed's runs (every norm and batch size) in ``sweep``, summed over its workers."""
+    seeds = len({r["seed"] for r in sweep["runs"]})
+    return sum(r["cpu_seconds"] for r in sweep["runs"]) / seeds
+
+
 def load(path: Path = SHIPPED) -> dict:
     """A sweep written by :func:`sweep` (by default the one shipped with the app)."""
     return json.loads(Path(path).read_text())
@@ -159,7 +226,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=list(BATCH_SIZES))
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="number of seeds, 0..N-1")
     parser.add_argument("--epochs", type=int, default=Protocol.epochs)
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: CPU count)")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: the usable CPUs)")
 
 
 def run(args) -> dict:
@@ -174,7 +241,58 @@ def run(args) -> dict:
         args.workers,
         on_progress=lambda done, total: print(f"{PROGRESS} {done}/{total}", file=sys.stderr, flush=True),
     )
+    result["command"] = command_line(args)
     return result
+
+
+def command_line(args) -> str:
+    """The command that reproduces a sweep (without ``--json`` and ``--workers``, which change no error)."""
+    parts = ["python -m normcore.experiments", NAME, "--seeds", str(args.seeds), "--epochs", str(args.epochs)]
+    parts += ["--norms", *args.norms, "--batch-sizes", *map(str, args.batch_sizes)]
+    return " ".join(parts)
+
+
+def sweep_command(
+    seeds: int = len(SEEDS), options: tuple[str, ...] = (), path: Path | None = None
+) -> list[str]:
+    """The command line of a sweep (``options`` are further options, e.g. ``("--epochs", "1")``)."""
+    command = [sys.executable, "-m", "normcore.experiments", NAME, "--seeds", str(seeds), *options]
+    return command + ["--json", str(path) if path is not None else "-"]
+
+
+def parse_progress(line: str) -> tuple[int, int] | None:
+    """``(done, total)`` from one of the sweep's stderr lines, or None for any other line."""
+    if not line.startswith(PROGRESS):
+        return None
+    done, total = map(int, line.split()[-1].split("/"))
+    return done, total
+
+
+def start(command: list[str], **popen) -> subprocess.Popen:
+    """Start ``command`` from the project root in a session of its own (stderr piped, text).
+
+    Its own session makes it a process group: :func:`kill_group` ends it and every worker it
+    spawned, which a plain ``kill`` of the child would leave running.
+    """
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen(
+        command,
+        cwd=root,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        **popen,
+    )
+
+
+def kill_group(child: subprocess.Popen) -> None:
+    """Kill ``child``'s process group (the child and its workers) and reap the child."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    child.wait()
 
 
 def sweep_in_subprocess(
@@ -185,26 +303,31 @@ def sweep_in_subprocess(
 ) -> dict:
     """:func:`sweep` through the command line in a child process, following its progress lines.
 
-    The app uses this: the runs live outside the server process, and a failure is an
-    error message, not a crashed server. ``options`` are further command-line options
-    (``("--epochs", "1")``).
+    The runs live outside the calling process, and a failure is an error message, not a
+    crash. ``options`` are further command-line options (``("--epochs", "1")``). The child
+    and its workers are killed however this call ends: finished, timed out, or interrupted
+    (an exception raised in ``on_progress``, such as Streamlit stopping the script).
+    The app runs sweeps through ``ui.jobs`` instead, which also ties them to a session.
     """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "gn_batch.json"
-        command = [sys.executable, "-m", "normcore.experiments", NAME, "--seeds", str(seeds), *options]
-        command += ["--json", str(path)]
-        root = Path(__file__).resolve().parents[2]
-        child = subprocess.Popen(
-            command, cwd=root, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-        )
+        child = start(sweep_command(seeds, options, path))
         deadline = time.monotonic() + timeout
-        for line in child.stderr:
-            if line.startswith(PROGRESS) and on_progress is not None:
-                done, total = map(int, line.split()[-1].split("/"))
-                on_progress(done, total)
-            if time.monotonic() > deadline:
-                child.kill()
-                break
-        if child.wait() != 0 or not path.exists():
-            raise RuntimeError(f"the gn-batch sweep failed (exit code {child.returncode})")
+        code = None  # None: timed out
+        try:
+            for line in child.stderr:
+                progress = parse_progress(line)
+                if progress is not None and on_progress is not None:
+                    on_progress(*progress)
+                if time.monotonic() > deadline:
+                    break
+            else:  # stderr closed: the child is exiting
+                code = child.wait()
+        finally:
+            kill_group(child)  # its workers too, whether it finished or not
+            child.stderr.close()
+        if code != 0 or not path.exists():
+            raise RuntimeError(
+                f"the gn-batch sweep failed (exit code {code if code is not None else 'none: timed out'})"
+            )
         return load(path)

@@ -1,8 +1,11 @@
 """Small batches and Train vs eval, served and driven in headless Chromium."""
 
+import os
+import time
+
 import pytest
 
-from tests.conftest import wait_for_app
+from tests.conftest import serve, wait_for_app
 
 pytestmark = pytest.mark.browser
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
@@ -72,3 +75,59 @@ def test_batch_renorm_gap_changes_with_r_max(page, served_app):
     wait_for_app(page)
     wait_for_change(page, 2, before)
     assert page.locator(ERRORS).count() == 0
+
+
+def sweep_children(server: int) -> list[int]:
+    """The server's children that run a gn-batch sweep."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            command = open(f"/proc/{entry}/cmdline").read()
+        except (OSError, ValueError):
+            continue
+        if int(stat[1]) == server and "normcore.experiments" in command and stat[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def group_alive(group: int) -> bool:
+    for entry in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue
+        if int(stat[2]) == group and stat[0] != "Z":
+            return True
+    return False
+
+
+def wait_until(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_recompute_survives_a_rerun_and_dies_with_its_tab(browser, tmp_path):
+    """On a real server: a rerun keeps the viewer's sweep, closing the tab kills it and its workers."""
+    server, url = serve(log=tmp_path / "streamlit.log")
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{url}/Small_batches?seeds=2")
+        wait_for_app(page, FIRST_LOAD_MS)
+        page.get_by_role("button", name="Recompute for me (seeds: 2)").click()
+        wait_until(lambda: sweep_children(server.pid), 60)
+        (child,) = sweep_children(server.pid)
+        page.get_by_text("Starting the training runs").or_(page.get_by_text("Training:")).first.wait_for()
+        press(page, "Feature", "ArrowRight", 1)  # a rerun of the page
+        page.wait_for_function("() => new URLSearchParams(location.search).get('ch') === '1'", timeout=30_000)
+        wait_for_app(page)
+        assert sweep_children(server.pid) == [child]  # the same sweep goes on
+        context.close()  # the tab closes: its session ends
+        wait_until(lambda: not group_alive(child), 60)
+        assert sweep_children(server.pid) == []
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -1,0 +1,51 @@
+"""What this process may use of the host: CPUs (affinity and the cgroup CPU quota).
+
+``os.cpu_count()`` counts the machine's CPUs, not the ones a container may use: under
+``docker run --cpus=1`` on an 8-core host it still says 8, and eight busy workers then
+share one CPU's worth of time. :func:`usable_cpus` takes the smallest of the CPUs this
+process may be scheduled on and the cgroup's CPU quota (rounded down, at least 1).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def cgroup_cpu_quota(root: Path = CGROUP) -> float | None:
+    """The cgroup's CPU quota in CPUs (``quota / period``), or None when there is none.
+
+    Reads cgroup v2's ``cpu.max`` ("max 100000" means no quota, "200000 100000" two CPUs)
+    or, failing that, cgroup v1's ``cpu/cpu.cfs_quota_us`` and ``cpu/cpu.cfs_period_us``
+    (a quota of -1 means none). A file that is missing or unreadable means no quota.
+    """
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 or period <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cpus(root: Path = CGROUP) -> int:
+    """The CPUs this process may use: min(scheduler affinity, cgroup quota rounded down), at least 1.
+
+    >>> usable_cpus() >= 1
+    True
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    quota = cgroup_cpu_quota(root)
+    if quota is not None:
+        cpus = min(cpus, math.floor(quota))
+    return max(1, cpus)
