@@ -31,7 +31,7 @@ def test_figure1_trains_and_the_next_viewer_gets_it_at_once():
 
 
 def test_every_view_trains_without_error():
-    expected = {"sec2": 3, "dropout": 1, "bias": 2, "inside": 5, "lr": 1}
+    expected = {"sec2": 3, "dropout": 1, "bias": 2, "inside": 5, "lr": 3, "place": 3}
     for view, count in expected.items():
         at = open_page(PAGE, SHORT | {"view": view, "depth": "2", "width": "40"})
         press_train(at)
@@ -66,3 +66,28 @@ def test_a_diverging_run_is_reported_not_raised():
     press_train(at)
     assert "diverged" in at.warning[0].value
     assert len(charts(at)) == 5  # the run with BN is still drawn
+
+
+def test_the_scale_charts_follow_the_weight_decay_switch():
+    at = open_page(PAGE, SHORT | {"view": "init", "depth": "1", "width": "20", "wd": "true"})
+    assert at.toggle(key="wd").value and not at.toggle(key="wd").disabled
+    press_train(at)
+    assert not at.exception
+    keys = [c.proto.id for c in charts(at)]
+    assert len(keys) == 3
+    effective = charts(at)[2].proto.spec
+    assert "equilibrium" in effective and "0.1" in effective  # the dashed √(2ηλ) line at lr 0.5, λ 0.01
+    caption = " ".join(m.value for m in at.markdown)
+    assert "What these runs measured" in caption and "6 runs each" in caption
+    at.toggle(key="wd").set_value(False).run()
+    assert not at.exception and "Train" in [b.label for b in at.button]  # other runs: weight decay off
+
+
+def test_the_placement_view_trains_three_runs_in_presenter_mode():
+    at = open_page(PAGE, SHORT | {"view": "place", "depth": "1", "width": "20", "present": "true"})
+    press_train(at)
+    assert len(charts(at)) == 3
+    names = str(at.table[0].value.columns.tolist())
+    assert "BN before the activation" in names and "BN after the activation" in names
+    assert "Final test accuracy:" in " ".join(m.value for m in at.markdown)
+    assert at.toggle(key="wd").disabled  # weight decay belongs to the sweeps
