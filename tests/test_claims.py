@@ -68,13 +68,15 @@ def test_lab_scale_how_without_weight_decay_norm_only_grows_small_weights_grow()
     assert small.weight_norm[-1][0] > 2 * small.weight_norm[0][0]  # ... and they grow
 
 
-@pytest.mark.parametrize("sigma, settles", [(0.1, True), (3.0, False)])
-def test_lab_scale_how_with_weight_decay_settles_near_sqrt_2_lr_lambda(sigma, settles):
-    config = replace(LAB_SWEEP, norm="batch", init_scale=sigma, weight_decay=lab.WEIGHT_DECAY, steps=500)
+@pytest.mark.parametrize("sigma, lr, settles", [(0.1, 0.5, True), (0.1, 1.0, True), (3.0, 0.5, False)])
+def test_lab_scale_how_with_weight_decay_settles_near_sqrt_2_lr_lambda(sigma, lr, settles):
+    config = replace(
+        LAB_SWEEP, norm="batch", init_scale=sigma, lr=lr, weight_decay=lab.WEIGHT_DECAY, steps=500
+    )
     predicted = lab.equilibrium_step(config.lr, config.weight_decay)
-    assert predicted == pytest.approx(0.1)
+    assert predicted == pytest.approx(np.sqrt(2 * lr * 0.01))
     late = _late_step(train(config))
-    if settles:  # σ = 0.1 (the page's default): within 15% after 500 steps
+    if settles:  # σ = 0.1 (the page's default), lr 0.5 and 1: within 15% after 500 steps
         assert late == pytest.approx(predicted, rel=0.15)
     else:  # weights 30 times larger have not got there in the sweep's 500 steps
         assert late < predicted / 2
