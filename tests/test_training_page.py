@@ -52,10 +52,12 @@ def test_main_controls_change_and_stay_valid():
 
 
 def test_hostile_link_values_are_clamped_with_a_notice():
-    at = open_page(PAGE, {"steps": "999999", "view": "<script>", "lr": "-5", "bs": "1", "seed": "x"})
+    at = open_page(
+        PAGE, {"steps": "999999", "view": "<script>", "lr": "-5", "bs": "1", "seed": "x", "wd": "maybe"}
+    )
     assert not at.exception
     notices = " ".join(i.value for i in at.info)
-    for param in ["steps", "view", "lr", "bs"]:
+    for param in ["steps", "view", "lr", "bs", "wd"]:
         assert f"{param}=" in notices, param
     assert at.slider(key="steps").value in (3000, 5000)  # the default or the clamp, never 999999
     assert "`<script>`" in notices  # shown as code, never as markup
