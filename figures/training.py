@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from figures import style
-from normcore.lab import COMPARED
+from normcore.lab import COMPARED, PLACEMENTS
 from normcore.training import PERCENTILES
 
 # Without BN in the "before" colour, with BN in the "after" colour, wherever the two are compared.
@@ -27,6 +28,8 @@ COLOURS = {
     "true_gradient": style.AFTER,
     "dropped": style.AFTER,
     "kept": style.PALETTE[0],
+    "before": style.AFTER,
+    "after": style.PALETTE[0],
 }
 DASHED = {"kept"}  # drawn over a run it should coincide with: dashed, so both stay visible
 
@@ -180,6 +183,58 @@ def layer_lines(
     return _above_subplot_titles(style.apply(fig, title=title, height=380))
 
 
+def value_lines(
+    panels: list[tuple[str, list[tuple[float, list[int], list[float]]]]],
+    *,
+    value_names: list[str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    reference: tuple[str, float] | None = None,
+) -> go.Figure:
+    """Side-by-side panels ``(subtitle, [(value, steps, y), ...])`` on one shared log y axis.
+
+    One line per swept value, coloured along a sequential scale (the smallest value dark), the
+    same colour in every panel; ``reference = (name, y)`` adds a dashed horizontal line to the
+    last panel.
+    """
+    values = sorted({v for _, lines in panels for v, _, _ in lines})
+    colours = dict(
+        zip(values, sample_colorscale("Viridis", np.linspace(0, 0.9, max(len(values), 2))), strict=False)
+    )
+    names = dict(zip(values, value_names, strict=True)) if len(value_names) == len(values) else {}
+    fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True, subplot_titles=[p[0] for p in panels])
+    for col, (_, lines) in enumerate(panels, start=1):
+        for value, steps, y in lines:
+            fig.add_scatter(
+                x=list(steps),
+                y=list(y),
+                mode="lines",
+                line=dict(color=colours[value], width=2),
+                name=names.get(value, f"{value:g}"),
+                legendgroup=f"{value:g}",
+                showlegend=col == 1,
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title=x_title, row=1, col=col)
+    if reference is not None:
+        name, y = reference
+        steps = [s for _, lines in panels[-1:] for _, xs, _ in lines for s in xs] or [0]
+        fig.add_scatter(
+            x=[min(steps), max(steps)],
+            y=[y, y],
+            mode="lines",
+            line=dict(color=style.REFERENCE, dash="dash", width=2),
+            name=name,
+            row=1,
+            col=len(panels),
+        )
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title=y_title, row=1, col=1)
+    return _above_subplot_titles(style.apply(fig, title=title, height=400))
+
+
 def _above_subplot_titles(fig: go.Figure) -> go.Figure:
     """Room for the legend between the title and the panels' own titles."""
     fig.update_layout(margin_t=105, legend_y=1.1)
@@ -249,6 +304,96 @@ def sweep_view(results: dict, text, names, field: str, grid) -> list:
     return [(f"sweep_{axis}", fig, pd.DataFrame({field: done} | table))]
 
 
+def scale_view(results: dict, text, names, field: str, grid, reference: float | None = None) -> list:
+    """‖W‖ and the effective step ‖ΔW‖/‖W‖ of the first hidden layer over training, one line per
+    value of ``field``, without and with BN side by side; ``reference`` marks the predicted
+    equilibrium step (with weight decay). Runs not yet trained are left out."""
+    axis = "lr" if field == "lr" else "init"
+    value_names = [text(f"lab.value.{axis}", v=v) for v in grid]
+    out = []
+    for column, offset in [("weight_norm", 0), ("effective_step", 1)]:
+        panels = [
+            (
+                names[norm],
+                [
+                    (
+                        v,
+                        r.steps[offset : offset + len(getattr(r, column))],
+                        [row[0] for row in getattr(r, column)],
+                    )
+                    for v in grid
+                    if (r := results.get((norm, v))) is not None and getattr(r, column)
+                ],
+            )
+            for norm in COMPARED
+        ]
+        fig = value_lines(
+            panels,
+            value_names=value_names,
+            title=text(f"lab.{column}_title.{axis}"),
+            x_title=text("lab.x_steps"),
+            y_title=text(f"lab.y_{column}"),
+            reference=(text("lab.equilibrium"), reference)
+            if column == "effective_step" and reference
+            else None,
+        )
+        rows = [
+            (norm, v, s, layer + 1, value)
+            for norm in COMPARED
+            for v in grid
+            if (r := results.get((norm, v))) is not None
+            for s, row in zip(r.steps[offset:], getattr(r, column), strict=False)
+            for layer, value in enumerate(row)
+        ]
+        out.append(
+            (f"{column}_{axis}", fig, pd.DataFrame(rows, columns=["run", field, "step", "layer", column]))
+        )
+    return out
+
+
+def placement_view(results: dict, text, names, at: int) -> list:
+    """Accuracy and training loss of no BN / BN before / BN after, and their activation histograms."""
+    out = accuracy_view(results, text, names, "place_acc")
+    fig, data = _over_steps(
+        results, "train_loss", text, names, "lab.train_loss_title", "lab.y_train_loss", log_y=True
+    )
+    out.append(("place_loss", fig, data))
+    recorded = {
+        k: r for k, r in results.items() if k in PLACEMENTS and r.layers and len(r.layers.saturated) >= at
+    }
+    if recorded:
+        out.append(_histograms(recorded, text, names, at, "activation", "place_hist"))
+    return out
+
+
+def _histograms(recorded: dict, text, names, at: int, kind: str, key: str):
+    """Per-layer histograms of ``kind`` at recorded evaluation ``at`` (1-based), one panel per run."""
+    depth = next(iter(recorded.values())).config.depth
+    step = next(iter(recorded.values())).steps[at]
+    panels = [
+        (
+            names[label],
+            getattr(r.layers, f"{kind}_counts")[at - 1],
+            getattr(r.layers, f"{kind}_edges")[at - 1],
+        )
+        for label, r in recorded.items()
+    ]
+    fig = layer_histograms(
+        panels,
+        layer_names=[text("lab.layer", n=i + 1) for i in range(depth)],
+        title=text(f"lab.hist_title.{kind}", step=step),
+        x_title=text(f"lab.x_{kind}"),
+        y_title=text("lab.y_share"),
+    )
+    rows = [
+        (label, i + 1, low, high, count)
+        for label, (_, counts, edges) in zip(recorded, panels, strict=True)
+        for i, row in enumerate(counts)
+        for low, high, count in zip(edges[:-1], edges[1:], row, strict=True)
+    ]
+    return key, fig, pd.DataFrame(rows, columns=["run", "layer", "bin_low", "bin_high", "count"])
+
+
 def inside_view(results: dict, text, names, at: int) -> list:
     """Histograms at recorded evaluation ``at`` (1-based) and per-layer lines over training."""
     recorded = {label: r for label, r in results.items() if r.layers and len(r.layers.saturated) >= at}
@@ -256,32 +401,9 @@ def inside_view(results: dict, text, names, at: int) -> list:
         return []
     depth = next(iter(recorded.values())).config.depth
     layer_names = [text("lab.layer", n=i + 1) for i in range(depth)]
-    step = next(iter(recorded.values())).steps[at]
-    out = []
-    for kind in ["activation", "gradient"]:
-        panels = [
-            (
-                names[label],
-                getattr(r.layers, f"{kind}_counts")[at - 1],
-                getattr(r.layers, f"{kind}_edges")[at - 1],
-            )
-            for label, r in recorded.items()
-        ]
-        fig = layer_histograms(
-            panels,
-            layer_names=layer_names,
-            title=text(f"lab.hist_title.{kind}", step=step),
-            x_title=text(f"lab.x_{kind}"),
-            y_title=text("lab.y_share"),
-        )
-        rows = [
-            (label, i + 1, low, high, count)
-            for label, (_, counts, edges) in zip(recorded, panels, strict=True)
-            for i, row in enumerate(counts)
-            for low, high, count in zip(edges[:-1], edges[1:], row, strict=True)
-        ]
-        data = pd.DataFrame(rows, columns=["run", "layer", "bin_low", "bin_high", "count"])
-        out.append((f"hist_{kind}", fig, data))
+    out = [
+        _histograms(recorded, text, names, at, kind, f"hist_{kind}") for kind in ["activation", "gradient"]
+    ]
     for metric, log_y in [("saturated", False), ("grad_to_data", True), ("update_to_data", True)]:
         panels = [(names[label], r.steps[1:], getattr(r.layers, metric)) for label, r in recorded.items()]
         fig = layer_lines(

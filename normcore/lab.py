@@ -22,6 +22,10 @@ LR_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 INIT_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 COMPARED = ("none", "batch")  # without and with BN
 TARGET_ACCURACIES = (0.9, 0.95)
+WEIGHT_DECAY = 0.01  # the sweeps' weight-decay switch: large enough to act within a 500-step run at lr 0.5
+SWEEP_EVALUATIONS = 10  # evaluations per sweep run: the points of its ‖W‖ and effective-step curves
+PLACEMENTS = ("none", "before", "after")  # no BN, BN before the activation, BN after it
+STALLED_BELOW = 0.5  # a run that ends below this test accuracy has not learned the task
 
 
 def figure1_configs(base: TrainConfig = FIGURE1, steps: int = FIGURE1_STEPS) -> dict[str, TrainConfig]:
@@ -31,7 +35,7 @@ def figure1_configs(base: TrainConfig = FIGURE1, steps: int = FIGURE1_STEPS) -> 
 
 def sweep_configs(base: TrainConfig, field: str, values, steps: int = SWEEP_STEPS) -> dict:
     """One run per (norm, value) of ``field`` ("lr" or "init_scale"), without and with BN."""
-    every = max(steps // 5, 1)
+    every = max(steps // SWEEP_EVALUATIONS, 1)
     return {
         (norm, value): replace(base, norm=norm, steps=steps, eval_every=every, **{field: value})
         for norm in COMPARED
@@ -68,6 +72,69 @@ def bias_configs(base: TrainConfig, steps: int) -> dict[str, TrainConfig]:
         name: replace(base, norm="batch", linear_bias=keep, steps=steps)
         for name, keep in [("dropped", False), ("kept", True)]
     }
+
+
+def placement_configs(base: TrainConfig, steps: int) -> dict[str, TrainConfig]:
+    """No BN, BN before the activation and BN after it, recording per-layer histograms."""
+    return {
+        "none": replace(base, norm="none", steps=steps, record_layers=True),
+        "before": replace(base, norm="batch", norm_position="before", steps=steps, record_layers=True),
+        "after": replace(base, norm="batch", norm_position="after", steps=steps, record_layers=True),
+    }
+
+
+def equilibrium_step(lr: float, weight_decay: float, momentum: float = 0.0) -> float:
+    r"""The effective step a scale-invariant weight settles at under SGD with weight decay.
+
+    .. math:: \frac{\|\Delta W\|}{\|W\|} \to \sqrt{\frac{2 \eta \lambda}{1 + \alpha}}
+
+    Wan et al., "Spherical Motion Dynamics" (NeurIPS 2021): the gradient of a weight followed
+    by BN is orthogonal to it, so it grows ‖W‖ while weight decay shrinks it, until they balance.
+    """
+    return float(np.sqrt(2 * lr * weight_decay / (1 + momentum)))
+
+
+def _span(values) -> tuple[float, float]:
+    finite = [v for v in values if np.isfinite(v)]
+    return (float(min(finite)), float(max(finite))) if finite else (float("nan"), float("nan"))
+
+
+def scale_summary(results: dict, grid, layer: int = 0) -> dict[str, dict]:
+    """Per norm, over a sweep's runs: ‖W‖ of hidden ``layer`` at the start and the end, its effective
+    step over the second half of training, the final accuracy (each as ``(min, max)``), and counts.
+
+    The effective step of a run is the mean of its recorded ‖ΔW‖/‖W‖ over the second half
+    of its evaluations (one step is noisy). Diverged runs are only counted.
+    """
+    out = {}
+    for norm in COMPARED:
+        runs = [results[(norm, v)] for v in grid if (norm, v) in results]
+        kept = [r for r in runs if not r.diverged and len(r.effective_step) >= 1]
+        late = [np.mean([row[layer] for row in r.effective_step[len(r.effective_step) // 2 :]]) for r in kept]
+        out[norm] = {
+            "start": _span([r.weight_norm[0][layer] for r in kept]),
+            "end": _span([r.weight_norm[-1][layer] for r in kept]),
+            "step": _span(late),
+            "accuracy": _span([r.final_accuracy for r in kept]),
+            "stalled": sum(r.final_accuracy < STALLED_BELOW for r in kept),
+            "diverged": sum(r.diverged for r in runs),
+            "runs": len(runs),
+        }
+    return out
+
+
+def placement_summary(results: dict[str, TrainResult], at: int) -> dict[str, float]:
+    """Final accuracy of each placement run and its saturated share (mean over the hidden layers)
+    at recorded evaluation ``at`` (1-based; a run that stopped earlier gives its last)."""
+    out: dict[str, float] = {"step": results["before"].steps[min(at, len(results["before"].steps) - 1)]}
+    for label in PLACEMENTS:
+        run = results[label]
+        saturated = run.layers.saturated if run.layers else []
+        out[f"{label}_acc"] = run.final_accuracy
+        out[f"{label}_sat"] = (
+            float(np.mean(saturated[min(at, len(saturated)) - 1])) if saturated else float("nan")
+        )
+    return out
 
 
 def steps_to_reach(results: dict[str, TrainResult], accuracies=TARGET_ACCURACIES) -> dict:

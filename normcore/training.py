@@ -2,10 +2,12 @@
 
 The network is ``depth`` hidden blocks of Linear → Norm → Activation (→ Dropout) and a
 linear read-out, as in the Batch Normalization paper's §4.1 (3 hidden layers of 100
-sigmoid units). :func:`train` runs plain or momentum SGD on scikit-learn's digits and
-returns plain numpy/python results: test accuracy per evaluation step (always in eval
-mode), and optionally the percentiles of one sigmoid's input, per-layer histograms,
-saturation and gradient statistics.
+sigmoid units); the norm can also sit after the activation. :func:`train` runs plain or
+momentum SGD (optionally with weight decay) on scikit-learn's digits and returns plain
+numpy/python results: test accuracy per evaluation step (always in eval mode), each
+hidden layer's weight norm ‖W‖ and effective step ‖ΔW‖/‖W‖, and optionally the
+percentiles of one sigmoid's input, per-layer histograms, saturation and gradient
+statistics.
 
 Every random choice (initial weights, batch order, dropout masks) comes from a
 :class:`torch.Generator` seeded from ``config.seed``, so a run is reproducible and
@@ -32,6 +34,7 @@ from normcore import saturation
 from normcore.stats import histogram, value_range
 
 NORMS = ("none", "batch", "layer", "group", "rms", "batch_renorm", "center")
+NORM_POSITIONS = ("before", "after")  # the norm before the activation (the BN paper's) or after it
 BATCH_NORMS = ("batch", "batch_renorm", "center")  # a bias before them is subtracted away
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 NUM_CLASSES = 10
@@ -55,15 +58,19 @@ class TrainConfig:
             None uses PyTorch's default initialization. Default: 0.1
         num_groups: groups for ``norm="group"``; must divide ``width``. Default: 4
         r_max, d_max: Batch Renorm's bounds. Default: 3.0, 5.0
-        linear_bias: keep the linear layers' bias; None drops it before batch-type
+        linear_bias: keep the linear layers' bias; None drops it right before batch-type
             norms (whose mean subtraction removes it) and keeps it elsewhere. Default: None
         stats_in_grad: backpropagate through the batch statistics of "batch" and
             "center"; False treats them as constants (the paper's §2). Default: True
         dropout: drop probability after each hidden activation. Default: 0.0
+        norm_position: "before" the activation (Linear → Norm → Act, the BN paper's
+            layout) or "after" it (Linear → Act → Norm). Default: "before"
     Training:
         batch_size: examples per step (incomplete last batches of an epoch are dropped).
             Default: 60
         lr, momentum: SGD learning rate and momentum. Default: 0.5, 0.0
+        weight_decay: SGD's L2 penalty λ on every parameter (each step subtracts
+            ``lr * λ * p``, as ``torch.optim.SGD(weight_decay=λ)``). Default: 0.0
         steps: optimizer steps; ``epochs`` (if set) overrides it. Default: 3000
         epochs: passes over the training set. Default: None
         eval_every: evaluate every this many steps (and at step 0 and the end). Default: 50
@@ -85,9 +92,11 @@ class TrainConfig:
     linear_bias: bool | None = None
     stats_in_grad: bool = True
     dropout: float = 0.0
+    norm_position: str = "before"
     batch_size: int = 60
     lr: float = 0.5
     momentum: float = 0.0
+    weight_decay: float = 0.0
     steps: int = 3000
     epochs: int | None = None
     eval_every: int = 50
@@ -101,7 +110,9 @@ class TrainConfig:
 
     @property
     def has_linear_bias(self) -> bool:
-        return self.norm not in BATCH_NORMS if self.linear_bias is None else self.linear_bias
+        if self.linear_bias is not None:
+            return self.linear_bias
+        return self.norm not in BATCH_NORMS or self.norm_position == "after"  # nothing subtracts it after
 
     def total_steps(self, num_train: int) -> int:
         """The number of optimizer steps this config runs on ``num_train`` examples."""
@@ -125,6 +136,14 @@ def _validate(config: TrainConfig) -> None:
         (config.batch_size >= 1, "batch_size must be at least 1"),
         (config.lr > 0 and math.isfinite(config.lr), f"lr must be positive, got {config.lr}"),
         (0 <= config.momentum < 1, f"momentum must be in [0, 1), got {config.momentum}"),
+        (
+            config.weight_decay >= 0 and math.isfinite(config.weight_decay),
+            f"weight_decay must be 0 or positive, got {config.weight_decay}",
+        ),
+        (
+            config.norm_position in NORM_POSITIONS,
+            f"norm_position must be one of {NORM_POSITIONS}, got {config.norm_position!r}",
+        ),
         (config.steps >= 1 and (config.epochs is None or config.epochs >= 1), "need at least one step"),
         (config.eval_every >= 1, "eval_every must be at least 1"),
         (0 <= config.probe_unit < config.width, f"probe_unit must be below width ({config.width})"),
@@ -270,8 +289,10 @@ ACTIVATION_MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 class MLP(nn.Module):
     """``depth`` blocks of Linear → Norm → Activation (→ Dropout), then a linear read-out.
 
+    With ``norm_position="after"`` each block is Linear → Activation → Norm (→ Dropout).
     ``forward(x, capture=True)`` also returns each hidden block's pre-activation (the
-    input to the nonlinearity) and activation, for the recordings.
+    input to the nonlinearity) and activation (its output, before a norm placed after it),
+    for the recordings.
     """
 
     def __init__(self, config: TrainConfig, generator: torch.Generator | None = None):
@@ -283,6 +304,7 @@ class MLP(nn.Module):
         )
         self.norms = nn.ModuleList(make_norm(config) for _ in range(config.depth))
         self.act = ACTIVATION_MODULES[config.activation]()
+        self.norm_after = config.norm_position == "after"
         self.dropout = config.dropout
         self.generator = generator
         self.readout = nn.Linear(config.width, NUM_CLASSES)
@@ -303,10 +325,15 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor, capture: bool = False):
         captured = []
         for linear, norm in zip(self.linears, self.norms, strict=True):
-            z = norm(linear(x))  # (N, width): the input to the nonlinearity
-            x = self.act(z)
+            if self.norm_after:  # Linear → Act → Norm: the norm's output feeds the next layer
+                z = linear(x)  # (N, width): the input to the nonlinearity
+                a = self.act(z)
+                x = norm(a)
+            else:  # Linear → Norm → Act
+                z = norm(linear(x))
+                x = a = self.act(z)
             if capture:
-                captured.append((z, x))
+                captured.append((z, a))
             if self.dropout and self.training:
                 keep = torch.rand(x.shape, generator=self.generator) >= self.dropout
                 x = x * keep / (1 - self.dropout)
@@ -346,7 +373,10 @@ class TrainResult:
     """What a run measured, as plain python and numpy values.
 
     ``steps[i]`` is the number of optimizer steps taken before evaluation ``i``; the
-    lists beside it are aligned with it. ``stopped`` is True when the caller stopped it,
+    lists beside it are aligned with it, except ``effective_step``, aligned with
+    ``steps[1:]``: the size of the update made by step ``steps[i]`` itself relative to the
+    weights before it, ‖W_after − W_before‖ / ‖W_before‖, for each hidden linear layer
+    (the readout is left out: no norm follows it). ``stopped`` is True when the caller stopped it,
     ``diverged`` when the loss overflowed (the evaluations after that are missing).
     """
 
@@ -357,6 +387,8 @@ class TrainResult:
     train_loss: list[float] = field(default_factory=list)  # mean minibatch loss since the last evaluation
     bias_norm: list[float] = field(default_factory=list)  # |b| of the first linear layer (0 if none)
     percentiles: list[list[float]] = field(default_factory=list)  # (15th, 50th, 85th) per evaluation
+    weight_norm: list[list[float]] = field(default_factory=list)  # ‖W‖ per hidden layer, per evaluation
+    effective_step: list[list[float]] = field(default_factory=list)  # ‖ΔW‖/‖W‖ per hidden layer (steps[1:])
     layers: LayerRecord | None = None
     stopped: bool = False
     diverged: bool = False  # the loss became NaN or infinite; training ended there
@@ -417,7 +449,9 @@ def train(
         raise ValueError(f"batch_size must be at most {len(data.y_train)}, the training set's size")
     started = time.perf_counter()
     model = build_mlp(config)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
     batches = _batches(data, config.batch_size, torch.Generator().manual_seed(config.seed))
     result = TrainResult(config, layers=LayerRecord() if config.record_layers else None)
     loss_sum, loss_count = 0.0, 0
@@ -427,13 +461,18 @@ def train(
             result.stopped = True
             break
         x, y = next(batches)
-        recording = config.record_layers and (step % config.eval_every == 0 or step == total)
+        evaluating = step % config.eval_every == 0 or step == total
+        before = _hidden_weights(model) if evaluating else None
+        recording = config.record_layers and evaluating
         loss = _step(model, optimizer, x, y, result.layers if recording else None, config.activation)
         if not math.isfinite(loss):
             result.diverged = True
             break
         loss_sum, loss_count = loss_sum + loss, loss_count + 1
-        if step % config.eval_every == 0 or step == total:
+        if evaluating:
+            result.effective_step.append(
+                [_ratio(w - w0, w0) for w, w0 in zip(_hidden_weights(model), before, strict=True)]
+            )
             _evaluate(model, data, config, result, step, loss_sum / loss_count)
             loss_sum, loss_count = 0.0, 0
             if on_eval is not None:
@@ -495,6 +534,11 @@ def _record_layers(record: LayerRecord, model: MLP, captured, before, activation
     )
 
 
+def _hidden_weights(model: MLP) -> list[torch.Tensor]:
+    """A copy of each hidden linear layer's weight matrix."""
+    return [linear.weight.detach().clone() for linear in model.linears]
+
+
 def _ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> float:
     return float(numerator.norm() / denominator.norm().clamp_min(1e-12))
 
@@ -520,6 +564,7 @@ def _evaluate(model: MLP, data: Digits, config: TrainConfig, result: TrainResult
     result.test_accuracy.append(float((logits.argmax(1) == data.y_test).float().mean()))
     result.test_loss.append(float(nn.functional.cross_entropy(logits, data.y_test)))
     result.train_loss.append(float(train_loss))
+    result.weight_norm.append([float(linear.weight.norm()) for linear in model.linears])
     first_bias = model.linears[0].bias
     result.bias_norm.append(float(first_bias.norm()) if first_bias is not None else 0.0)
     if config.record_percentiles:

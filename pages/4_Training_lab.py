@@ -10,7 +10,8 @@ from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck, choice
 
-VIEWS = ["fig1", "lr", "init", "inside", "sec2", "dropout", "bias"]
+VIEWS = ["fig1", "lr", "init", "inside", "sec2", "dropout", "bias", "place"]
+SWEEPS = ("lr", "init")
 
 page_setup("lab.title")
 check = UrlCheck("lab")
@@ -62,8 +63,16 @@ with st.sidebar:
     init = number(st.number_input, "init", 0.001, 10.0, 0.1, format="%.3f", disabled=view == "init")
     lr = number(st.number_input, "lr", 0.001, 10.0, 0.5, format="%.3f", disabled=view == "lr")
     batch = number(st.slider, "bs", 2, 256, 60)
-    steps = number(st.slider, "steps", 100, 5000, 3000, 100, disabled=view in ("lr", "init"))
-    sweep_steps = number(st.slider, "ssteps", 100, 1000, 500, 100, disabled=view not in ("lr", "init"))
+    steps = number(st.slider, "steps", 100, 5000, 3000, 100, disabled=view in SWEEPS)
+    sweep_steps = number(st.slider, "ssteps", 100, 1000, 500, 100, disabled=view not in SWEEPS)
+    decay = st.toggle(
+        t("lab.wd", wd=lab.WEIGHT_DECAY),
+        key="wd",
+        bind="query-params",
+        disabled=view not in SWEEPS,
+        help=t("lab.wd_help", wd=lab.WEIGHT_DECAY),
+    )
+    check.check("wd", decay)
     seed = number(st.number_input, "seed", 0, 9999, 0)
     dropout = number(st.slider, "drop", 0.1, 0.8, 0.3, 0.05, disabled=view != "dropout")
 check.show()
@@ -77,6 +86,7 @@ base = TrainConfig(
     batch_size=batch,
     seed=int(seed),
     eval_every=max(steps // 60, 10),
+    weight_decay=lab.WEIGHT_DECAY if decay and view in SWEEPS else 0.0,
 )
 configs = {
     "fig1": lambda: lab.figure1_configs(base, steps),
@@ -86,8 +96,11 @@ configs = {
     "sec2": lambda: lab.section2_configs(base, steps),
     "dropout": lambda: lab.dropout_configs(base, steps, dropout),
     "bias": lambda: lab.bias_configs(base, steps),
+    "place": lambda: lab.placement_configs(base, steps),
 }[view]()
 st.markdown(t(f"lab.about.{view}", share=f"{saturation.SLOPE_SHARE:.0%}"))
+if view in SWEEPS:
+    st.markdown(t("lab.scale_how"))
 names = {label: t(f"lab.run.{label}") for label in charts.COLOURS}
 
 
@@ -95,17 +108,44 @@ def charts_for(results: dict, at: int | None = None) -> list:
     """``[(key, figure, data)]`` of this view; ``at`` picks the inside view's evaluation (default: last)."""
     if view == "fig1":
         return charts.figure1_view(results, t, names)
-    if view in ("lr", "init"):
+    if view in SWEEPS:
         field, grid = ("lr", lab.LR_GRID) if view == "lr" else ("init_scale", lab.INIT_GRID)
-        return charts.sweep_view(results, t, names, field, grid)
-    if view == "inside":
+        equilibrium = lab.equilibrium_step(lr, base.weight_decay) if view == "init" and decay else None
+        return charts.sweep_view(results, t, names, field, grid) + charts.scale_view(
+            results, t, names, field, grid, equilibrium
+        )
+    if view in ("inside", "place"):
         recorded = [len(r.layers.saturated) for r in results.values() if r.layers and r.layers.saturated]
-        return charts.inside_view(results, t, names, at or min(recorded, default=1))
+        at = at or min(recorded, default=1)
+        view_of = charts.inside_view if view == "inside" else charts.placement_view
+        return view_of(results, t, names, at)
     if view == "sec2":
         return charts.section2_view(results, t, names)
     if view == "bias":
         return charts.bias_view(results, t, names)
     return charts.accuracy_view(results, t, names, "dropout_acc")
+
+
+def scale_caption(summary: dict) -> str:
+    """The sweep's ‖W‖, effective step and accuracy ranges, with and without BN, as one paragraph."""
+
+    def span(pair, fmt=".3g") -> str:
+        low, high = pair
+        return f"{low:{fmt}}–{high:{fmt}}" + (f" (×{high / low:.3g})" if fmt == ".3g" and low > 0 else "")
+
+    values = {
+        f"{norm}_{k}": span(summary[norm][k], ".0%" if k == "accuracy" else ".3g")
+        for norm in summary
+        for k in ("start", "end", "step", "accuracy")
+    }
+    counts = {k: summary["none"][k] for k in ("stalled", "diverged", "runs")}
+    return t(
+        "lab.scale_caption",
+        **values,
+        **counts,
+        below=lab.STALLED_BELOW,
+        bn_stalled=summary["batch"]["stalled"],
+    )
 
 
 live_area, frames = st.empty(), iter(range(10**9))
@@ -136,7 +176,7 @@ if results is not None:
         at = options.index(at_step) + 1
     for key, fig, data in charts_for(results, at):
         show_chart(fig, key=key, data=data)
-    if view == "fig1":
+    if view in ("fig1", "place"):
         reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
         st.table(reach.rename(index=lambda a: f"≥ {float(a):.0%}"))
         st.caption(t("lab.reach_caption"))
@@ -176,6 +216,11 @@ if results is not None:
                 late=f"{bn_last / none_last:.1f}",
             )
         )
+    if view == "place":
+        summary = lab.placement_summary(results, at or len(recorded))
+        st.markdown(t("lab.place_caption", **summary, share=f"{saturation.SLOPE_SHARE:.0%}"))
+    if view in SWEEPS:
+        st.markdown(scale_caption(lab.scale_summary(results, lab.LR_GRID if view == "lr" else lab.INIT_GRID)))
     if view == "bias":
         st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
     diverged = [

@@ -117,11 +117,84 @@ def test_epochs_drop_the_incomplete_batch():
         (dict(norm="batch", batch_size=1), "batch_size >= 2"),
         (dict(norm="spectral"), "norm must be one of"),
         (dict(lr=0.0), "lr must be positive"),
+        (dict(weight_decay=-0.001), "weight_decay must be 0 or positive"),
+        (dict(weight_decay=float("nan")), "weight_decay must be 0 or positive"),
+        (dict(weight_decay=float("inf")), "weight_decay must be 0 or positive"),
+        (dict(norm_position="middle"), "norm_position must be one of"),
     ],
 )
 def test_bad_configs_say_what_to_change(changes, message):
     with pytest.raises(ValueError, match=message):
         replace(SHORT, **changes)
+
+
+def test_weight_decay_zero_and_both_positions_are_valid():
+    assert replace(SHORT, weight_decay=0.0).weight_decay == 0.0
+    assert {replace(SHORT, norm_position=p).norm_position for p in ("before", "after")} == {"before", "after"}
+
+
+def _weights_after(config, steps: int) -> list[torch.Tensor]:
+    """The hidden weight matrices after ``steps`` steps, by replaying the (deterministic) run."""
+    if steps == 0:
+        return [layer.weight.detach() for layer in build_mlp(config).linears]
+    models = []
+    train(replace(config, steps=steps), on_done=models.append)
+    return [layer.weight.detach() for layer in models[0].linears]
+
+
+@pytest.mark.parametrize("norm, weight_decay", [("batch", 0.0), ("batch", 0.01), ("none", 0.01)])
+def test_recorded_weight_norm_and_effective_step_equal_torch(norm, weight_decay):
+    config = replace(SHORT, norm=norm, depth=2, width=30, steps=7, eval_every=3, weight_decay=weight_decay)
+    result = train(config)
+    assert result.steps == [0, 3, 6, 7] and len(result.effective_step) == 3
+    for i, steps in enumerate(result.steps):
+        weights = _weights_after(config, steps)
+        expected = [float(torch.linalg.matrix_norm(w)) for w in weights]
+        np.testing.assert_allclose(result.weight_norm[i], expected, rtol=1e-6)
+        if steps > 0:
+            before = _weights_after(config, steps - 1)
+            ratio = [
+                float(torch.linalg.matrix_norm(w - w0) / torch.linalg.matrix_norm(w0))
+                for w, w0 in zip(weights, before, strict=True)
+            ]
+            np.testing.assert_allclose(result.effective_step[i - 1], ratio, rtol=1e-5)
+
+
+def test_a_diverged_step_records_no_weights():
+    result = train(replace(SHORT, activation="relu", lr=10.0, init_scale=1.0))
+    assert result.diverged
+    assert len(result.weight_norm) == len(result.steps) == len(result.effective_step) + 1
+
+
+def _call_order(config) -> list[str]:
+    model, order = build_mlp(config), []
+    for module in [*model.linears, *model.norms, model.act, model.readout]:
+        module.register_forward_hook(lambda m, args, out: order.append(type(m).__name__))
+    model.train()
+    model(load_digits().x_test[:8])
+    return order
+
+
+def test_after_places_batch_norm_after_the_activation():
+    before = replace(SHORT, norm="batch", depth=2)
+    after = replace(before, norm_position="after")
+    assert _call_order(before) == ["Linear", "BatchNorm1d", "Sigmoid"] * 2 + ["Linear"]
+    assert _call_order(after) == ["Linear", "Sigmoid", "BatchNorm1d"] * 2 + ["Linear"]
+    model, x = build_mlp(after), load_digits().x_test[:8]
+    model.train()
+    hidden = x
+    for linear, norm in zip(model.linears, model.norms, strict=True):
+        hidden = norm(torch.sigmoid(linear(hidden)))
+    torch.testing.assert_close(model(x), model.readout(hidden))
+    # after the activation nothing subtracts the linear bias: it is kept
+    assert not before.has_linear_bias and after.has_linear_bias
+    assert model.linears[0].bias is not None
+
+
+def test_after_records_the_activation_before_its_norm():
+    result = train(replace(SHORT, norm="batch", norm_position="after", record_layers=True, depth=1))
+    edges = result.layers.activation_edges[-1]
+    assert edges[0] >= 0 and edges[-1] <= 1  # sigmoid outputs, not the standardized BN outputs
 
 
 def test_too_long_runs_are_refused():

@@ -78,3 +78,43 @@ def test_a_run_meant_to_coincide_is_dashed():
     results = {n: train(c) for n, c in lab.bias_configs(replace(lab.FIGURE1, eval_every=10), 10).items()}
     acc = charts.bias_view(results, text, NAMES)[0][1]
     assert [t.line.dash for t in acc.data] == [None, "dash"]
+
+
+def test_scale_view_draws_each_runs_first_layer_norm_and_step_on_log_axes():
+    grid = (0.1, 1.0)
+    base = replace(lab.FIGURE1, depth=2, width=20, weight_decay=0.01)
+    results = {k: train(c) for k, c in lab.sweep_configs(base, "init_scale", grid, 20).items()}
+    out = charts.scale_view(results, text, NAMES, "init_scale", grid, reference=0.1)
+    assert [key for key, _, _ in out] == ["weight_norm_init", "effective_step_init"]
+    (_, norms, norm_data), (_, steps, step_data) = out
+    assert len(norms.data) == 4 and len(steps.data) == 5  # 2 norms x 2 scales, + the reference line
+    run = results[("batch", 1.0)]
+    batch_sigma1 = norms.data[3]
+    assert batch_sigma1.name == "lab.value.init|1.0" and list(batch_sigma1.x) == run.steps
+    assert list(batch_sigma1.y) == [row[0] for row in run.weight_norm]
+    assert (
+        list(steps.data[3].y) == [row[0] for row in run.effective_step]
+        and list(steps.data[3].x) == run.steps[1:]
+    )
+    assert (
+        norms.data[1].line.color == norms.data[3].line.color != norms.data[0].line.color
+    )  # one colour per σ
+    assert steps.data[4].y == (0.1, 0.1) and steps.data[4].line.dash == "dash"
+    assert norms.layout.yaxis.type == "log" and steps.layout.title.text == "lab.effective_step_title.init"
+    assert len(norm_data) == 4 * len(run.steps) * 2  # runs x evaluations x layers
+    assert len(step_data) == 4 * (len(run.steps) - 1) * 2
+
+
+def test_placement_view_shows_three_runs_and_their_activations():
+    results = {
+        k: train(c)
+        for k, c in lab.placement_configs(replace(lab.FIGURE1, depth=2, width=20, eval_every=10), 20).items()
+    }
+    out = charts.placement_view(results, text, NAMES, at=2)
+    assert [key for key, _, _ in out] == ["place_acc", "place_loss", "place_hist"]
+    acc, loss, hist = (fig for _, fig, _ in out)
+    assert [t.name for t in acc.data] == ["name-none", "name-before", "name-after"]
+    assert list(loss.data[2].y) == results["after"].train_loss and loss.layout.yaxis.type == "log"
+    assert len(hist.data) == 3 * 2  # three panels, two layers
+    counts = results["after"].layers.activation_counts[1][1]
+    np.testing.assert_allclose(hist.data[5].y, counts / counts.sum())

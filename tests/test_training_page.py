@@ -31,7 +31,7 @@ def test_figure1_trains_and_the_next_viewer_gets_it_at_once():
 
 
 def test_every_view_trains_without_error():
-    expected = {"sec2": 3, "dropout": 1, "bias": 2, "inside": 5, "lr": 1}
+    expected = {"sec2": 3, "dropout": 1, "bias": 2, "inside": 5, "lr": 3, "place": 3}
     for view, count in expected.items():
         at = open_page(PAGE, SHORT | {"view": view, "depth": "2", "width": "40"})
         press_train(at)
@@ -52,10 +52,12 @@ def test_main_controls_change_and_stay_valid():
 
 
 def test_hostile_link_values_are_clamped_with_a_notice():
-    at = open_page(PAGE, {"steps": "999999", "view": "<script>", "lr": "-5", "bs": "1", "seed": "x"})
+    at = open_page(
+        PAGE, {"steps": "999999", "view": "<script>", "lr": "-5", "bs": "1", "seed": "x", "wd": "maybe"}
+    )
     assert not at.exception
     notices = " ".join(i.value for i in at.info)
-    for param in ["steps", "view", "lr", "bs"]:
+    for param in ["steps", "view", "lr", "bs", "wd"]:
         assert f"{param}=" in notices, param
     assert at.slider(key="steps").value in (3000, 5000)  # the default or the clamp, never 999999
     assert "`<script>`" in notices  # shown as code, never as markup
@@ -82,3 +84,28 @@ def test_a_second_tab_of_a_viewer_training_is_told_to_wait(monkeypatch):
     assert not charts(at)
     assert [w.value for w in at.warning] == [live.t("lab.already_training")]
     assert "Train" in [b.label for b in at.button]  # nothing trained; they can press again later
+
+
+def test_the_scale_charts_follow_the_weight_decay_switch():
+    at = open_page(PAGE, SHORT | {"view": "init", "depth": "1", "width": "20", "wd": "true"})
+    assert at.toggle(key="wd").value and not at.toggle(key="wd").disabled
+    press_train(at)
+    assert not at.exception
+    keys = [c.proto.id for c in charts(at)]
+    assert len(keys) == 3
+    effective = charts(at)[2].proto.spec
+    assert "equilibrium" in effective and "0.1" in effective  # the dashed √(2ηλ) line at lr 0.5, λ 0.01
+    caption = " ".join(m.value for m in at.markdown)
+    assert "What these runs measured" in caption and "6 runs each" in caption
+    at.toggle(key="wd").set_value(False).run()
+    assert not at.exception and "Train" in [b.label for b in at.button]  # other runs: weight decay off
+
+
+def test_the_placement_view_trains_three_runs_in_presenter_mode():
+    at = open_page(PAGE, SHORT | {"view": "place", "depth": "1", "width": "20", "present": "true"})
+    press_train(at)
+    assert len(charts(at)) == 3
+    names = str(at.table[0].value.columns.tolist())
+    assert "BN before the activation" in names and "BN after the activation" in names
+    assert "Final test accuracy:" in " ".join(m.value for m in at.markdown)
+    assert at.toggle(key="wd").disabled  # weight decay belongs to the sweeps

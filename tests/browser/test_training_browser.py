@@ -64,3 +64,13 @@ def test_stop_keeps_the_curves_so_far(served_app, page):
     wait_for_app(page)
     assert page.locator(".js-plotly-plot").count() == 2
     assert page.locator(ERRORS).count() == 0
+
+
+@pytest.mark.browser
+def test_the_placement_view_trains_three_runs(served_app, page):
+    page.goto(f"{served_app}/Training_lab?view=place&{SHORT}&seed=24")
+    wait_for_app(page)
+    train_and_wait(page, 3)
+    assert "BN after the activation" in page.locator(".js-plotly-plot").first.inner_text()
+    assert "view=place" in page.url
+    assert page.locator(ERRORS).count() == 0

@@ -589,6 +589,28 @@ STRINGS = {
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     "lab.fig1_measured": "Measured in these runs: with BN the test accuracy first reached the final accuracy without BN ({final}) at step {reach} of {steps}. From step {start} to the end, the {act} input's 15th, 50th and 85th percentiles went from ({none_first}) to ({none_last}) without BN and from ({bn_first}) to ({bn_last}) with BN; at the end the slope at the farthest of them is {none_slope} of its peak without BN and {bn_slope} with BN (saturated: below {share}).",
     "lab.inside_measured": "The first layer's ‖∇W‖/‖W‖ in these runs: at step {first}, {none_first} without BN and {bn_first} with BN ({early} times as large with BN); at step {last}, {none_last} and {bn_last} ({late} times).",
+
+
+    "lab.view.place": "Where to put BN",
+    "lab.wd": "Weight decay (λ = {wd:g})",
+    "lab.wd_help": "SGD's weight decay on every parameter: each step also multiplies every weight by (1 − learning rate × {wd:g}). Used by the learning-rate and initialization sweeps only, to show where BN's weights settle; λ is set high so that it acts within a sweep's few hundred steps. Kept in the link as wd=…",
+    "lab.about.place": "Where to put BN. The BN paper adds it immediately before the nonlinearity (Linear → BN → activation, §3.2): it normalizes x = Wu, which it expects to be more symmetric and \"more Gaussian\" than the previous nonlinearity's output u. Some later work puts BN after the activation instead (Linear → activation → BN). Here the same network, data and initial weights are trained three ways: without BN, with BN before and with BN after the activation. Below: test accuracy and training loss, the first step each run reached 90% and 95%, and each hidden layer's activations (the nonlinearity's output; in the \"after\" run, before the BN that follows it).",
+    "lab.scale_how": "**Why BN makes training indifferent to the weights' scale** (BN paper §3.3). A hidden layer followed by BN gives the same output for W and aW (a > 0; exactly, but for the small ε BN adds to the variance), and its gradient at aW is 1/a times the gradient at W: a step of the same learning rate changes aW by 1/a² as much *relative to its size*. Without weight decay, plain SGD can only grow ‖W‖ of such a layer (its gradient is orthogonal to W), so small initial weights take large relative steps and grow, and large ones take small steps. With weight decay λ, the decay shrinks ‖W‖ until the two balance, and the relative step then stays near √(2ηλ) for learning rate η (Wan et al., 2021, \"Spherical Motion Dynamics\"; the dashed line in the initialization sweep): with weight decay the relative step depends on the learning rate again, as √η; weights that start far larger need more steps to get there. The charts below follow the first hidden layer's ‖W‖ and effective step ‖ΔW‖/‖W‖ in the runs above.",
+    "lab.scale_caption": "**What these runs measured** (first hidden layer, {runs} runs each). **With BN**: ‖W‖ went from {batch_start} at the start to {batch_end} at the end; the effective step ‖ΔW‖/‖W‖, averaged over the second half of training, spans {batch_step}; final test accuracy {batch_accuracy} ({bn_stalled} runs below {below:.0%}). **Without BN**: ‖W‖ from {none_start} to {none_end}, effective step {none_step}, final test accuracy {none_accuracy}; {stalled} of {runs} runs ended below {below:.0%} and {diverged} diverged. (×: largest over smallest.)",
+    "lab.place_caption": "Final test accuracy: {none_acc:.1%} without BN, {before_acc:.1%} with BN before the activation, {after_acc:.1%} with BN after it. Saturated units (local slope below {share} of its peak) at step {step}, averaged over the hidden layers: {none_sat:.1%}, {before_sat:.1%} and {after_sat:.1%}.",
+    "lab.run.before": "BN before the activation",
+    "lab.run.after": "BN after the activation",
+    "lab.value.lr": "η = {v:g}",
+    "lab.value.init": "σ = {v:g}",
+    "lab.weight_norm_title.lr": "First hidden layer's weight norm ‖W‖, per learning rate",
+    "lab.weight_norm_title.init": "First hidden layer's weight norm ‖W‖, per initial scale",
+    "lab.effective_step_title.lr": "First hidden layer's effective step ‖ΔW‖/‖W‖, per learning rate",
+    "lab.effective_step_title.init": "First hidden layer's effective step ‖ΔW‖/‖W‖, per initial scale",
+    "lab.y_weight_norm": "‖W‖ (log scale)",
+    "lab.y_effective_step": "‖ΔW‖ / ‖W‖ (log scale)",
+    "lab.equilibrium": "√(2ηλ): equilibrium with weight decay",
+    "lab.train_loss_title": "Training loss (mean over the steps since the last evaluation)",
+    "lab.y_train_loss": "cross-entropy (log scale)",
     # ---- end training lab ----
 
     # ---- images (pages/5_Images.py) ----

@@ -589,6 +589,29 @@ STRINGS = {
     "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 오버플로됨): {runs}. 해당 곡선은 발산한 지점에서 끝나며, 그때의 정확도를 최종 정확도로 칩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
     "lab.fig1_measured": "이 실행들에서 측정한 값: BN이 있는 실행은 {steps}스텝 중 {reach}스텝에서 처음으로 BN 없는 실행의 최종 정확도({final})에 도달했습니다. {start}스텝부터 끝까지 {act} 입력의 15·50·85번째 백분위수는 BN이 없을 때 ({none_first})에서 ({none_last})로, BN이 있을 때 ({bn_first})에서 ({bn_last})로 옮겨 갔습니다. 마지막에 그중 가장 바깥 값에서의 기울기는 최댓값의 {none_slope}(BN 없음), {bn_slope}(BN 있음)입니다(포화: {share} 미만).",
     "lab.inside_measured": "이 실행들에서 첫 번째 층의 ‖∇W‖/‖W‖: {first}스텝에서 BN 없음 {none_first}, BN 있음 {bn_first}(BN 쪽이 {early}배), {last}스텝에서 {none_last}, {bn_last}({late}배).",
+
+
+    "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 넘쳐흐름): {runs}. 해당 곡선은 발산한 지점에서 끝나며 마지막 정확도로 계산됩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
+    "lab.view.place": "BN의 위치",
+    "lab.wd": "가중치 감쇠 (λ = {wd:g})",
+    "lab.wd_help": "모든 매개변수에 거는 SGD의 가중치 감쇠입니다. 스텝마다 모든 가중치에 (1 − 학습률 × {wd:g})을 곱합니다. BN의 가중치가 어디에 자리 잡는지 보이려고 학습률 스윕과 초기화 스윕에서만 쓰며, 스윕의 몇백 스텝 안에 효과가 나타나도록 λ를 크게 잡았습니다. 링크에 wd=…로 저장됩니다.",
+    "lab.about.place": "BN을 어디에 둘까요? BN 논문은 BN을 비선형 함수 바로 앞에 둡니다(선형 → BN → 활성화, §3.2). 이전 비선형 함수의 출력 u보다 x = Wu가 더 대칭적이고 \"더 가우시안에 가까울\" 것이라 보고 x를 정규화합니다. 이후의 일부 연구는 BN을 활성화 함수 뒤에 둡니다(선형 → 활성화 → BN). 여기서는 같은 네트워크, 같은 데이터, 같은 초기 가중치로 세 가지를 학습합니다: BN 없음, 활성화 앞의 BN, 활성화 뒤의 BN. 아래에는 테스트 정확도와 학습 손실, 각 실행이 90%와 95%에 처음 도달한 스텝, 각 은닉층의 활성값(비선형 함수의 출력이며, \"뒤\" 실행에서는 뒤따르는 BN을 거치기 전의 값)이 있습니다.",
+    "lab.scale_how": "**BN이 있으면 왜 가중치의 크기가 학습에 상관없어질까요?** (BN 논문 §3.3) 뒤에 BN이 오는 은닉층은 W와 aW(a > 0)에 대해 같은 출력을 내고(BN이 분산에 더하는 작은 ε을 빼면 정확히), aW에서의 그래디언트는 W에서의 그래디언트의 1/a배입니다. 따라서 같은 학습률로 한 스텝를 밟으면 aW는 *자기 크기에 비해* 1/a²만큼만 바뀝니다. 가중치 감쇠가 없으면 일반 SGD는 이런 층의 ‖W‖를 키울 수만 있습니다(그래디언트가 W와 직교하므로). 그래서 작은 초기 가중치는 상대적으로 큰 보폭으로 움직이며 커지고, 큰 초기 가중치는 작은 보폭으로 움직입니다. 가중치 감쇠 λ가 있으면 감쇠가 ‖W‖를 줄이다가 두 힘이 균형을 이루고, 그 뒤로 상대적 보폭은 학습률 η에 대해 √(2ηλ) 근처에 머뭅니다(Wan 외, 2021, \"Spherical Motion Dynamics\"; 초기화 스윕의 점선). 즉 가중치 감쇠가 있으면 상대적 보폭이 다시 학습률에 따라, √η에 비례해 달라집니다. 훨씬 큰 가중치에서 시작하면 그곳에 이르기까지 더 많은 스텝가 필요합니다. 아래 차트는 위 실행들에서 첫 은닉층의 ‖W‖와 유효 보폭 ‖ΔW‖/‖W‖를 따라갑니다.",
+    "lab.scale_caption": "**이 실행들에서 측정한 값** (첫 은닉층, 각 {runs}회 실행). **BN 있음**: ‖W‖는 처음 {batch_start}에서 끝에 {batch_end}가 되었고, 학습 후반부 평균 유효 보폭 ‖ΔW‖/‖W‖는 {batch_step} 범위이며, 최종 테스트 정확도는 {batch_accuracy}입니다({below:.0%} 미만인 실행 {bn_stalled}회). **BN 없음**: ‖W‖는 {none_start}에서 {none_end}로, 유효 보폭은 {none_step}, 최종 테스트 정확도는 {none_accuracy}이며, {runs}회 중 {stalled}회가 {below:.0%} 미만으로 끝났고 {diverged}회가 발산했습니다. (×: 최댓값 ÷ 최솟값)",
+    "lab.place_caption": "최종 테스트 정확도: BN 없음 {none_acc:.1%}, 활성화 앞의 BN {before_acc:.1%}, 활성화 뒤의 BN {after_acc:.1%}. {step}스텝에서 은닉층 평균 포화 유닛 비율(국소 기울기가 최대의 {share} 미만): 각각 {none_sat:.1%}, {before_sat:.1%}, {after_sat:.1%}.",
+    "lab.run.before": "활성화 앞의 BN",
+    "lab.run.after": "활성화 뒤의 BN",
+    "lab.value.lr": "η = {v:g}",
+    "lab.value.init": "σ = {v:g}",
+    "lab.weight_norm_title.lr": "학습률별 첫 은닉층 가중치 노름 ‖W‖",
+    "lab.weight_norm_title.init": "초기 크기별 첫 은닉층 가중치 노름 ‖W‖",
+    "lab.effective_step_title.lr": "학습률별 첫 은닉층 유효 보폭 ‖ΔW‖/‖W‖",
+    "lab.effective_step_title.init": "초기 크기별 첫 은닉층 유효 보폭 ‖ΔW‖/‖W‖",
+    "lab.y_weight_norm": "‖W‖ (로그 척도)",
+    "lab.y_effective_step": "‖ΔW‖ / ‖W‖ (로그 척도)",
+    "lab.equilibrium": "√(2ηλ): 가중치 감쇠가 있을 때의 평형",
+    "lab.train_loss_title": "학습 손실 (직전 평가 이후 스텝들의 평균)",
+    "lab.y_train_loss": "교차 엔트로피 (로그 척도)",
     # ---- end training lab ----
 
     # ---- images (pages/5_Images.py) ----
