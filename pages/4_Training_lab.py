@@ -180,6 +180,7 @@ if results is not None:
         reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
         st.table(reach.rename(index=lambda a: f"≥ {float(a):.0%}"))
         st.caption(t("lab.reach_caption"))
+    if view == "fig1":
         none, bn = lab.percentile_drift(results["none"]), lab.percentile_drift(results["batch"])
         final = results["none"].final_accuracy
         st.caption(
