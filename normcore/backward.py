@@ -14,7 +14,8 @@ that accounts for :math:`\mu` and :math:`\sigma` depending on every value of the
 RMS norm has no mean term, ``(1 / rms) * (g - x_hat * mean(g * x_hat))``. With
 ``stats_in_grad=False`` each function returns the *naive* gradient instead: the
 statistics treated as constants (a stop-gradient through :math:`\mu` and :math:`\sigma`),
-``g / sigma``, the scheme the BN paper's §2 shows to let the parameters grow without bound.
+``g / sigma``: the scheme the BN paper's §2 warns about (a bias that grows indefinitely while
+the loss stays fixed; models that blow up when the statistics are computed outside the gradient).
 
 The full gradient sums to zero over every set (moving the set's mean cannot change the
 output) and is orthogonal to :math:`\hat x` up to the factor
@@ -101,7 +102,7 @@ def normalize_backward(
 
 
 def _gradients(input, grad_input, grad_output, x_hat, weight, bias, param_axes) -> Gradients:
-    """Cast ``grad_input`` back and add :math:`\\sum dy \\, \\hat x` and :math:`\\sum dy` over ``param_axes``."""
+    """Cast ``grad_input`` back; add ``sum(dy * x_hat)`` and ``sum(dy)`` over ``param_axes``."""
     dtype = input.dtype
     grad_weight = None if weight is None else (grad_output * x_hat).sum(axis=param_axes).astype(dtype)
     grad_bias = None if bias is None else grad_output.sum(axis=param_axes).astype(dtype)
@@ -111,7 +112,8 @@ def _gradients(input, grad_input, grad_output, x_hat, weight, bias, param_axes) 
 def _check_grad_output(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
     if np.shape(grad_output) != input.shape:
         raise ValueError(
-            f"grad_output should have the input's shape {tuple(input.shape)}, got {tuple(np.shape(grad_output))}"
+            f"grad_output should have the input's shape {tuple(input.shape)}, "
+            f"got {tuple(np.shape(grad_output))}"
         )
     return np.asarray(grad_output, dtype=np.float64)
 
@@ -433,8 +435,10 @@ def rms_norm_backward(
     r"""The gradients of :func:`normcore.functional.rms_norm`: no mean, so no mean term.
 
     .. math::
-        \frac{\partial L}{\partial x} = \frac{1}{\mathrm{rms}}\left(g - \hat x \, \mathrm{mean}(g \hat x)\right),
-        \quad \hat x = \frac{x}{\mathrm{rms}}, \quad \mathrm{rms} = \sqrt{\mathrm{E}[x^2] + \epsilon}, \quad g = \gamma \, dy
+        \frac{\partial L}{\partial x} = \frac{1}{\mathrm{rms}}
+            \left(g - \hat x \, \mathrm{mean}(g \hat x)\right),
+        \quad \hat x = \frac{x}{\mathrm{rms}}, \quad \mathrm{rms} = \sqrt{\mathrm{E}[x^2] + \epsilon},
+        \quad g = \gamma \, dy
 
     The gradient does not sum to zero over a set (RMS norm does not remove the mean).
 
@@ -448,7 +452,8 @@ def rms_norm_backward(
         - Input, grad_output: :math:`(N, *)` ending in ``normalized_shape``
         - Output: ``Gradients`` with ``grad_bias`` None
 
-    >>> rms_norm_backward(np.array([[3.0, 4.0]]), np.array([[3.0, 4.0]]), 2, eps=1e-12).grad_input.round(6).tolist()
+    >>> x = np.array([[3.0, 4.0]])
+    >>> rms_norm_backward(x, x, 2, eps=1e-12).grad_input.round(6).tolist()  # dy along x_hat: nothing
     [[0.0, 0.0]]
     """
     F._check_input(input, min_dim=1)

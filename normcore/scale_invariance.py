@@ -8,7 +8,8 @@ what that means for the backward pass:
 .. math::
     \mathrm{BN}(Wu) = \mathrm{BN}((aW)u), \quad
     \frac{\partial \mathrm{BN}((aW)u)}{\partial u} = \frac{\partial \mathrm{BN}(Wu)}{\partial u}, \quad
-    \frac{\partial \mathrm{BN}((aW)u)}{\partial (aW)} = \frac{1}{a} \cdot \frac{\partial \mathrm{BN}(Wu)}{\partial W}
+    \frac{\partial \mathrm{BN}((aW)u)}{\partial (aW)}
+        = \frac{1}{a} \cdot \frac{\partial \mathrm{BN}(Wu)}{\partial W}
 
 Here :math:`u` is the layer's *input*: the gradient that flows on to earlier layers does
 not change, and the weights' own gradient shrinks as they grow. (The gradient with respect

@@ -240,7 +240,7 @@ def test_batch_renorm_backward_is_batch_norms_with_gamma_times_r():
     np.testing.assert_allclose(renorm.grad_input, batch.grad_input, rtol=1e-12, atol=1e-12)
 
 
-# ---------------------------------------------------------------- the naive gradient, statistics held constant
+# ---------------------------------------------------------------- the naive gradient
 
 
 def torch_naive(norm, x, weight, bias, axes, eps, groups=1):
@@ -314,7 +314,7 @@ def test_naive_batch_renorm_backward_matches_autograd(x, r_max, d_max, data):
     assert_gradients(ours, theirs, scale, x.dtype.type)
 
 
-# ---------------------------------------------------------------- what the full gradient does and the naive does not
+# ---------------------------------------------------------------- what the full gradient does, the naive not
 
 CENTERING = ["batch", "layer", "instance", "group", "batch_renorm"]
 
@@ -349,7 +349,7 @@ def test_full_gradient_is_orthogonal_to_x_hat_up_to_eps_and_the_naive_is_not(nor
 
 @pytest.mark.parametrize("norm", ["batch", "layer", "instance", "group", "rms"])
 def test_with_eps_the_residual_is_eps_over_var_plus_eps_of_the_naive_projection(norm):
-    """sum(dx * x_hat) = eps / (var + eps) * sum(g * x_hat) / sigma per set: what eps leaves of orthogonality."""
+    """Per set, sum(dx * x_hat) = eps / (var + eps) * sum(g * x_hat) / sigma: what eps leaves over."""
     x, dy, e = explained(norm, eps=0.5)  # a large eps, so the residual is far above rounding
     index = np.broadcast_to(e.set_index, x.shape)
     sets = [x[index == s] for s in range(e.sums_full.size)]

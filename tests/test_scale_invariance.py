@@ -1,4 +1,4 @@
-"""Batch norm's indifference to the weights' scale (BN paper §3.3), computed with torch autograd on digits."""
+"""Batch norm's indifference to the weights' scale (BN paper §3.3), by torch autograd on digits."""
 
 import doctest
 
