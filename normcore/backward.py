@@ -529,80 +529,94 @@ def explain_backward(
     >>> bool(np.abs(e.sums_full).max() < 1e-12), bool(np.abs(e.sums_naive).max() > 0.5)
     (True, True)
     """
-    F._check_input(input)
-    if norm not in teaching.NORMS:
-        raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(teaching.NORMS)}")
-    n, c = input.shape[:2]
-    x = input.reshape(n, c, -1)  # (N, C, L)
-    dy = _check_grad_output(grad_output, input).astype(input.dtype).reshape(x.shape)  # (N, C, L)
+    x, dy = _as_sets(input, norm, grad_output)
+    c = x.shape[1]
     args = (x, norm, dy, num_groups, weight, bias, training, running_mean, running_var, eps, r_max, d_max)
-    full, x_hat = _backward(*args, stats_in_grad=True)
-    naive, _ = _backward(*args, stats_in_grad=False)
-    index = teaching.set_index(x.shape, norm, num_groups)
+    full = _backward(*args)
+    x_hat, inv_std, r = _statistics(*args)
+    gain = inv_std * r if weight is None else inv_std * r * np.reshape(weight, (1, c, 1))
+    naive = full._replace(grad_input=(dy * gain).astype(input.dtype))  # dgamma, dbeta: no statistic in them
+
+    def sums(values):
+        return _set_sums(values, norm, num_groups)
+
     return BackwardExplained(
         norm,
         x_hat,
-        index,
+        teaching.set_index(x.shape, norm, num_groups),
         full,
         naive,
-        per_set_sum(full.grad_input, index),
-        per_set_sum(naive.grad_input, index),
-        per_set_sum(full.grad_input * x_hat, index),
-        per_set_sum(naive.grad_input * x_hat, index),
+        sums(full.grad_input),
+        sums(naive.grad_input),
+        sums(full.grad_input * x_hat),
+        sums(naive.grad_input * x_hat),
     )
 
 
-def _backward(
-    x, norm, dy, num_groups, weight, bias, training, mean, var, eps, r_max, d_max, *, stats_in_grad
-):
-    """``(Gradients, x_hat)`` of ``norm`` on ``x`` (N, C, L) with per-channel parameters."""
-    kw = dict(stats_in_grad=stats_in_grad)
-    n, c, length = x.shape
+def _backward(x, norm, dy, num_groups, weight, bias, training, mean, var, eps, r_max, d_max) -> Gradients:
+    """The full gradients of ``norm`` on ``x`` (N, C, L) with per-channel parameters."""
+    c = x.shape[1]
     if norm == "batch":
-        grads = batch_norm_backward(dy, x, mean, var, weight, bias, training, eps, **kw)
-    elif norm == "batch_renorm":
-        grads = batch_renorm_backward(dy, x, mean, var, weight, bias, training, eps, r_max, d_max, **kw)
-    elif norm in ("layer", "rms"):
-        grads = _per_sample_backward(x, norm, dy, weight, bias, eps, stats_in_grad)
-    elif norm in ("instance", "group"):
-        groups = c if norm == "instance" else num_groups
-        grads = group_norm_backward(dy, x, groups, weight, bias, eps, **kw)
-    else:  # "none": the identity, then the affine step
-        dy64 = dy.astype(np.float64)
-        grads = _gradients(
-            x, _scale(dy64, weight, (1, c, 1)), dy64, x.astype(np.float64), weight, bias, (0, 2)
-        )
-    return grads, _x_hat(x, norm, num_groups, training, mean, var, eps)
+        return batch_norm_backward(dy, x, mean, var, weight, bias, training, eps)
+    if norm == "batch_renorm":
+        return batch_renorm_backward(dy, x, mean, var, weight, bias, training, eps, r_max, d_max)
+    if norm in ("layer", "rms"):
+        return _per_sample_backward(x, norm, dy, weight, bias, eps)
+    if norm in ("instance", "group"):
+        return group_norm_backward(dy, x, c if norm == "instance" else num_groups, weight, bias, eps)
+    dy64 = dy.astype(np.float64)  # "none": the identity, then the affine step
+    return _gradients(x, _scale(dy64, weight, (1, c, 1)), dy64, x.astype(np.float64), weight, bias, (0, 2))
 
 
-def _per_sample_backward(x, norm, dy, weight, bias, eps, stats_in_grad) -> Gradients:
+def _per_sample_backward(x, norm, dy, weight, bias, eps) -> Gradients:
     """Layer or RMS norm over (C, L) with per-channel parameters spread over L and summed back."""
     _, c, length = x.shape
     weight_cl, bias_cl = (
         None if p is None else np.repeat(np.reshape(p, (c, 1)), length, 1) for p in (weight, bias)
     )
     if norm == "layer":
-        grads = layer_norm_backward(dy, x, (c, length), weight_cl, bias_cl, eps, stats_in_grad=stats_in_grad)
+        grads = layer_norm_backward(dy, x, (c, length), weight_cl, bias_cl, eps)
     else:  # RMS norm has no bias of its own; the page's per-channel bias adds after it
-        grads = rms_norm_backward(dy, x, (c, length), weight_cl, eps, stats_in_grad=stats_in_grad)
+        grads = rms_norm_backward(dy, x, (c, length), weight_cl, eps)
         grads = grads._replace(grad_bias=None if bias is None else dy.sum(axis=(0, 2)).astype(x.dtype))
     per_channel = [None if g is None else g.sum(axis=1) if g.ndim == 2 else g for g in grads[1:]]
     return Gradients(grads.grad_input, *per_channel)
 
 
-def _x_hat(x, norm, num_groups, training, mean, var, eps) -> np.ndarray:
-    """The normalized values the gradient's orthogonality refers to, (N, C, L), float64."""
+def _statistics(x, norm, dy, num_groups, weight, bias, training, mean, var, eps, r_max, d_max):
+    """``(x_hat, 1 / sigma, r)`` of ``norm`` on ``x`` (N, C, L), float64, each broadcastable to it.
+
+    ``x_hat`` is what the gradient's orthogonality refers to: for Batch Renorm the batch-normalized
+    values before ``r`` and ``d``; ``r`` is 1 for every other norm.
+    """
     n, c, _ = x.shape
-    if norm in ("batch", "batch_renorm"):
-        if training:
-            return standardize(x, (0, 2), eps)[0]
-        return (x - np.reshape(mean, (1, c, 1))) / np.sqrt(np.reshape(var, (1, c, 1)) + eps)
-    if norm == "rms":
-        return standardize(x, (1, 2), eps, center=False)[0]
+    if norm in teaching.BATCH_DEPENDENT and not training:
+        inv_std = 1.0 / np.sqrt(np.reshape(var, (1, c, 1)) + eps)  # (1, C, 1)
+        return (x - np.reshape(mean, (1, c, 1))) * inv_std, inv_std, 1.0
+    if norm in teaching.BATCH_DEPENDENT:
+        x_hat, inv_std = standardize(x, (0, 2), eps)
+        if norm == "batch":
+            return x_hat, inv_std, 1.0
+        return x_hat, inv_std, F.renorm_corrections(x, mean, var, eps, r_max, d_max)[0].reshape(1, c, 1)
     if norm == "none":
-        return x.astype(np.float64)
+        return x.astype(np.float64), 1.0, 1.0
+    if norm == "rms":
+        return (*standardize(x, (1, 2), eps, center=False), 1.0)
     groups = {"layer": 1, "instance": c, "group": num_groups}[norm]
-    return standardize(x.reshape(n, groups, -1), (2,), eps)[0].reshape(x.shape)  # (N, C, L)
+    x_hat, inv_std = standardize(x.reshape(n, groups, -1), (2,), eps)  # (N, G, C//G * L), (N, G, 1)
+    inv_std = np.repeat(inv_std, c // groups, axis=1)  # (N, C, 1)
+    return x_hat.reshape(x.shape), inv_std, 1.0  # (N, C, L)
+
+
+def _set_sums(values: np.ndarray, norm: str, num_groups: int) -> np.ndarray:
+    """:func:`per_set_sum` over the sets of ``norm`` on (N, C, L), by reshaping (no index array)."""
+    n, c, _ = values.shape
+    if norm in teaching.BATCH_DEPENDENT:
+        return values.sum(axis=(0, 2), dtype=np.float64)  # (C,)
+    if norm == "none":
+        return np.array([values.sum(dtype=np.float64)])
+    groups = {"layer": 1, "rms": 1, "instance": c, "group": num_groups}[norm]
+    return values.reshape(n, groups, -1).sum(axis=2, dtype=np.float64).ravel()  # (N * G,)
 
 
 # ---------------------------------------------------------------- batch coupling
@@ -663,7 +677,36 @@ def batch_coupling(
         delta = np.random.default_rng(0).standard_normal(input.shape[1:])
     changed = np.array(grad_output, dtype=input.dtype, copy=True)
     changed[example] += np.asarray(delta, dtype=input.dtype)
-    before = explain_backward(input, norm, grad_output, **kwargs).full.grad_input
-    after = explain_backward(input, norm, changed, **kwargs).full.grad_input
+    before = _full_gradient(input, norm, grad_output, **kwargs)
+    after = _full_gradient(input, norm, changed, **kwargs)
     change = np.abs(after.astype(np.float64) - before).max(axis=2)
     return Coupling(example, change, before, after)
+
+
+def _full_gradient(
+    input,
+    norm,
+    grad_output,
+    num_groups=1,
+    weight=None,
+    bias=None,
+    training=True,
+    running_mean=None,
+    running_var=None,
+    eps=1e-5,
+    r_max=3.0,
+    d_max=5.0,
+) -> np.ndarray:
+    """:func:`explain_backward`'s ``full.grad_input`` alone, (N, C, L)."""
+    x, dy = _as_sets(input, norm, grad_output)
+    args = (num_groups, weight, bias, training, running_mean, running_var, eps, r_max, d_max)
+    return _backward(x, norm, dy, *args).grad_input
+
+
+def _as_sets(input, norm, grad_output) -> tuple[np.ndarray, np.ndarray]:
+    """Input and upstream gradient as (N, C, L), after checking ``norm`` and the shapes."""
+    F._check_input(input)
+    if norm not in teaching.NORMS:
+        raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(teaching.NORMS)}")
+    x = input.reshape(input.shape[0], input.shape[1], -1)  # (N, C, L)
+    return x, _check_grad_output(grad_output, input).astype(input.dtype).reshape(x.shape)  # (N, C, L)

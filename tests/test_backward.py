@@ -429,6 +429,42 @@ def test_explain_backward_matches_autograd_for_every_norm_the_explorer_offers(no
     assert e.x_hat.shape == x.shape and e.sums_full.shape == e.dots_full.shape
 
 
+def public_naive(norm, x, dy, weight, bias, training, running_mean, running_var):
+    """The naive gradient of the Explorer's norm from the public functions, on (N, C, L)."""
+    c, length = x.shape[1:]
+    kw = dict(stats_in_grad=False)
+    spread = None if weight is None else np.repeat(weight.reshape(c, 1), length, 1)
+    return {
+        "batch": lambda: B.batch_norm_backward(
+            dy, x, running_mean, running_var, weight, bias, training, **kw
+        ),
+        "batch_renorm": lambda: B.batch_renorm_backward(
+            dy, x, running_mean, running_var, weight, bias, training, **kw
+        ),
+        "layer": lambda: B.layer_norm_backward(dy, x, (c, length), spread, **kw),
+        "rms": lambda: B.rms_norm_backward(dy, x, (c, length), spread, 1e-5, **kw),
+        "instance": lambda: B.group_norm_backward(dy, x, c, weight, bias, **kw),
+        "group": lambda: B.group_norm_backward(dy, x, 2, weight, bias, **kw),
+        "none": lambda: B.Gradients(dy * weight.reshape(1, c, 1), None, None),
+    }[norm]().grad_input
+
+
+@pytest.mark.parametrize("norm", nc.NORMS)
+@pytest.mark.parametrize("training", [True, False])
+def test_explain_backward_naive_and_set_sums_agree_with_the_public_functions(norm, training):
+    x, dy, _ = explained("batch")
+    c = x.shape[1]
+    rng = np.random.default_rng(25)
+    weight, bias = rng.uniform(0.5, 2, c), rng.standard_normal(c)
+    buffers = dict(running_mean=rng.standard_normal(c), running_var=rng.uniform(0.2, 2, c))
+    e = B.explain_backward(x, norm, dy, num_groups=2, weight=weight, bias=bias, training=training, **buffers)
+    expected = public_naive(norm, x, dy, weight, bias, training, *buffers.values())
+    np.testing.assert_allclose(e.naive.grad_input, expected, rtol=1e-12, atol=1e-14)
+    for sums, values in [(e.sums_full, e.full.grad_input), (e.dots_naive, e.naive.grad_input * e.x_hat)]:
+        np.testing.assert_allclose(sums, B.per_set_sum(values, e.set_index), rtol=1e-12, atol=1e-12)
+    assert e.naive.grad_weight is e.full.grad_weight  # no statistic in dgamma: the same array
+
+
 # ---------------------------------------------------------------- batch coupling
 
 
