@@ -56,7 +56,7 @@ def batch_of_one(shape: tuple[int, ...], ctl: Controls, refusal: str | None) -> 
         st.info(t("explorer.batch_one_space", hw=shape[2] * shape[3]), icon=":material/info:")
 
 
-VIEWS = ["sets", "stats", "downstream", "worked", "code"]
+VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
 
 
 def view_choice(check: UrlCheck) -> str:

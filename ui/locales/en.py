@@ -25,7 +25,6 @@ STRINGS = {
     "chrome.copy_link": "Copy link",
     "chrome.copy_link_help": "The address of exactly what is on screen: every control, the language and presenter mode. Paste it into slides or a chat; it opens the same picture.",
     # ---- end chrome ----
-
     # ---- home (app.py) ----
     "home.title": "normcore: how normalization layers work",
     "home.intro": "Interactive, exact pictures of Batch Normalization and its relatives. Every number is what PyTorch computes for the same input, and every claim on these pages is a live computation you can change.",
@@ -136,7 +135,6 @@ STRINGS = {
     "home.map.weight_norms": "Weight Standardization and Spectral Norm, the norms that act on the weights.",
     "home.map.tour": "a lecture's worth of steps, each one page with preset controls and a few sentences of narration.",
     # ---- end home ----
-
     # ---- explorer (pages/1_Explorer.py) ----
     "explorer.title": "Explorer",
     "explorer.norm": "Normalization",
@@ -301,7 +299,6 @@ STRINGS = {
     "explorer.code_help": "The same input through torch.nn modules with the same settings; run it next to the repository and it prints the followed element's output.",
     "explorer.code_caption": "It prints {y}: the followed element's y, as in the Statistics view.",
     # ---- end explorer ----
-
     # ---- small batches (pages/2_Small_batches.py) ----
     "small.title": "Small batches: why Batch Norm wobbles",
     "small.intro": "Batch Norm normalizes each feature with the mean and variance **of the current batch**. Those are estimates of the population's statistics from B samples, and small B makes them noisy. Everything below is drawn live from one fixed, seeded population of 4096 examples with 8 features.",
@@ -373,7 +370,6 @@ STRINGS = {
     "small.gn_progress": "Training: {done} of {total} runs done",
     "small.gn_failed": "The live recompute failed, so the previous result stays on screen: {error}",
     # ---- end small batches ----
-
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "Train vs eval: what running statistics really do",
     "tve.intro": "In training mode Batch Norm normalizes with the statistics of the current batch and, on the side, keeps a running average of them. In eval mode (`model.eval()`) it uses that running average instead. Everything below is computed live with normcore's batch_norm, which matches PyTorch's nn.BatchNorm1d buffer for buffer.",
@@ -466,7 +462,6 @@ STRINGS = {
     "tve.current": "your shift",
     "tve.shift_caption": "Batch Norm's gap grows with the shift. Batch Renorm's stays at 0 while r and d are inside their limits, and rises once |d| would exceed d_max or r leaves [1/r_max, r_max].",
     # ---- end train vs eval ----
-
     # ---- training lab (pages/4_Training_lab.py) ----
     "lab.title": "Training lab",
     "lab.view": "Experiment",
@@ -561,7 +556,6 @@ STRINGS = {
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     # ---- end training lab ----
-
     # ---- images (pages/5_Images.py) ----
     "images.title": "Images & AdaIN",
     "images.intro": "Normalization on real pictures: a convolution turns each image into feature maps, a norm rescales them, ReLU keeps the positive part. Below, Instance Norm wipes out brightness and contrast, and AdaIN moves one image's statistics onto another.",
@@ -637,7 +631,6 @@ STRINGS = {
     "images.adain_features_title": "On convolution features: each of the 12 channels takes the style's mean and standard deviation",
     "images.adain_caption": "In a style-transfer network AdaIN works on deep features like the second chart, and a trained decoder turns them back into a picture. The pixel version above is the same formula one layer down. The result is clipped to displayable colours; its statistics are those of the AdaIN output itself.",
     # ---- end images ----
-
     # ---- weight norms (pages/6_Weight_norms.py) ----
     "weights.title": "Weight norms",
     "weights.intro": "Two norms that act on a layer's weights instead of its activations: Weight Standardization gives every output channel's filter mean 0 and variance 1; Spectral Normalization divides the whole weight by its largest singular value σ, so the layer can stretch no input by more than a factor of 1.",
@@ -679,7 +672,6 @@ STRINGS = {
     "weights.stretch_title": "How much the layer stretches 2000 random inputs: never beyond its largest singular value",
     "weights.stretch_check": "Largest stretch seen: **{before:.3f}** before and **{after:.3f}** after. After normalization the bound (the layer's Lipschitz constant) is **{bound:.4f}**: exactly 1 once the estimate has converged, a little above 1 while it is still low. Random inputs rarely point along the most-stretched direction (the top right singular vector, stretched by exactly σ), so the largest stretch seen stays below the bound.",
     # ---- end weight norms ----
-
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "Guided tour",
     "tour.intro": "A path through normalization for a class, one idea per step. Each step opens a page with its controls preset and a few sentences to read; use previous and next to move, and change any control on the way. Every step has its own link, to put on a slide.",
@@ -711,4 +703,81 @@ STRINGS = {
     "tour.speed.title": "Training speed",
     "tour.speed.text": "The claim that made batch norm famous is speed, and the reason is that bigger steps become safe. Here the same network is trained at learning rates from 0.01 to 10: with batch norm it still learns where the plain network diverges or stalls. The newer reading (Santurkar et al., 2018) is that batch norm smooths the loss landscape, rather than removing covariate shift.",
     # ---- end tour ----
+    # ---- backward (issue 14: the Explorer's Backward view, its tour step and home paragraph) ----
+    "explorer.view.backward": "Backward pass",
+    "backward.up": "Upstream gradient ∂L/∂y from",
+    "backward.up_help": "Which loss on the layer's output y gives the gradient that flows back into the layer. Cross-entropy: the channels are class scores at every position and the followed channel (fc) is the right class. Squared error to 0 or to the layer's input. Random: a fixed random linear loss. Every loss is averaged over its terms, as PyTorch's losses are by default. The link keeps the choice (up=).",
+    "backward.up.class": "Cross-entropy (class = channel fc)",
+    "backward.up.zero": "Squared error to 0",
+    "backward.up.input": "Squared error to the input",
+    "backward.up.random": "Random",
+    "backward.up_caption.class": "L = cross-entropy over the channels at each (sample, position), channel {k} the right class: ∂L/∂y = (softmax(y) − onehot({k})) / (N·H·W). It pushes channel {k}'s outputs up and the other channels' down.",
+    "backward.up_caption.zero": "L = ½·mean(y²): ∂L/∂y = y / (N·C·H·W). It asks every output to move towards 0.",
+    "backward.up_caption.input": "L = ½·mean((y − x)²): ∂L/∂y = (y − x) / (N·C·H·W). It asks the layer to give back its input.",
+    "backward.up_caption.random": "L = mean(r·y) with r drawn from N(0, 1) (seed 0): ∂L/∂y = r / (N·C·H·W).",
+    "backward.header": "From ∂L/∂y to ∂L/∂x",
+    "backward.header_help": "The gradient the loss sends into the layer (left) and the gradient the layer passes on to its input (right), binned over the whole batch on one value range. The gradient with respect to x accounts for the mean and variance depending on every value of their set (Ioffe & Szegedy 2015, §3): ∂L/∂x = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)) over each set.",
+    "backward.gradient_value": "gradient value",
+    "backward.count": "count",
+    "backward.panel.upstream": "∂L/∂y (upstream)",
+    "backward.panel.grad": "∂L/∂x through {norm}",
+    "backward.pair_title": "The upstream gradient and the gradient at the layer's input",
+    "backward.followed": "The followed element (fn, fc, fp): ∂L/∂y = {dy}, ∂L/∂x = {full}; with the statistics held constant it would be {naive}.",
+    "backward.naive_header": "Full versus naive gradient",
+    "backward.naive_help": "The naive gradient treats the mean and variance as constants (a stop-gradient through them): γ·dy/σ. The BN paper's §2 warns that training with it can blow up, because the update ignores that the normalization undoes part of it. The full gradient is what PyTorch's autograd computes; the third panel is their difference.",
+    "backward.panel.full": "full ∂L/∂x",
+    "backward.panel.naive": "naive (statistics constant)",
+    "backward.panel.difference": "full − naive",
+    "backward.three_title": "What the statistics add to the gradient",
+    "backward.full": "full",
+    "backward.naive": "naive",
+    "backward.sum": "Σ ∂L/∂x over the set",
+    "backward.dot": "Σ ∂L/∂x · x̂ over the set",
+    "backward.sums_title": "Per set: the first {shown} of {sets}",
+    "backward.note.sum": "**The mean cannot move.** Over each of the {sets} sets the full gradient sums to at most {full} in size (zero up to rounding); the naive gradient's sums reach {naive}. Shifting a whole set changes nothing after normalization, so the full gradient has no component that would do it.",
+    "backward.note.rms_sum": "**RMS norm has no mean.** It does not subtract the mean, so shifting a set does change its output, and the full gradient need not sum to zero: its largest set sum is {full} (naive: {naive}) over {sets} sets.",
+    "backward.note.dot": "**The scale cannot move (up to ε).** Over each set, Σ ∂L/∂x·x̂ of the full gradient is exactly ε/(Var + ε) times the naive gradient's; that factor is {low} to {high} on the sets listed (ε = {eps}), and the identity holds to {gap} over all {sets} sets, against naive sums up to {naive}. With ε = 0 the full gradient would be orthogonal to x̂: rescaling a set changes nothing after normalization.",
+    "backward.note.eval": "**Eval mode: the running statistics are constants.** {norm} divides by the running variance, which no example of this batch changes, so the gradient is the naive one: their largest difference is {gap}. Each example's input gradient depends on its own upstream gradient only. In training the gradient also flows through the batch mean and variance: train and eval differ in the backward pass too.",
+    "backward.note.none": "No normalization: the layer is the identity, so ∂L/∂x = ∂L/∂y and the full and naive gradients are one and the same.",
+    "backward.coupling_header": "Batch coupling",
+    "backward.coupling_help": "Multiply one example's upstream gradient by a factor and see whose input gradients change. Under batch norm in training (and Batch Renorm) each example's gradient flows through the batch mean and variance, which every example shares; per-sample norms and eval mode keep each example to itself. The block is coloured from the computed change, not from the norm's name.",
+    "backward.example": "Example k",
+    "backward.example_help": "The example (0 to {n} − 1) whose upstream gradient ∂L/∂y is changed. The link keeps it (ex=).",
+    "backward.factor": "Multiply its ∂L/∂y by",
+    "backward.factor_help": "The change: example k's upstream gradient times this factor (0 removes it, −1 reverses it). The link keeps it (exf=).",
+    "backward.block.unchanged": "input gradient unchanged",
+    "backward.block.changed": "input gradient changed",
+    "backward.block.chosen": "example {k}, the one changed",
+    "backward.block.hover": "sample {n}, channel {c}: |Δ ∂L/∂x| = {v}",
+    "backward.block_title": "Who changes when example {k}'s ∂L/∂y is multiplied by {f}",
+    "backward.block_rows": "Samples {first} to {last} of {n} shown.",
+    "backward.coupling.nothing": "Example {k}'s upstream gradient is zero, so multiplying it by {f} changes nothing: pick another example, factor or upstream gradient.",
+    "backward.coupling.others": "**Coupled.** Changing example {k}'s upstream gradient changed the input gradients of {count} of the other {others} examples (largest change {largest}): {norm} in {mode} mode computes its statistics over the batch, so each example's gradient flows through the others'.",
+    "backward.coupling.alone": "**Not coupled.** Only example {k}'s input gradient changed (by up to {own}); every other example's is exactly as before: {norm} in {mode} mode does not mix examples.",
+    "backward.scale_header": "Scale invariance (BN paper §3.3)",
+    "backward.scale_help": "A linear layer (aW)·u on a batch of real digits (8 × 8 pixels), then batch norm in training, a fixed read-out and cross-entropy, all computed by torch autograd. The paper: scaling the weights by a leaves the normalized output and ∂L/∂u unchanged and scales ∂L/∂W by 1/a, so larger weights get smaller gradients, which stabilizes their growth and lets larger learning rates be used (Ioffe & Szegedy 2015, §3.3).",
+    "backward.scale": "Weight scale a",
+    "backward.scale_help_control": "The factor a on the layer's weights W, from 0.01 to 100 on a log scale. The link keeps it (sa=).",
+    "backward.scale_running": "Running the layer in PyTorch…",
+    "backward.metric.output": "BN output vs a = 1",
+    "backward.metric.output_help": "max |BN((aW)u) − BN(Wu)| / max |BN(Wu)|; the paper says 0.",
+    "backward.metric.grad_input": "∂L/∂u vs a = 1",
+    "backward.metric.grad_input_help": "max |∂L/∂u at a − ∂L/∂u at a = 1| / max |∂L/∂u at a = 1|: the gradient passed on to earlier layers; the paper says 0.",
+    "backward.metric.grad_weight": "‖∂L/∂(aW)‖ / ‖∂L/∂W‖",
+    "backward.metric.grad_weight_help": "The norm of the weights' gradient at scale a over its norm at a = 1 (Frobenius norms); the paper says 1/a, shown below it.",
+    "backward.curve.output": "BN output",
+    "backward.curve.grad_input": "∂L/∂u",
+    "backward.curve.grad_weight": "a · ∂L/∂(aW)",
+    "backward.curve.x": "weight scale a",
+    "backward.curve.y": "relative difference from a = 1",
+    "backward.curve_title": "Where ε breaks the invariance",
+    "backward.scale_note": "Measured here (float32, ε = 1e-5): for a ≥ {low} every quantity is within {within} of its value at a = 1; at a = {a_min} the difference reaches {worst}. The invariance is exact only for ε = 0: scaling W by a is the same as keeping W and using ε/a², so it fails once a²·Var[Wu] comes near ε. The loss is {loss} here ({loss_one} at a = 1), with ‖aW‖ = {weight}.",
+    "backward.code_header": "As PyTorch code, with the backward pass",
+    "backward.code_caption": "It prints ∂L/∂x of the followed element last; this page computes {dx}.",
+    "tour.backward.title": "The backward pass: gradients through the norm",
+    "tour.backward.text": "Normalization shapes the gradient too. Through batch norm in training, ∂L/∂x sums to zero over each channel and is orthogonal to x̂ up to ε: through x the loss cannot move a channel's mean or scale, which is left to β and γ. And the batch statistics tie the examples together: change one example's upstream gradient and every other example's input gradient changes. Further down, scaling a layer's weights by a leaves batch norm's output and ∂L/∂u as they were and scales ∂L/∂W by 1/a.",
+    "home.backward.title": "The backward pass",
+    "home.backward.text": "Batch norm shapes the gradients as well. The gradient it passes down has no part that would only shift or rescale a channel (up to ε), each example's gradient depends on the rest of the batch, and the weights' gradient shrinks as the weights grow: scaling W by a scales ∂L/∂W by 1/a (Ioffe & Szegedy 2015, §3.3).",
+    "home.backward.link": "See the gradients through a norm, batch coupling and scale invariance",
+    # ---- end backward ----
 }

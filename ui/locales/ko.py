@@ -25,7 +25,6 @@ STRINGS = {
     "chrome.copy_link": "링크 복사",
     "chrome.copy_link_help": "지금 화면에 보이는 그대로의 주소입니다. 모든 컨트롤, 언어, 발표자 모드가 담겨 있습니다. 슬라이드나 채팅에 붙여 넣으면 같은 그림이 열립니다.",
     # ---- end chrome ----
-
     # ---- home (app.py) ----
     "home.title": "normcore: 정규화 층은 어떻게 동작하는가",
     "home.intro": "배치 정규화와 그 친척들을 정확하게 보여 주는 인터랙티브 그림입니다. 화면의 모든 숫자는 같은 입력에 대해 PyTorch가 계산하는 값과 같고, 이 페이지들의 모든 주장은 직접 바꿔 볼 수 있는 실시간 계산입니다.",
@@ -136,7 +135,6 @@ STRINGS = {
     "home.map.weight_norms": "가중치에 작용하는 정규화인 가중치 표준화와 스펙트럼 정규화.",
     "home.map.tour": "강의 한 번 분량의 단계들. 단계마다 컨트롤이 미리 맞춰진 페이지 하나와 몇 문장의 설명이 있습니다.",
     # ---- end home ----
-
     # ---- explorer (pages/1_Explorer.py) ----
     "explorer.title": "탐색기",
     "explorer.norm": "정규화",
@@ -301,7 +299,6 @@ STRINGS = {
     "explorer.code_help": "같은 입력을 같은 설정의 torch.nn 모듈에 통과시키는 코드입니다. 저장소 옆에서 실행하면 따라가는 원소의 출력을 출력합니다.",
     "explorer.code_caption": "출력값은 {y}로, 통계 보기에서 따라간 원소의 y와 같습니다.",
     # ---- end explorer ----
-
     # ---- small batches (pages/2_Small_batches.py) ----
     "small.title": "작은 배치: 배치 정규화는 왜 흔들리는가",
     "small.intro": "배치 정규화는 각 특성을 **현재 배치의** 평균과 분산으로 정규화합니다. 이 값들은 B개의 표본으로 모집단 통계를 추정한 것이라 B가 작을수록 잡음이 큽니다. 아래의 모든 값은 예제 4096개, 특성 8개로 된 하나의 고정된 (시드가 정해진) 모집단에서 실시간으로 뽑은 것입니다.",
@@ -373,7 +370,6 @@ STRINGS = {
     "small.gn_progress": "학습 중: {total}개 중 {done}개 완료",
     "small.gn_failed": "실시간 재계산에 실패하여 이전 결과를 그대로 보여 줍니다: {error}",
     # ---- end small batches ----
-
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "학습 vs 평가: 이동 통계는 실제로 무엇을 하는가",
     "tve.intro": "학습 모드에서 배치 정규화는 현재 배치의 통계로 정규화하면서, 한편으로 그 통계의 이동 평균을 유지합니다. 평가 모드(`model.eval()`)에서는 대신 그 이동 평균을 씁니다. 아래의 모든 값은 normcore의 batch_norm으로 실시간 계산하며, 이는 PyTorch nn.BatchNorm1d의 버퍼와 값 하나하나까지 같습니다.",
@@ -466,7 +462,6 @@ STRINGS = {
     "tve.current": "현재 이동량",
     "tve.shift_caption": "배치 정규화의 차이는 이동량과 함께 커집니다. 배치 재정규화의 차이는 r과 d가 한계 안에 있는 동안 0으로 유지되고, |d|가 d_max를 넘거나 r이 [1/r_max, r_max]를 벗어나면 커집니다.",
     # ---- end train vs eval ----
-
     # ---- training lab (pages/4_Training_lab.py) ----
     "lab.title": "학습 실험실",
     "lab.view": "실험",
@@ -561,7 +556,6 @@ STRINGS = {
     "lab.waiting_slot": "서버가 다른 사용자의 학습으로 바쁩니다. 빈자리를 기다리는 중…",
     "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 넘쳐흐름): {runs}. 해당 곡선은 발산한 지점에서 끝나며 마지막 정확도로 계산됩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
     # ---- end training lab ----
-
     # ---- images (pages/5_Images.py) ----
     "images.title": "이미지와 AdaIN",
     "images.intro": "실제 사진에서의 정규화: 합성곱이 각 이미지를 특성 맵으로 바꾸고, 정규화 층이 그 크기를 맞추고, ReLU가 양수 부분만 남깁니다. 아래에서는 인스턴스 정규화가 밝기와 대비를 지우는 모습과, AdaIN이 한 이미지의 통계를 다른 이미지로 옮기는 모습을 봅니다.",
@@ -637,7 +631,6 @@ STRINGS = {
     "images.adain_features_title": "합성곱 특성에서: 12개 채널이 각각 스타일의 평균과 표준편차를 갖는다",
     "images.adain_caption": "스타일 전이 신경망에서 AdaIN은 두 번째 차트처럼 깊은 특성에 작용하고, 학습된 디코더가 그것을 다시 그림으로 바꿉니다. 위의 픽셀 버전은 같은 공식을 한 층 아래에서 쓴 것입니다. 결과 그림은 표시할 수 있는 색으로 잘랐으며, 통계는 AdaIN 출력 자체의 것입니다.",
     # ---- end images ----
-
     # ---- weight norms (pages/6_Weight_norms.py) ----
     "weights.title": "가중치 정규화",
     "weights.intro": "활성값이 아니라 층의 가중치에 작용하는 두 정규화입니다. 가중치 표준화는 출력 채널마다 필터의 평균을 0, 분산을 1로 만들고, 스펙트럴 정규화는 가중치 전체를 가장 큰 특잇값 σ로 나누어 층이 어떤 입력도 1배보다 더 늘이지 못하게 합니다.",
@@ -679,7 +672,6 @@ STRINGS = {
     "weights.stretch_title": "층이 무작위 입력 2000개를 얼마나 늘이는가: 가장 큰 특잇값을 넘지 않는다",
     "weights.stretch_check": "관찰된 가장 큰 늘어남: 정규화 전 **{before:.3f}**, 후 **{after:.3f}**. 정규화 후의 상한(층의 립시츠 상수)은 **{bound:.4f}**입니다. 추정이 수렴하면 정확히 1이고, 아직 낮을 때는 1보다 조금 큽니다. 무작위 입력은 가장 많이 늘어나는 방향(정확히 σ배 늘어나는 첫 번째 오른쪽 특이 벡터)을 거의 향하지 않으므로, 관찰된 최대 늘어남은 상한보다 작습니다.",
     # ---- end weight norms ----
-
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "가이드 투어",
     "tour.intro": "수업을 위한 정규화 학습 경로로, 단계마다 한 가지 생각을 다룹니다. 각 단계는 컨트롤이 미리 맞춰진 페이지와 읽을 문장 몇 개를 엽니다. 이전·다음으로 이동하고, 도중에 어떤 컨트롤이든 바꿔 볼 수 있습니다. 단계마다 슬라이드에 넣을 링크가 따로 있습니다.",
@@ -711,4 +703,81 @@ STRINGS = {
     "tour.speed.title": "학습 속도",
     "tour.speed.text": "배치 정규화를 유명하게 만든 주장은 속도이고, 그 이유는 더 큰 걸음이 안전해지기 때문입니다. 여기서는 같은 신경망을 학습률 0.01부터 10까지로 학습합니다. 정규화 없는 신경망이 발산하거나 멈추는 곳에서도 배치 정규화가 있으면 여전히 배웁니다. 더 최근의 해석(Santurkar 외, 2018)은 배치 정규화가 공변량 변화를 없애기보다 손실 지형을 매끄럽게 한다는 것입니다.",
     # ---- end tour ----
+    # ---- backward (issue 14: the Explorer's Backward view, its tour step and home paragraph) ----
+    "explorer.view.backward": "역전파",
+    "backward.up": "상향 기울기 ∂L/∂y를 만드는 손실",
+    "backward.up_help": "층의 출력 y에 건 어떤 손실이 층으로 거꾸로 흘러드는 기울기를 만드는지 고릅니다. 교차 엔트로피: 모든 위치에서 채널을 클래스 점수로 보고, 따라가는 채널(fc)을 정답 클래스로 둡니다. 0과의 제곱 오차, 또는 층의 입력과의 제곱 오차. 무작위: 고정된 무작위 선형 손실. 모든 손실은 PyTorch 손실의 기본값처럼 항들의 평균입니다. 링크에 선택이 남습니다(up=).",
+    "backward.up.class": "교차 엔트로피 (클래스 = 채널 fc)",
+    "backward.up.zero": "0과의 제곱 오차",
+    "backward.up.input": "입력과의 제곱 오차",
+    "backward.up.random": "무작위",
+    "backward.up_caption.class": "L = 각 (샘플, 위치)에서 채널에 대한 교차 엔트로피, 정답 클래스는 채널 {k}: ∂L/∂y = (softmax(y) − onehot({k})) / (N·H·W). 채널 {k}의 출력은 올리고 다른 채널의 출력은 내립니다.",
+    "backward.up_caption.zero": "L = ½·mean(y²): ∂L/∂y = y / (N·C·H·W). 모든 출력을 0 쪽으로 움직이라고 요구합니다.",
+    "backward.up_caption.input": "L = ½·mean((y − x)²): ∂L/∂y = (y − x) / (N·C·H·W). 층이 입력을 그대로 돌려주기를 요구합니다.",
+    "backward.up_caption.random": "L = mean(r·y), r은 N(0, 1)에서 뽑은 값(시드 0): ∂L/∂y = r / (N·C·H·W).",
+    "backward.header": "∂L/∂y에서 ∂L/∂x로",
+    "backward.header_help": "손실이 층으로 보내는 기울기(왼쪽)와 층이 입력 쪽으로 넘기는 기울기(오른쪽)를, 배치 전체에 대해 같은 값 범위로 구간을 나누어 그렸습니다. x에 대한 기울기는 평균과 분산이 자기 집합의 모든 값에 의존한다는 점을 반영합니다(Ioffe & Szegedy 2015, §3): 각 집합에서 ∂L/∂x = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)).",
+    "backward.gradient_value": "기울기 값",
+    "backward.count": "개수",
+    "backward.panel.upstream": "∂L/∂y (상향 기울기)",
+    "backward.panel.grad": "{norm}을 거친 ∂L/∂x",
+    "backward.pair_title": "상향 기울기와 층 입력에서의 기울기",
+    "backward.followed": "따라가는 원소(fn, fc, fp): ∂L/∂y = {dy}, ∂L/∂x = {full}. 통계를 상수로 두면 {naive}가 됩니다.",
+    "backward.naive_header": "완전한 기울기와 단순한 기울기",
+    "backward.naive_help": "단순한 기울기는 평균과 분산을 상수로 취급합니다(이들을 통한 기울기를 끊음): γ·dy/σ. BN 논문 §2는 이 기울기로 학습하면 발산할 수 있다고 경고합니다. 정규화가 갱신의 일부를 되돌린다는 사실을 갱신이 모르기 때문입니다. 완전한 기울기는 PyTorch autograd가 계산하는 것이며, 세 번째 패널은 둘의 차이입니다.",
+    "backward.panel.full": "완전한 ∂L/∂x",
+    "backward.panel.naive": "단순한 기울기 (통계는 상수)",
+    "backward.panel.difference": "완전 − 단순",
+    "backward.three_title": "통계가 기울기에 더하는 것",
+    "backward.full": "완전",
+    "backward.naive": "단순",
+    "backward.sum": "집합에서 Σ ∂L/∂x",
+    "backward.dot": "집합에서 Σ ∂L/∂x · x̂",
+    "backward.sums_title": "집합별: {sets}개 중 처음 {shown}개",
+    "backward.note.sum": "**평균은 움직일 수 없습니다.** {sets}개 집합 각각에서 완전한 기울기의 합은 크기가 많아야 {full}입니다(반올림 오차 안에서 0). 단순한 기울기의 합은 {naive}에 이릅니다. 집합 전체를 평행이동해도 정규화 뒤에는 아무것도 바뀌지 않으므로, 완전한 기울기에는 그런 성분이 없습니다.",
+    "backward.note.rms_sum": "**RMS 정규화에는 평균이 없습니다.** 평균을 빼지 않으므로 집합을 평행이동하면 출력이 바뀌고, 완전한 기울기의 합이 0일 필요가 없습니다. {sets}개 집합에서 가장 큰 합은 {full}입니다(단순한 기울기: {naive}).",
+    "backward.note.dot": "**스케일은 움직일 수 없습니다(ε 범위 안에서).** 각 집합에서 완전한 기울기의 Σ ∂L/∂x·x̂는 단순한 기울기의 값에 정확히 ε/(Var + ε)를 곱한 것입니다. 나열한 집합에서 이 비율은 {low}에서 {high}이고(ε = {eps}), 이 항등식은 {sets}개 집합 전체에서 {gap} 안에서 성립합니다(단순한 기울기의 합은 최대 {naive}). ε = 0이면 완전한 기울기는 x̂와 직교합니다: 집합의 스케일을 바꿔도 정규화 뒤에는 아무것도 바뀌지 않습니다.",
+    "backward.note.eval": "**평가 모드: 이동 통계는 상수입니다.** {norm}은 이동 분산으로 나누는데, 이 배치의 어떤 예제도 이 값을 바꾸지 않으므로 기울기는 단순한 기울기와 같습니다. 둘의 최대 차이는 {gap}입니다. 각 예제의 입력 기울기는 자기 상향 기울기에만 의존합니다. 학습 때에는 기울기가 배치 평균과 분산을 통해서도 흐르므로, 학습과 평가는 역전파에서도 다릅니다.",
+    "backward.note.none": "정규화 없음: 층이 항등 함수이므로 ∂L/∂x = ∂L/∂y이고, 완전한 기울기와 단순한 기울기는 같습니다.",
+    "backward.coupling_header": "배치 결합",
+    "backward.coupling_help": "한 예제의 상향 기울기에 배수를 곱하고, 어느 예제의 입력 기울기가 바뀌는지 봅니다. 학습 모드의 배치 정규화(와 배치 재정규화)에서는 각 예제의 기울기가 모든 예제가 함께 쓰는 배치 평균과 분산을 거쳐 흐릅니다. 샘플별 정규화와 평가 모드에서는 각 예제가 자기 안에 머뭅니다. 블록의 색은 정규화의 이름이 아니라 계산된 변화로 칠합니다.",
+    "backward.example": "예제 k",
+    "backward.example_help": "상향 기울기 ∂L/∂y를 바꿀 예제(0에서 {n} − 1). 링크에 남습니다(ex=).",
+    "backward.factor": "그 ∂L/∂y에 곱할 배수",
+    "backward.factor_help": "변화: 예제 k의 상향 기울기에 이 배수를 곱합니다(0은 없애고, −1은 뒤집습니다). 링크에 남습니다(exf=).",
+    "backward.block.unchanged": "입력 기울기 그대로",
+    "backward.block.changed": "입력 기울기 바뀜",
+    "backward.block.chosen": "예제 {k}, 바꾼 예제",
+    "backward.block.hover": "샘플 {n}, 채널 {c}: |Δ ∂L/∂x| = {v}",
+    "backward.block_title": "예제 {k}의 ∂L/∂y에 {f}를 곱하면 누가 바뀌는가",
+    "backward.block_rows": "{n}개 중 샘플 {first}에서 {last}까지 보입니다.",
+    "backward.coupling.nothing": "예제 {k}의 상향 기울기가 0이어서 {f}를 곱해도 아무것도 바뀌지 않습니다. 다른 예제, 배수 또는 상향 기울기를 고르세요.",
+    "backward.coupling.others": "**결합됨.** 예제 {k}의 상향 기울기를 바꾸자 다른 예제 {others}개 중 {count}개의 입력 기울기가 바뀌었습니다(최대 변화 {largest}). {mode} 모드의 {norm}은 배치 전체에서 통계를 계산하므로, 각 예제의 기울기가 다른 예제들을 거쳐 흐릅니다.",
+    "backward.coupling.alone": "**결합 없음.** 예제 {k}의 입력 기울기만 바뀌었고(최대 {own}), 다른 모든 예제의 입력 기울기는 전과 정확히 같습니다. {mode} 모드의 {norm}은 예제들을 섞지 않습니다.",
+    "backward.scale_header": "스케일 불변성 (BN 논문 §3.3)",
+    "backward.scale_help": "실제 숫자 이미지(8 × 8 픽셀) 배치에 선형 층 (aW)·u를 적용하고, 학습 모드의 배치 정규화, 고정된 출력층, 교차 엔트로피를 차례로 거칩니다. 모두 torch autograd로 계산합니다. 논문에 따르면 가중치에 a를 곱해도 정규화된 출력과 ∂L/∂u는 그대로이고 ∂L/∂W는 1/a배가 됩니다. 가중치가 클수록 기울기가 작아져 가중치의 성장이 안정되고, 더 큰 학습률을 쓸 수 있습니다(Ioffe & Szegedy 2015, §3.3).",
+    "backward.scale": "가중치 배율 a",
+    "backward.scale_help_control": "층의 가중치 W에 곱하는 배율 a. 로그 눈금으로 0.01에서 100까지. 링크에 남습니다(sa=).",
+    "backward.scale_running": "PyTorch로 층을 실행하는 중…",
+    "backward.metric.output": "BN 출력, a = 1과 비교",
+    "backward.metric.output_help": "max |BN((aW)u) − BN(Wu)| / max |BN(Wu)|. 논문에 따르면 0입니다.",
+    "backward.metric.grad_input": "∂L/∂u, a = 1과 비교",
+    "backward.metric.grad_input_help": "max |a에서의 ∂L/∂u − a = 1에서의 ∂L/∂u| / max |a = 1에서의 ∂L/∂u|: 앞쪽 층으로 넘어가는 기울기. 논문에 따르면 0입니다.",
+    "backward.metric.grad_weight": "‖∂L/∂(aW)‖ / ‖∂L/∂W‖",
+    "backward.metric.grad_weight_help": "배율 a에서 가중치 기울기의 노름을 a = 1에서의 노름으로 나눈 값(프로베니우스 노름). 논문에 따르면 1/a이며, 그 아래에 표시합니다.",
+    "backward.curve.output": "BN 출력",
+    "backward.curve.grad_input": "∂L/∂u",
+    "backward.curve.grad_weight": "a · ∂L/∂(aW)",
+    "backward.curve.x": "가중치 배율 a",
+    "backward.curve.y": "a = 1과의 상대 차이",
+    "backward.curve_title": "ε이 불변성을 깨는 곳",
+    "backward.scale_note": "여기서 잰 값(float32, ε = 1e-5): a ≥ {low}이면 모든 양이 a = 1에서의 값과 {within} 안에서 같고, a = {a_min}에서는 차이가 {worst}에 이릅니다. 불변성은 ε = 0일 때만 정확합니다. W에 a를 곱하는 것은 W를 그대로 두고 ε/a²를 쓰는 것과 같으므로, a²·Var[Wu]가 ε에 가까워지면 깨집니다. 여기서 손실은 {loss}(a = 1에서 {loss_one})이고 ‖aW‖ = {weight}입니다.",
+    "backward.code_header": "PyTorch 코드로, 역전파 포함",
+    "backward.code_caption": "마지막으로 따라가는 원소의 ∂L/∂x를 출력합니다. 이 페이지의 계산값은 {dx}입니다.",
+    "tour.backward.title": "역전파: 정규화를 거치는 기울기",
+    "tour.backward.text": "정규화는 기울기의 모양도 바꿉니다. 학습 모드의 배치 정규화를 거친 ∂L/∂x는 각 채널에서 합이 0이고, ε 범위 안에서 x̂와 직교합니다. 손실은 x를 통해서는 채널의 평균이나 스케일을 움직일 수 없고, 그것은 β와 γ의 몫입니다. 또 배치 통계가 예제들을 묶습니다. 한 예제의 상향 기울기를 바꾸면 다른 모든 예제의 입력 기울기가 바뀝니다(배치 결합). 아래쪽에서는 층의 가중치에 a를 곱해도 배치 정규화의 출력과 ∂L/∂u는 그대로이고, ∂L/∂W는 1/a배가 됩니다(스케일 불변성).",
+    "home.backward.title": "역전파",
+    "home.backward.text": "배치 정규화는 기울기의 모양도 바꿉니다. 아래로 넘기는 기울기에는 채널을 평행이동하거나 스케일만 바꾸는 성분이 없고(ε 범위 안에서), 각 예제의 기울기는 배치의 나머지에 의존하며, 가중치가 커질수록 가중치의 기울기는 작아집니다: W에 a를 곱하면 ∂L/∂W는 1/a배가 됩니다(Ioffe & Szegedy 2015, §3.3).",
+    "home.backward.link": "정규화를 거치는 기울기, 배치 결합, 스케일 불변성 보기",
+    # ---- end backward ----
 }
