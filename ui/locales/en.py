@@ -25,6 +25,7 @@ STRINGS = {
     "chrome.copy_link": "Copy link",
     "chrome.copy_link_help": "The address of exactly what is on screen: every control, the language and presenter mode. Paste it into slides or a chat; it opens the same picture.",
     # ---- end chrome ----
+
     # ---- home (app.py) ----
     "home.title": "normcore: how normalization layers work",
     "home.intro": "Interactive, exact pictures of Batch Normalization and its relatives. Every number is what PyTorch computes for the same input, and every claim on these pages is a live computation you can change.",
@@ -135,6 +136,7 @@ STRINGS = {
     "home.map.weight_norms": "Weight Standardization and Spectral Norm, the norms that act on the weights.",
     "home.map.tour": "a lecture's worth of steps, each one page with preset controls and a few sentences of narration.",
     # ---- end home ----
+
     # ---- explorer (pages/1_Explorer.py) ----
     "explorer.title": "Explorer",
     "explorer.norm": "Normalization",
@@ -299,6 +301,7 @@ STRINGS = {
     "explorer.code_help": "The same input through torch.nn modules with the same settings; run it next to the repository and it prints the followed element's output.",
     "explorer.code_caption": "It prints {y}: the followed element's y, as in the Statistics view.",
     # ---- end explorer ----
+
     # ---- small batches (pages/2_Small_batches.py) ----
     "small.title": "Small batches: why Batch Norm wobbles",
     "small.intro": "Batch Norm normalizes each feature with the mean and variance **of the current batch**. Those are estimates of the population's statistics from B samples, and small B makes them noisy. Everything below is drawn live from one fixed, seeded population of 4096 examples with 8 features.",
@@ -370,6 +373,7 @@ STRINGS = {
     "small.gn_progress": "Training: {done} of {total} runs done",
     "small.gn_failed": "The live recompute failed, so the previous result stays on screen: {error}",
     # ---- end small batches ----
+
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "Train vs eval: what running statistics really do",
     "tve.intro": "In training mode Batch Norm normalizes with the statistics of the current batch and, on the side, keeps a running average of them. In eval mode (`model.eval()`) it uses that running average instead. Everything below is computed live with normcore's batch_norm, which matches PyTorch's nn.BatchNorm1d buffer for buffer.",
@@ -462,6 +466,7 @@ STRINGS = {
     "tve.current": "your shift",
     "tve.shift_caption": "Batch Norm's gap grows with the shift. Batch Renorm's stays at 0 while r and d are inside their limits, and rises once |d| would exceed d_max or r leaves [1/r_max, r_max].",
     # ---- end train vs eval ----
+
     # ---- training lab (pages/4_Training_lab.py) ----
     "lab.title": "Training lab",
     "lab.view": "Experiment",
@@ -556,6 +561,7 @@ STRINGS = {
     "lab.waiting_slot": "The server is busy with other viewers' runs; waiting for a free slot…",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     # ---- end training lab ----
+
     # ---- images (pages/5_Images.py) ----
     "images.title": "Images & AdaIN",
     "images.intro": "Normalization on real pictures: a convolution turns each image into feature maps, a norm rescales them, ReLU keeps the positive part. Below, Instance Norm wipes out brightness and contrast, and AdaIN moves one image's statistics onto another.",
@@ -631,6 +637,7 @@ STRINGS = {
     "images.adain_features_title": "On convolution features: each of the 12 channels takes the style's mean and standard deviation",
     "images.adain_caption": "In a style-transfer network AdaIN works on deep features like the second chart, and a trained decoder turns them back into a picture. The pixel version above is the same formula one layer down. The result is clipped to displayable colours; its statistics are those of the AdaIN output itself.",
     # ---- end images ----
+
     # ---- weight norms (pages/6_Weight_norms.py) ----
     "weights.title": "Weight norms",
     "weights.intro": "Two norms that act on a layer's weights instead of its activations: Weight Standardization gives every output channel's filter mean 0 and variance 1; Spectral Normalization divides the whole weight by its largest singular value σ, so the layer can stretch no input by more than a factor of 1.",
@@ -672,6 +679,7 @@ STRINGS = {
     "weights.stretch_title": "How much the layer stretches 2000 random inputs: never beyond its largest singular value",
     "weights.stretch_check": "Largest stretch seen: **{before:.3f}** before and **{after:.3f}** after. After normalization the bound (the layer's Lipschitz constant) is **{bound:.4f}**: exactly 1 once the estimate has converged, a little above 1 while it is still low. Random inputs rarely point along the most-stretched direction (the top right singular vector, stretched by exactly σ), so the largest stretch seen stays below the bound.",
     # ---- end weight norms ----
+
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "Guided tour",
     "tour.intro": "A path through normalization for a class, one idea per step. Each step opens a page with its controls preset and a few sentences to read; use previous and next to move, and change any control on the way. Every step has its own link, to put on a slide.",

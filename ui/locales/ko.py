@@ -25,6 +25,7 @@ STRINGS = {
     "chrome.copy_link": "링크 복사",
     "chrome.copy_link_help": "지금 화면에 보이는 그대로의 주소입니다. 모든 컨트롤, 언어, 발표자 모드가 담겨 있습니다. 슬라이드나 채팅에 붙여 넣으면 같은 그림이 열립니다.",
     # ---- end chrome ----
+
     # ---- home (app.py) ----
     "home.title": "normcore: 정규화 층은 어떻게 동작하는가",
     "home.intro": "배치 정규화와 그 친척들을 정확하게 보여 주는 인터랙티브 그림입니다. 화면의 모든 숫자는 같은 입력에 대해 PyTorch가 계산하는 값과 같고, 이 페이지들의 모든 주장은 직접 바꿔 볼 수 있는 실시간 계산입니다.",
@@ -135,6 +136,7 @@ STRINGS = {
     "home.map.weight_norms": "가중치에 작용하는 정규화인 가중치 표준화와 스펙트럼 정규화.",
     "home.map.tour": "강의 한 번 분량의 단계들. 단계마다 컨트롤이 미리 맞춰진 페이지 하나와 몇 문장의 설명이 있습니다.",
     # ---- end home ----
+
     # ---- explorer (pages/1_Explorer.py) ----
     "explorer.title": "탐색기",
     "explorer.norm": "정규화",
@@ -299,6 +301,7 @@ STRINGS = {
     "explorer.code_help": "같은 입력을 같은 설정의 torch.nn 모듈에 통과시키는 코드입니다. 저장소 옆에서 실행하면 따라가는 원소의 출력을 출력합니다.",
     "explorer.code_caption": "출력값은 {y}로, 통계 보기에서 따라간 원소의 y와 같습니다.",
     # ---- end explorer ----
+
     # ---- small batches (pages/2_Small_batches.py) ----
     "small.title": "작은 배치: 배치 정규화는 왜 흔들리는가",
     "small.intro": "배치 정규화는 각 특성을 **현재 배치의** 평균과 분산으로 정규화합니다. 이 값들은 B개의 표본으로 모집단 통계를 추정한 것이라 B가 작을수록 잡음이 큽니다. 아래의 모든 값은 예제 4096개, 특성 8개로 된 하나의 고정된 (시드가 정해진) 모집단에서 실시간으로 뽑은 것입니다.",
@@ -370,6 +373,7 @@ STRINGS = {
     "small.gn_progress": "학습 중: {total}개 중 {done}개 완료",
     "small.gn_failed": "실시간 재계산에 실패하여 이전 결과를 그대로 보여 줍니다: {error}",
     # ---- end small batches ----
+
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "학습 vs 평가: 이동 통계는 실제로 무엇을 하는가",
     "tve.intro": "학습 모드에서 배치 정규화는 현재 배치의 통계로 정규화하면서, 한편으로 그 통계의 이동 평균을 유지합니다. 평가 모드(`model.eval()`)에서는 대신 그 이동 평균을 씁니다. 아래의 모든 값은 normcore의 batch_norm으로 실시간 계산하며, 이는 PyTorch nn.BatchNorm1d의 버퍼와 값 하나하나까지 같습니다.",
@@ -462,6 +466,7 @@ STRINGS = {
     "tve.current": "현재 이동량",
     "tve.shift_caption": "배치 정규화의 차이는 이동량과 함께 커집니다. 배치 재정규화의 차이는 r과 d가 한계 안에 있는 동안 0으로 유지되고, |d|가 d_max를 넘거나 r이 [1/r_max, r_max]를 벗어나면 커집니다.",
     # ---- end train vs eval ----
+
     # ---- training lab (pages/4_Training_lab.py) ----
     "lab.title": "학습 실험실",
     "lab.view": "실험",
@@ -556,6 +561,7 @@ STRINGS = {
     "lab.waiting_slot": "서버가 다른 사용자의 학습으로 바쁩니다. 빈자리를 기다리는 중…",
     "lab.diverged": "다음 실행은 학습이 발산했습니다(손실이 넘쳐흐름): {runs}. 해당 곡선은 발산한 지점에서 끝나며 마지막 정확도로 계산됩니다. 학습률이나 초기 가중치 크기를 줄이면 피할 수 있습니다.",
     # ---- end training lab ----
+
     # ---- images (pages/5_Images.py) ----
     "images.title": "이미지와 AdaIN",
     "images.intro": "실제 사진에서의 정규화: 합성곱이 각 이미지를 특성 맵으로 바꾸고, 정규화 층이 그 크기를 맞추고, ReLU가 양수 부분만 남깁니다. 아래에서는 인스턴스 정규화가 밝기와 대비를 지우는 모습과, AdaIN이 한 이미지의 통계를 다른 이미지로 옮기는 모습을 봅니다.",
@@ -631,6 +637,7 @@ STRINGS = {
     "images.adain_features_title": "합성곱 특성에서: 12개 채널이 각각 스타일의 평균과 표준편차를 갖는다",
     "images.adain_caption": "스타일 전이 신경망에서 AdaIN은 두 번째 차트처럼 깊은 특성에 작용하고, 학습된 디코더가 그것을 다시 그림으로 바꿉니다. 위의 픽셀 버전은 같은 공식을 한 층 아래에서 쓴 것입니다. 결과 그림은 표시할 수 있는 색으로 잘랐으며, 통계는 AdaIN 출력 자체의 것입니다.",
     # ---- end images ----
+
     # ---- weight norms (pages/6_Weight_norms.py) ----
     "weights.title": "가중치 정규화",
     "weights.intro": "활성값이 아니라 층의 가중치에 작용하는 두 정규화입니다. 가중치 표준화는 출력 채널마다 필터의 평균을 0, 분산을 1로 만들고, 스펙트럴 정규화는 가중치 전체를 가장 큰 특잇값 σ로 나누어 층이 어떤 입력도 1배보다 더 늘이지 못하게 합니다.",
@@ -672,6 +679,7 @@ STRINGS = {
     "weights.stretch_title": "층이 무작위 입력 2000개를 얼마나 늘이는가: 가장 큰 특잇값을 넘지 않는다",
     "weights.stretch_check": "관찰된 가장 큰 늘어남: 정규화 전 **{before:.3f}**, 후 **{after:.3f}**. 정규화 후의 상한(층의 립시츠 상수)은 **{bound:.4f}**입니다. 추정이 수렴하면 정확히 1이고, 아직 낮을 때는 1보다 조금 큽니다. 무작위 입력은 가장 많이 늘어나는 방향(정확히 σ배 늘어나는 첫 번째 오른쪽 특이 벡터)을 거의 향하지 않으므로, 관찰된 최대 늘어남은 상한보다 작습니다.",
     # ---- end weight norms ----
+
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "가이드 투어",
     "tour.intro": "수업을 위한 정규화 학습 경로로, 단계마다 한 가지 생각을 다룹니다. 각 단계는 컨트롤이 미리 맞춰진 페이지와 읽을 문장 몇 개를 엽니다. 이전·다음으로 이동하고, 도중에 어떤 컨트롤이든 바꿔 볼 수 있습니다. 단계마다 슬라이드에 넣을 링크가 따로 있습니다.",
