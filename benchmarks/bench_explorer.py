@@ -26,7 +26,7 @@ from benchmarks.viewer import Viewer  # noqa: E402
 from tests.conftest import serve  # noqa: E402
 
 LARGEST = "n=256&c=64&hw=32"  # capped to N = 30: 1,966,080 values
-VIEWS = ["sets", "stats", "downstream", "worked", "code"]
+VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
 
 
 def gammas(count: int) -> list[list[float]]:
