@@ -128,13 +128,14 @@ def scale_curve(
 ) -> go.Figure:
     """How far each quantity at weight scale a is from its value at a = 1 (log-log), one line each.
 
-    ``errors`` maps a label to one relative difference per scale; a difference of 0 is drawn at the
-    bottom of the axis (``floor``). ``labels`` holds ``x``, ``y`` and ``current``.
+    ``errors`` maps a label to one relative difference per scale; a difference of 0 (at a = 1, by
+    definition) has no point on the log axis: the line passes it. ``labels`` holds ``x``, ``y`` and ``current``.
     """
-    floor = 1e-9
+    dashes, symbols = ["solid", "dash", "dot"], ["circle", "square", "diamond"]
     traces = [
-        dict(type="scatter", x=list(scales), y=[max(v, floor) for v in values], mode="lines+markers", name=name,
-             line=dict(color=style.PALETTE[i]))
+        dict(type="scatter", x=list(scales), y=[v if v > 0 else None for v in values], mode="lines+markers",
+             name=name, connectgaps=True, line=dict(color=style.PALETTE[i % 10], dash=dashes[i % 3]),
+             marker=dict(symbol=symbols[i % 3], size=8))
         for i, (name, values) in enumerate(errors.items())
     ]  # fmt: skip
     marker = dict(type="line", x0=current, x1=current, y0=0, y1=1, yref="paper",

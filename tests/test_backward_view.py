@@ -195,5 +195,5 @@ def test_scale_curve_one_line_per_quantity():
         [0.01, 1.0, 100.0], errors, 1.0, title="t", labels={"x": "a", "y": "e", "current": "a=1"}
     )
     assert [tr.name for tr in fig.data] == ["out", "du"]
-    assert list(fig.data[0].y) == [0.4, 1e-4, 1e-9]  # a zero sits on the floor of the log axis
+    assert list(fig.data[0].y) == [0.4, 1e-4, None]  # a zero has no point on the log axis
     assert fig.layout.xaxis.type == "log" and fig.layout.shapes[0].x0 == 1.0
