@@ -34,7 +34,8 @@ RANDOM_SEED = 0
 def upstream_gradient(
     output: np.ndarray, input: np.ndarray, source: str, channel: int = 0, seed: int = RANDOM_SEED
 ) -> np.ndarray:
-    r""":math:`\partial L / \partial y` of the loss ``source`` on the output ``y``, float64.
+    r""":math:`\partial L / \partial y` of the loss ``source`` on the output ``y``, in its precision
+    (at least float32: the backward functions use the input's dtype).
 
     Args:
         output: the layer's output :math:`y`, :math:`(N, C, *)`.
@@ -52,7 +53,8 @@ def upstream_gradient(
     """
     if source not in UPSTREAMS:
         raise ValueError(f"unknown upstream gradient {source!r}; expected one of {', '.join(UPSTREAMS)}")
-    y = np.asarray(output, dtype=np.float64)
+    y = np.asarray(output)
+    y = y.astype(np.result_type(y.dtype, np.float32), copy=False)
     if np.shape(input) != y.shape or y.ndim < 2:
         raise ValueError(
             f"output and input must share one (N, C, *) shape, got {y.shape} and {np.shape(input)}"
@@ -67,17 +69,17 @@ def upstream_gradient(
     if source == "zero":
         return y / y.size
     if source == "input":
-        return (y - np.asarray(input, dtype=np.float64)) / y.size
-    return np.random.default_rng(seed).standard_normal(y.shape) / y.size
+        return (y - np.asarray(input, dtype=y.dtype)) / y.size
+    return (np.random.default_rng(seed).standard_normal(y.shape) / y.size).astype(y.dtype, copy=False)
 
 
 @dataclass(frozen=True)
 class BackwardSummary:
     """Everything the Backward view draws: bins, the first sets' sums and one element's numbers."""
 
-    upstream: Histogram  # dy, on the range shared with ``grad``
+    upstream: Histogram  # dy; every histogram here is binned on one shared range
     grad: Histogram  # the full dL/dx
-    full: Histogram  # the full dL/dx, on the range shared with ``naive`` and ``difference``
+    full: Histogram  # the same (drawn beside ``naive`` and ``difference``)
     naive: Histogram  # the statistics held constant
     difference: Histogram  # full - naive
     set_ids: np.ndarray  # the sets listed (the first ``max_sets``)
@@ -115,11 +117,11 @@ def summarize_backward(
     ``eps_factor`` is :math:`\\epsilon / (\\mathrm{Var} + \\epsilon)` from ``explained.var`` (the mean
     square for RMS norm): the full gradient's :math:`\\sum dx \\, \\hat x` is this times the naive one's.
     """
-    dy = np.asarray(grad_output, dtype=np.float64).reshape(backward.full.grad_input.shape)  # (N, C, L)
-    full = backward.full.grad_input.astype(np.float64)
-    naive = backward.naive.grad_input.astype(np.float64)
+    full, naive = backward.full.grad_input, backward.naive.grad_input  # (N, C, L), the input's dtype
+    dy = np.asarray(grad_output, dtype=full.dtype).reshape(full.shape)  # as the backward used it
     difference = full - naive
-    pair, three = _range(dy, full), _range(full, naive, difference)
+    shared = _range(dy, full, naive, difference)  # every panel on one range: they are compared
+    grad = histogram(full, bins, shared)
     ids = np.arange(min(backward.sums_full.size, max_sets))
     factor = None
     identity_error = 0.0
@@ -129,11 +131,11 @@ def summarize_backward(
         identity_error = float(np.abs(backward.dots_full - all_factors * backward.dots_naive).max())
     n, c, p = follow
     return BackwardSummary(
-        upstream=histogram(dy, bins, pair),
-        grad=histogram(full, bins, pair),
-        full=histogram(full, bins, three),
-        naive=histogram(naive, bins, three),
-        difference=histogram(difference, bins, three),
+        upstream=histogram(dy, bins, shared),
+        grad=grad,
+        full=grad,
+        naive=histogram(naive, bins, shared),
+        difference=histogram(difference, bins, shared),
         set_ids=ids,
         sums_full=backward.sums_full[ids],
         sums_naive=backward.sums_naive[ids],
@@ -145,7 +147,7 @@ def summarize_backward(
         largest_sum_naive=float(np.abs(backward.sums_naive).max()),
         identity_error=identity_error,
         largest_dot_naive=float(np.abs(backward.dots_naive).max()),
-        naive_gap=float(np.abs(difference).max()),
+        naive_gap=float(np.abs(difference).max(initial=0.0)),
         followed={"dy": float(dy[n, c, p]), "full": float(full[n, c, p]), "naive": float(naive[n, c, p])},
     )
 
