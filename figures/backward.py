@@ -25,14 +25,17 @@ def histogram_panels(
     *,
     title: str,
     labels: dict[str, str],
+    cols: int | None = None,
     height: int = 300,
 ) -> go.Figure:
-    """One count histogram per panel, side by side, every panel on the same x range.
+    """One count histogram per panel in a grid of ``cols`` columns (default: one row), every panel on
+    the same x range.
 
     The histograms must share their range (as :func:`normcore.backward_view.summarize_backward`
     bins them). ``labels`` holds ``x`` and ``y`` texts.
     """
-    axes = _panels(len(hists), len(hists), gap=0.06)
+    cols = cols or len(hists)
+    axes = _panels(len(hists), cols, gap=0.06, vgap=0.22)
     low, high = float(hists[0].edges[0]), float(hists[0].edges[-1])
     traces, notes = [], []
     for i, (hist, name, colour) in enumerate(zip(hists, panel_titles, colours, strict=True)):
@@ -42,7 +45,8 @@ def histogram_panels(
                            showlegend=False))  # fmt: skip
         axes[f"xaxis{suffix}"].update(range=[low, high], title=dict(text=labels["x"]), exponentformat="e")
         notes.append(_panel_title(axes, suffix, name))
-    axes["yaxis"]["title"] = dict(text=labels["y"])
+    for row_start in range(0, len(hists), cols):
+        axes[f"yaxis{_suffix(row_start)}"]["title"] = dict(text=labels["y"])
     own_layout = dict(
         bargap=0, annotations=notes, margin=dict(l=50, r=20, t=70 if title else 40, b=45), **axes
     )

@@ -15,6 +15,7 @@ from figures import backward as figs
 from normcore.backward import batch_coupling, explain_backward
 from normcore.backward_view import (
     UPSTREAMS,
+    coupling_of_change,
     statistics_in_gradient,
     summarize_backward,
     summarize_coupling,
@@ -117,6 +118,9 @@ def test_coupling_summary_marks_the_other_examples_under_train_mode_batch_norm_o
     assert (s.largest_other > 0) == coupled and s.largest_own > 0
     assert s.first == 1 and s.change.shape == (4, 4) and s.rows == 6  # a window around example 3
     np.testing.assert_array_equal(s.change, coupling.change[1:5])
+    one_pass = coupling_of_change(x, norm, 3, dy[3], **kwargs)  # what the page computes: by linearity
+    assert one_pass.other_examples_affected == coupling.other_examples_affected
+    np.testing.assert_allclose(one_pass.change, coupling.change, rtol=0, atol=1e-6 * coupling.change.max())
 
 
 # ---------------------------------------------------------------- the snippet's backward pass
@@ -164,6 +168,11 @@ def test_histogram_panels_draw_the_counts_on_one_range():
     np.testing.assert_array_equal(fig.data[1].y, hists[1].counts)
     assert list(fig.layout.xaxis.range) == list(fig.layout.xaxis2.range) == [0.0, 10.0]
     assert [a.text for a in fig.layout.annotations] == ["A", "B"]
+    grid = figs.histogram_panels(
+        hists * 2, list("ABCD"), ["red"] * 4, title="t", labels={"x": "v", "y": "n"}, cols=2
+    )
+    assert len(grid.data) == 4 and list(grid.layout.xaxis4.range) == [0.0, 10.0]
+    assert grid.layout.yaxis3.title.text == "n" and grid.layout.yaxis2.title.text is None  # one per row
 
 
 def test_set_sums_bars_are_the_cores_sums():

@@ -18,7 +18,7 @@ CHARTS = {
     "stats": 2,
     "downstream": 2,
     "worked": 1,
-    "backward": 6,
+    "backward": 5,
     "code": 1,
 }  # the histogram and the view's
 VIEWS = list(CHARTS)
@@ -288,7 +288,7 @@ def test_backward_view_controls_in_both_modes(norm):
         at.segmented_control(key="exf").set_value("-1").run()
         no_errors(at)
         assert at.number_input(key="ex").value == 4 and at.query_params["exf"] == "-1"
-        assert "example 4" in at.get("plotly_chart")[4].proto.spec  # the block marks the chosen row
+        assert "example 4" in at.get("plotly_chart")[3].proto.spec  # the block marks the chosen row
         text = markdown_text(at)
         coupled = norm in ("batch", "batch_renorm") and mode == "train"
         assert ("**Coupled.**" in text) == coupled, (norm, mode, text)

@@ -16,11 +16,12 @@ import streamlit as st
 
 from figures import backward as figs
 from figures import style
-from normcore.backward import batch_coupling, explain_backward
+from normcore.backward import explain_backward
 from normcore.backward_view import (
     UPSTREAMS,
     BackwardSummary,
     CouplingSummary,
+    coupling_of_change,
     statistics_in_gradient,
     summarize_backward,
     summarize_coupling,
@@ -76,7 +77,7 @@ def coupling_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, cha
     x, _, dy = _upstream(layer, gamma, beta, up, channel, _upload)
     delta = (factor - 1) * dy[example]
     return summarize_coupling(
-        batch_coupling(x, layer.norm, dy, example, delta, **_arguments(layer, gamma, _upload))
+        coupling_of_change(x, layer.norm, example, delta, **_arguments(layer, gamma, _upload))
     )
 
 
@@ -146,11 +147,15 @@ def _frame(panels: list[str], hists: list) -> pd.DataFrame:
 
 
 def _gradients(summary: BackwardSummary, norm_name: str) -> None:
+    """dL/dy beside dL/dx (top), the naive gradient beside the difference (bottom): one range, one chart."""
     st.subheader(t("backward.header"), help=t("backward.header_help"))
-    panels = [t("backward.panel.upstream"), t("backward.panel.grad", norm=norm_name)]
-    fig = cached.figure(figs.histogram_panels, [summary.upstream, summary.grad], panels, [style.BEFORE, style.AFTER],
-                        title=t("backward.pair_title"), labels=_hist_labels())  # fmt: skip
-    show_chart(fig, key="bw_pair", data=_frame(panels, [summary.upstream, summary.grad]))
+    panels = [t("backward.panel.upstream"), t("backward.panel.grad", norm=norm_name), t("backward.panel.naive"),
+              t("backward.panel.difference")]  # fmt: skip
+    hists = [summary.upstream, summary.grad, summary.naive, summary.difference]
+    colours = [style.BEFORE, style.AFTER, style.PALETTE[0], style.REFERENCE]
+    fig = cached.figure(figs.histogram_panels, hists, panels, colours, title=t("backward.pair_title"),
+                        labels=_hist_labels(), cols=2, height=480)  # fmt: skip
+    show_chart(fig, key="bw_grads", data=_frame(panels, hists))
     f = summary.followed
     st.caption(
         t("backward.followed", dy=f"{f['dy']:.4g}", full=f"{f['full']:.4g}", naive=f"{f['naive']:.4g}")
@@ -159,11 +164,6 @@ def _gradients(summary: BackwardSummary, norm_name: str) -> None:
 
 def _full_and_naive(summary: BackwardSummary, ctl: Controls, norm_name: str) -> None:
     st.subheader(t("backward.naive_header"), help=t("backward.naive_help"))
-    panels = [t("backward.panel.full"), t("backward.panel.naive"), t("backward.panel.difference")]
-    hists = [summary.full, summary.naive, summary.difference]
-    fig = cached.figure(figs.histogram_panels, hists, panels, [style.AFTER, style.BEFORE, style.REFERENCE],
-                        title=t("backward.three_title"), labels=_hist_labels())  # fmt: skip
-    show_chart(fig, key="bw_three", data=_frame(panels, hists))
     labels = {"full": t("backward.full"), "naive": t("backward.naive"), "sum": t("backward.sum"),
               "dot": t("backward.dot"), "x": t("explorer.stats.set")}  # fmt: skip
     sums = cached.figure(figs.set_sums, summary.set_ids, (summary.sums_full, summary.sums_naive),
