@@ -91,6 +91,7 @@ class BackwardSummary:
     num_sets: int
     largest_sum_full: float  # over every set: max |sum dL/dx|
     largest_sum_naive: float
+    naive_scale: float  # sum of |naive dL/dx| over a set, averaged over the sets: what "small" compares to
     identity_error: float  # max |dots_full - eps_factor * dots_naive| over every set (0 when no identity)
     largest_dot_naive: float
     naive_gap: float  # max |full - naive|
@@ -145,6 +146,7 @@ def summarize_backward(
         num_sets=int(backward.sums_full.size),
         largest_sum_full=float(np.abs(backward.sums_full).max()),
         largest_sum_naive=float(np.abs(backward.sums_naive).max()),
+        naive_scale=float(np.abs(naive).sum(dtype=np.float64) / backward.sums_naive.size),
         identity_error=identity_error,
         largest_dot_naive=float(np.abs(backward.dots_naive).max()),
         naive_gap=float(np.abs(difference).max(initial=0.0)),

@@ -44,6 +44,22 @@ def test_backward_note_sum(norm, source):
     assert s.largest_sum_full <= 1e-6 * np.abs(back.naive.grad_input).sum()
 
 
+def test_backward_note_sum_both():
+    """Layer norm with the cross-entropy over channels: that upstream gradient sums to zero over each
+    sample (softmax minus one-hot at every position), so the naive gradient's set sums vanish too, and
+    the view says so (its test: ``NAIVE_SUMS_SMALL``); other losses do not."""
+    from ui.explorer_backward import NAIVE_SUMS_SMALL
+
+    _, dy, _, s, _ = explorer_backward("layer", True, "class")
+    np.testing.assert_allclose(
+        dy.sum(axis=(1, 2, 3), dtype=np.float64), 0, atol=1e-6 * np.abs(dy).sum() / len(dy)
+    )
+    assert s.largest_sum_naive <= NAIVE_SUMS_SMALL * s.naive_scale
+    for source in ["zero", "input", "random"]:
+        *_, other, _ = explorer_backward("batch", True, source)
+        assert other.largest_sum_naive > NAIVE_SUMS_SMALL * other.naive_scale, source
+
+
 @pytest.mark.parametrize("source", ["class", "random"])
 def test_backward_note_rms_sum(source):
     """RMS norm's full gradient "need not sum to zero": it does not, for these losses."""

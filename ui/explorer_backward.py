@@ -39,6 +39,7 @@ from ui.url import UrlCheck, choice, number_choice
 
 FACTORS = [0, 2, 10, -1]  # what example k's upstream gradient is multiplied by
 SCALES = ["0.01", "0.03", "0.1", "0.3", "1", "3", "10", "30", "100"]  # the weight scale a, log-spaced
+NAIVE_SUMS_SMALL = 1e-4  # naive sums this small next to a set's sum of |naive dL/dx| are "zero" too
 INVARIANT_WITHIN = 1e-2  # "holds" in the scale-invariance text: every quantity within 1% of a = 1
 
 
@@ -190,7 +191,10 @@ def set_notes(s: BackwardSummary, ctl: Controls, norm_name: str) -> list[str]:
     if not statistics_in_gradient(ctl.norm, ctl.training):
         return [t("backward.note.eval", norm=norm_name, gap=f"{s.naive_gap:.3g}")]
     sums = dict(sets=s.num_sets, full=f"{s.largest_sum_full:.3g}", naive=f"{s.largest_sum_naive:.3g}")
-    notes = [t("backward.note.rms_sum" if ctl.norm == "rms" else "backward.note.sum", **sums)]
+    key = "backward.note.rms_sum" if ctl.norm == "rms" else "backward.note.sum"
+    if ctl.norm != "rms" and s.largest_sum_naive <= NAIVE_SUMS_SMALL * s.naive_scale:
+        key = "backward.note.sum_both"  # the upstream gradient itself sums to zero over each set
+    notes = [t(key, **sums)]
     notes.append(t("backward.note.dot", sets=s.num_sets, gap=f"{s.identity_error:.3g}",
                    naive=f"{s.largest_dot_naive:.3g}", low=f"{s.eps_factor.min():.3g}",
                    high=f"{s.eps_factor.max():.3g}", eps=f"{ctl.eps:g}"))  # fmt: skip
