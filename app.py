@@ -29,6 +29,9 @@ with story:
     for slug, script, presets in overview.STORIES:
         st.markdown(f"**{t(f'home.story.{slug}.title')}** — {t(f'home.story.{slug}.text')}")
         page_link(script, t(f"home.story.{slug}.link"), presets)
+    slug, script, presets = overview.BACKWARD_STORY  # the backward pass, after the three stories
+    st.markdown(f"**{t(f'home.{slug}.title')}** — {t(f'home.{slug}.text')}")
+    page_link(script, t(f"home.{slug}.link"), presets)
 with picture:
     before, after, shares = overview.saturation_histograms()
     labels = {

@@ -26,7 +26,7 @@ from benchmarks.viewer import Viewer  # noqa: E402
 from tests.conftest import serve  # noqa: E402
 
 LARGEST = "n=256&c=64&hw=32"  # capped to N = 30: 1,966,080 values
-VIEWS = ["sets", "stats", "downstream", "worked", "code"]
+VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
 
 
 def gammas(count: int) -> list[list[float]]:
@@ -45,6 +45,7 @@ def cases(repeats: int) -> list[tuple[str, str, str, str, list]]:
     largest = [
         ("largest", LARGEST, "γ slider", "ga", gammas(repeats)),
         ("largest", LARGEST, "seed (new batch)", "seed", list(range(1, repeats + 1))),
+        ("largest", f"{LARGEST}&view=backward", "γ slider", "ga", gammas(repeats)),
     ]
     return default + views + largest
 
@@ -87,7 +88,7 @@ async def measure(app_url: str, trivial_url: str, repeats: int, pause: float) ->
         median, low = ms(runs)
         sent = statistics.median(r.payload_bytes for r in runs) / 1024
         charts = f"{sum(runs[-1].chart_bytes) / 1024:.1f} KB in {len(runs[-1].chart_bytes)}"
-        link = query.replace(LARGEST, "largest") or "(defaults)"
+        link = query.replace(LARGEST, "largest").replace("&view=", " view=") or "(defaults)"
         print(
             f"{size:8s} {link:18s} {control:24s} {median:5.0f} ms {low:3.0f} ms {sent:6.1f} KB {charts:>18s}"
         )

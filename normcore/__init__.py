@@ -1,5 +1,18 @@
 """normcore: normalization layers exactly as PyTorch computes them, on numpy arrays."""
 
+from normcore.backward import (
+    BackwardExplained,
+    Coupling,
+    Gradients,
+    batch_coupling,
+    batch_norm_backward,
+    batch_renorm_backward,
+    explain_backward,
+    group_norm_backward,
+    instance_norm_backward,
+    layer_norm_backward,
+    rms_norm_backward,
+)
 from normcore.functional import (
     adain,
     batch_norm,
@@ -17,16 +30,27 @@ from normcore.teaching import NORMS, Explained, explain, set_index
 
 __all__ = [
     "NORMS",
+    "BackwardExplained",
+    "Coupling",
     "Explained",
+    "Gradients",
     "adain",
+    "batch_coupling",
     "batch_norm",
+    "batch_norm_backward",
     "batch_renorm",
+    "batch_renorm_backward",
     "explain",
+    "explain_backward",
     "group_norm",
+    "group_norm_backward",
     "instance_norm",
+    "instance_norm_backward",
     "layer_norm",
+    "layer_norm_backward",
     "normalize",
     "rms_norm",
+    "rms_norm_backward",
     "set_index",
     "spectral_norm",
     "valid_group_counts",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from normcore.backward_view import RANDOM_SEED
 from normcore.explorer import WARMUP_BATCH, Population
 
 
@@ -26,6 +27,9 @@ class Setup:
     d_max: float = 5.0
     upload_name: str = "activations.npy"
     follow: tuple[int, int, int, int] = (0, 0, 0, 0)  # the element the page follows
+    upstream: str | None = (
+        None  # the Backward view's loss (normcore.backward_view.UPSTREAMS); None: forward only
+    )
 
 
 def _floats(values) -> str:
@@ -95,8 +99,8 @@ def batch_renorm(x, running_mean, running_var, weight, bias, eps, r_max, d_max):
     mean = x.mean((0, 2, 3))
     std = (x.var((0, 2, 3), unbiased=False) + eps).sqrt()
     running_std = (running_var + eps).sqrt()
-    r = (std / running_std).clamp(1 / r_max, r_max)
-    d = ((mean - running_mean) / running_std).clamp(-d_max, d_max)
+    r = (std / running_std).clamp(1 / r_max, r_max).detach()  # r and d: constants for the gradient
+    d = ((mean - running_mean) / running_std).clamp(-d_max, d_max).detach()
     x_hat = (x - mean.view(-1, 1, 1)) / std.view(-1, 1, 1) * r.view(-1, 1, 1) + d.view(-1, 1, 1)
     return x_hat * weight.view(-1, 1, 1) + bias.view(-1, 1, 1)
 '''
@@ -114,19 +118,59 @@ def _forward(s: Setup) -> list[str]:
             "        layer(batch(b))",
         ]
     lines.append(f"layer.{'train' if s.training else 'eval'}()")
-    lines.append("with torch.no_grad():")
+    indent = "    "
+    if s.upstream is None:
+        lines.append("with torch.no_grad():")
+    else:
+        lines.append("x.requires_grad_(True)  # to read dL/dx after the backward pass")
+        indent = ""
     if s.norm == "batch_renorm" and s.training:
         lines.append(
-            f"    y = batch_renorm(x, layer.running_mean, layer.running_var, gamma, beta, "
+            f"{indent}y = batch_renorm(x, layer.running_mean, layer.running_var, gamma, beta, "
             f"{s.eps!r}, {s.r_max!r}, {s.d_max!r})"
         )
     else:
-        lines.append("    y = layer(x)")
+        lines.append(f"{indent}y = layer(x)")
     return lines
 
 
+def _loss(s: Setup) -> list[str]:
+    """The Backward view's loss on ``y`` (normcore.backward_view.upstream_gradient), mean-reduced."""
+    n, c, h, w = s.shape
+    if s.upstream == "class":
+        return [
+            f"# channel {s.follow[1]} is the right class at every (sample, position)",
+            f"target = torch.full(({n}, {h}, {w}), {s.follow[1]})",
+            "loss = torch.nn.functional.cross_entropy(y, target)",
+        ]
+    if s.upstream == "zero":
+        return ["loss = 0.5 * torch.nn.functional.mse_loss(y, torch.zeros_like(y))  # squared error to 0"]
+    if s.upstream == "input":
+        return ["loss = 0.5 * torch.nn.functional.mse_loss(y, x.detach())  # squared error to the input"]
+    return [
+        "import numpy as np",
+        "",
+        f"r = torch.from_numpy(np.random.default_rng({RANDOM_SEED}).standard_normal({(n, c, h, w)!r}))",
+        "loss = (r * y).sum() / y.numel()  # a random linear loss",
+    ]
+
+
+def _backward(s: Setup) -> list[str]:
+    n, c, h, w = s.follow
+    return [
+        "",
+        *_loss(s),
+        "loss.backward()  # dL/dy flows back through the layer (and its statistics)",
+        f"print(x.grad[{n}, {c}, {h}, {w}].item())  # dL/dx at the followed element",
+    ]
+
+
 def pytorch_snippet(s: Setup) -> str:
-    """Runnable code: the same input through ``torch.nn``; ``y`` ends as the page's output."""
+    """Runnable code: the same input through ``torch.nn``; ``y`` ends as the page's output.
+
+    With ``upstream``, a backward pass follows: the Backward view's loss, ``loss.backward()``, and
+    ``x.grad`` at the followed element, last.
+    """
     n, c, h, w = s.follow
     parts = ["import torch", ""] + _input(s) + [""]
     if s.norm == "batch_renorm" and s.training:
@@ -136,4 +180,6 @@ def pytorch_snippet(s: Setup) -> str:
     parts += [f"layer = {_module(s)}"]
     parts += _affine(s) + [""] + _forward(s) + [""]
     parts += [f"print(y[{n}, {c}, {h}, {w}].item())  # the followed element"]
+    if s.upstream is not None:
+        parts += _backward(s)
     return "\n".join(parts) + "\n"

@@ -19,7 +19,12 @@ URL keys (every one optional; the default in brackets):
   we     the worked example's rows, e.g. 1,2;3,4;5,6;7,8 [that]
   wr     how many rows the worked example's table has, 1-16 [the rows of we]: the table has a fixed
          size (a client cannot add rows to it); more rows are added as zeros, fewer cut from the end
-  view   sets | stats | downstream | worked | code: the view under the histogram [sets]
+  view   sets | stats | downstream | worked | backward | code: the view under the histogram [sets]
+  up     backward view: the loss giving dL/dy, class | zero | input | random [class]
+         (class: channel fc is the right class; the code view adds the backward pass when up= is set)
+  ex     backward view: the example whose upstream gradient changes, 0 to N-1 [0]
+  exf    backward view: the factor on that example's upstream gradient, 0 | 2 | 10 | -1 [2]
+  sa     backward view: the weight scale a of the scale-invariance section, 0.01 ... 100 [1]
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
 so a slider move pays for what is on screen (docs/benchmarks.md, Explorer).
@@ -33,7 +38,7 @@ from figures import explorer as figs
 from figures import histograms
 from normcore.explorer import pytorch_refusal, recovering_affine
 from normcore.snippet import Setup, pytorch_snippet
-from ui import cached
+from ui import cached, explorer_backward
 from ui import explorer_cache as cache
 from ui import explorer_views as views
 from ui.chrome import page_setup
@@ -121,10 +126,16 @@ elif view == "worked":  # 7. the worked example
     st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
     views.worked_example(worked_table, ctl)
 
-else:  # 8. as PyTorch code
-    st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+else:  # 8. the backward pass, and 9. as PyTorch code
     setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
                   ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
                   ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
-    st.code(pytorch_snippet(setup), language="python")
-    st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
+    if view == "backward":
+        explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
+    else:
+        st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+        setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
+        st.code(pytorch_snippet(setup), language="python")
+        st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
+        if setup.upstream:
+            st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))

@@ -34,22 +34,26 @@ from normcore import functional as F
 from normcore import images as I
 from normcore import lab, saturation
 from normcore import weights as W
+from normcore.backward import batch_coupling, explain_backward
+from normcore.backward_view import UPSTREAMS, summarize_backward, upstream_gradient
 from normcore.data import MAX_ELEMENTS
 from normcore.experiments import gn_batch
 from normcore.explorer import (
     WARMUP_BATCH,
     WARMUP_ELEMENTS,
     Population,
+    batch_moments,
     make_input,
     pytorch_refusal,
     run,
+    running_statistics,
     stuck_share,
     worked_example,
 )
 from normcore.teaching import NORMS
 from normcore.training import TrainConfig, _batches, build_mlp, load_digits, train
 from normcore.uploads import MAX_CHANNELS, MAX_UPLOAD_BYTES
-from ui import overview
+from ui import overview, tour
 from ui.i18n import translate
 from ui.locales.en import STRINGS as EN
 from ui.locales.ko import STRINGS as KO
@@ -116,6 +120,22 @@ ADVICE = (
 OTHER_BRANCH = "rewritten with its test in another branch (issue 12, Train vs eval / Explorer / section D)"
 
 REVIEWED = {
+    "backward.up_help": NOTATION,
+    "backward.up.zero": LABEL,
+    "backward.up_caption.zero": NOTATION,
+    "backward.up_caption.random": NOTATION,
+    "backward.header_help": NOTATION,
+    "backward.naive_help": LABEL,
+    "backward.example_help": NOTATION,
+    "backward.factor_help": NOTATION,
+    "backward.scale_header": LABEL,
+    "backward.scale_help_control": NOTATION,
+    "backward.metric.output": NOTATION,
+    "backward.metric.output_help": "what §3.3 states; the metric shows the measured value (test_backward_scale_note)",
+    "backward.metric.grad_input": NOTATION,
+    "backward.metric.grad_input_help": "what §3.3 states; the metric shows the measured value (test_backward_scale_note)",
+    "backward.metric.grad_weight_help": "what §3.3 states; the metric shows the measured value (test_backward_scale_note)",
+    "backward.curve.y": NOTATION,
     "common.standard_normal": NOTATION,
     "chrome.copy_link_help": URL,
     "home.sat.slope": "the slope curve is drawn ×4 to share the sigmoid's axis: a plotting scale",
@@ -1318,6 +1338,155 @@ def test_lab_about_place__same_network_data_and_initial_weights():
         ):
             torch.testing.assert_close(ours.weight, theirs.weight, rtol=0, atol=0)
     assert {c.steps for c in lab.placement_configs(LAB_SWEEP, 10).values()} == {10}
+
+
+# ---- backward (issue 14: the Explorer's Backward view, its tour step and home paragraph) ----
+
+CENTRED = ["batch", "layer", "instance", "group", "batch_renorm"]
+TOUR_STEP = next(step for step in tour.STEPS if step.slug == "backward")
+
+
+def explorer_backward(norm, training, source="class", shape=(8, 4, 4, 4), dtype=np.float32, channel=0):
+    """The Backward view's computation at the Explorer's defaults (seeded synthetic batch, γ = 1, β = 0,
+    ε = 1e-5, 20 warm-up batches, G = 2), as ``ui.explorer_backward.backward_summary`` runs it."""
+    population = Population()
+    moments = [batch_moments(make_input(32, *shape[1:], population, b)) for b in range(1, 21)]
+    running = running_statistics(moments, shape[1])
+    x = make_input(*shape, population).astype(dtype)
+    c = shape[1]
+    e = run(x, norm, num_groups=2, gamma=np.ones(c), beta=np.zeros(c), training=training,
+            running_mean=running[0], running_var=running[1])  # fmt: skip
+    dy = upstream_gradient(e.output, x.reshape(e.output.shape), source, channel=channel).reshape(x.shape)
+    kwargs = dict(num_groups=2, weight=None if norm == "none" else np.ones(c), training=training,
+                  running_mean=running[0], running_var=running[1])  # fmt: skip
+    back = explain_backward(x, norm, dy, **kwargs)
+    return x, dy, kwargs, summarize_backward(dy, e, back, training), back
+
+
+@pytest.mark.parametrize("norm", CENTRED)
+@pytest.mark.parametrize("source", UPSTREAMS)
+def test_backward_note_sum(norm, source):
+    """ "sums to zero (up to rounding)" for centred norms in training: float32 rounding of the summed values."""
+    *_, s, back = explorer_backward(norm, True, source)
+    assert s.largest_sum_full <= 1e-6 * np.abs(back.naive.grad_input).sum()
+
+
+def test_backward_note_sum_both():
+    """ "this upstream gradient already sums to zero over each set": layer norm with the cross-entropy
+    over channels (softmax minus one-hot at every position), and batch norm with the squared error to 0
+    at β = 0 (dy ∝ x̂); the view picks the text by ``NAIVE_SUMS_SMALL`` and never for the other cases."""
+    from ui.explorer_backward import NAIVE_SUMS_SMALL
+
+    for norm, source in [("layer", "class"), ("batch", "zero")]:
+        x, dy, _, s, back = explorer_backward(norm, True, source)
+        sums = back.sums_naive  # of the naive gradient; dy / sigma with one sigma per set
+        assert np.abs(sums).max() <= NAIVE_SUMS_SMALL * s.naive_scale, (norm, source)
+    for norm, source in [("batch", "input"), ("batch", "random"), ("layer", "random"), ("group", "input")]:
+        *_, other, _ = explorer_backward(norm, True, source)
+        assert other.largest_sum_naive > NAIVE_SUMS_SMALL * other.naive_scale, (norm, source)
+
+
+@pytest.mark.parametrize("source", ["class", "random"])
+def test_backward_note_rms_sum(source):
+    """RMS norm's full gradient "need not sum to zero": it does not, for these losses."""
+    *_, s, _ = explorer_backward("rms", True, source)
+    assert s.largest_sum_full > 1e-3 * s.largest_sum_naive
+
+
+@pytest.mark.parametrize("norm", [*CENTRED, "rms"])
+@pytest.mark.parametrize("source", UPSTREAMS)
+def test_backward_note_dot(norm, source):
+    """Σ dx·x̂ (full) is exactly ε/(Var + ε) times the naive one's, on every set (float64 input)."""
+    *_, s, back = explorer_backward(norm, True, source, dtype=np.float64)
+    assert s.identity_error <= 1e-12 * s.largest_dot_naive
+    assert np.abs(back.dots_full).max() < 1e-3 * s.largest_dot_naive  # nearly orthogonal at ε = 1e-5
+
+
+@pytest.mark.parametrize("norm", ["batch", "batch_renorm"])
+@pytest.mark.parametrize("source", UPSTREAMS)
+def test_backward_note_eval(norm, source):
+    """Eval mode: the full gradient is the naive one, and no example's depends on another's."""
+    x, dy, kwargs, s, _ = explorer_backward(norm, False, source)
+    assert s.naive_gap == 0.0
+    assert batch_coupling(x, norm, dy, 2, dy[2], **kwargs).other_examples_affected == []
+
+
+def test_backward_note_none():
+    x, dy, _, s, back = explorer_backward("none", True, "random")
+    np.testing.assert_array_equal(back.full.grad_input.reshape(x.shape), dy.astype(x.dtype))
+    assert s.naive_gap == 0.0
+
+
+def test_backward_up_caption_class():
+    """Cross-entropy with channel k the right class: dL/dy < 0 on channel k (its outputs go up under
+    gradient descent), > 0 on the others (theirs go down)."""
+    _, dy, *_ = explorer_backward("batch", True, "class", channel=1)
+    assert (dy[:, 1] < 0).all() and (np.delete(dy, 1, axis=1) > 0).all()
+
+
+def test_backward_scale_note():
+    """ "Measured here (float32, ε = 1e-5)" are scaled_layer's defaults; "exact only for ε = 0":
+    with ε = 1e-15 in float64 it holds to rounding even at a = 0.01, where ε = 1e-5 breaks it."""
+    import inspect
+
+    from normcore.scale_invariance import invariance_errors, scaled_layer
+
+    defaults = inspect.signature(scaled_layer).parameters
+    assert defaults["dtype"].default == "float32" and defaults["eps"].default == 1e-5
+    tiny = invariance_errors([0.01], eps=1e-15, dtype="float64")[0.01]
+    assert max(tiny.values()) < 1e-9
+    assert max(invariance_errors([0.01])[0.01].values()) > 0.1
+
+
+def test_backward_scale_help():
+    """ "real digits (8 × 8 pixels)"."""
+    from normcore.training import load_digits
+
+    assert load_digits().x_train.shape[1] == 8 * 8
+
+
+def test_tour_backward_text():
+    """At the tour step's presets: sums zero per channel, orthogonal to x̂ up to ε, every other example
+    coupled; and at its weight scale, BN output and dL/du unchanged, dL/dW scaled by 1/a."""
+    from normcore.scale_invariance import invariance_errors
+
+    p = TOUR_STEP.params
+    assert (p["norm"], p.get("mode", "train")) == ("batch", "train")
+    shape = (int(p["n"]), int(p["c"]), int(p["hw"]), int(p["hw"]))
+    x, dy, kwargs, s, back = explorer_backward("batch", True, p["up"], shape=shape)
+    assert s.largest_sum_full <= 1e-6 * np.abs(back.naive.grad_input).sum()
+    assert np.abs(back.dots_full).max() < 1e-3 * s.largest_dot_naive
+    coupling = batch_coupling(x, "batch", dy, 0, dy[0], **kwargs)
+    assert coupling.other_examples_affected == list(range(1, shape[0]))
+    a = float(p["sa"])
+    assert max(invariance_errors([a])[a].values()) < 1e-3
+
+
+def test_home_backward_text():
+    """The same for batch norm at the Explorer's defaults, and 1/a across the scales a lecturer would try."""
+    from normcore.scale_invariance import invariance_errors
+
+    x, dy, kwargs, s, back = explorer_backward("batch", True, "class", shape=(16, 8, 8, 8))
+    assert s.largest_sum_full <= 1e-6 * np.abs(back.naive.grad_input).sum()
+    assert np.abs(back.dots_full).max() < 1e-3 * s.largest_dot_naive
+    assert batch_coupling(x, "batch", dy, 5, dy[5], **kwargs).other_examples_affected == [
+        i for i in range(16) if i != 5
+    ]
+    errors = invariance_errors([0.3, 3.0, 100.0])
+    assert all(e["grad_weight"] < 2e-3 for e in errors.values())
+
+
+# ---- end backward ----
+
+
+def test_backward_coupling_alone():
+    """ "every other example's is exactly as before": bit-identical under a norm that does not mix examples."""
+    x = make_input(6, 4, 3, 3, Population())
+    dy = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
+    for norm in ["layer", "instance", "group", "rms", "none"]:
+        coupling = batch_coupling(x, norm, dy, example=2, delta=2.0, num_groups=2)
+        assert not coupling.other_examples_affected
+        assert (np.delete(coupling.change, 2, axis=0) == 0).all()
 
 
 # ================================================================ the meta-test (keep last)

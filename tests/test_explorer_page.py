@@ -13,7 +13,14 @@ from tests.conftest import open_page
 
 PAGE = "pages/1_Explorer.py"
 NORMS = ["batch", "layer", "instance", "group", "rms", "batch_renorm", "none"]
-CHARTS = {"sets": 3, "stats": 2, "downstream": 2, "worked": 1, "code": 1}  # the histogram and the view's
+CHARTS = {
+    "sets": 3,
+    "stats": 2,
+    "downstream": 2,
+    "worked": 1,
+    "backward": 5,
+    "code": 1,
+}  # the histogram and the view's
 VIEWS = list(CHARTS)
 
 
@@ -315,3 +322,62 @@ def test_group_norm_refusal_does_not_offer_eval_mode():
     warning = texts(at.warning)
     assert "Expected more than 1 value" in warning and "Eval mode does not help" in warning
     assert "switch to eval mode" not in warning
+
+
+# ---- backward view (issue 14) ----
+
+
+def markdown_text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_backward_view_controls_in_both_modes(norm):
+    at = open_page(PAGE, {"norm": norm, "n": "6", "c": "4", "hw": "2", "view": "backward"})
+    no_errors(at)
+    for mode in ["train", "eval"]:
+        at.radio(key="mode").set_value(mode).run()
+        for up in ["zero", "input", "random", "class"]:
+            at.segmented_control(key="up").set_value(up).run()
+            no_errors(at)
+            assert len(at.get("plotly_chart")) == CHARTS["backward"], (norm, mode, up)
+        at.number_input(key="ex").set_value(4).run()
+        at.segmented_control(key="exf").set_value("-1").run()
+        no_errors(at)
+        assert at.number_input(key="ex").value == 4 and at.query_params["exf"] == "-1"
+        assert "example 4" in at.get("plotly_chart")[3].proto.spec  # the block marks the chosen row
+        text = markdown_text(at)
+        coupled = norm in ("batch", "batch_renorm") and mode == "train"
+        assert ("**Coupled.**" in text) == coupled, (norm, mode, text)
+        assert ("**Not coupled.**" in text) == (not coupled), (norm, mode, text)
+        if norm in ("batch", "batch_renorm") and mode == "eval":
+            assert "**Eval mode: the running statistics are constants.**" in text
+            assert "their largest difference is 0." in text
+        elif norm not in ("none", "rms"):
+            assert "**The mean cannot move.**" in text and "**The scale cannot move (up to ε).**" in text
+    at.select_slider(key="sa").set_value("0.01").run()
+    no_errors(at)
+    assert at.query_params["sa"] == "0.01"
+    ratio = next(m for m in at.metric if "‖" in m.label)
+    assert float(ratio.value) > 50  # dL/d(aW) grows as the weights shrink (1/a = 100, eps pulls it off)
+
+
+def test_backward_view_in_korean_and_a_hostile_link():
+    at = open_page(PAGE, {"view": "backward", "lang": "ko", "up": "nonsense", "ex": "999", "sa": "7"})
+    no_errors(at)
+    assert at.segmented_control(key="up").value == "class"
+    assert "배치 결합" in "\n".join(h.value for h in at.subheader)
+    notices = texts(at.info)
+    assert "nonsense" in notices and "`7`" in notices
+
+
+def test_code_view_with_the_backward_loss_prints_the_pages_gradient():
+    at = open_page(
+        PAGE, {"n": "6", "c": "4", "hw": "2", "view": "code", "up": "random", "fn": "2", "fc": "1"}
+    )
+    no_errors(at)
+    code = at.code[0].value
+    assert "loss.backward()" in code and "x.grad[2, 1, 0, 0]" in code
+    printed = printed_value(code)
+    shown = float(re.search(r"this page computes (\S+)\.$", texts(at.caption)).group(1))
+    assert printed == pytest.approx(shown, rel=1e-4)

@@ -220,6 +220,7 @@ def test_home_data_has_text_in_every_language():
     ]
     keys += [f"home.guide.{advice.slug}{part}" for advice in overview.GUIDE for part in ("", ".why")]
     keys += ["home.map." + label.removeprefix("nav.") for _, label, _ in PAGES[1:]]
+    keys += [f"home.{overview.BACKWARD_STORY[0]}.{part}" for part in ("title", "text", "link")]
     for catalog in CATALOGS.values():
         assert not [key for key in keys if key not in catalog]
     codes = {n.code for n in overview.COMPARED}
@@ -228,6 +229,7 @@ def test_home_data_has_text_in_every_language():
 
 HOME_PRESETS = [(script, presets) for _, script, presets in overview.STORIES]
 HOME_PRESETS += [(advice.page, advice.presets) for advice in overview.GUIDE]
+HOME_PRESETS += [overview.BACKWARD_STORY[1:]]  # issue 14: the backward pass
 
 
 @pytest.mark.parametrize(("script", "presets"), [p for p in HOME_PRESETS if p[1] and (ROOT / p[0]).exists()])

@@ -67,7 +67,7 @@ def refusal_advice(norm: str, shape: tuple[int, ...], tr=t) -> str:
     return tr("explorer.refused_why.batch", norm=tr(f"explorer.norm.{norm}"))
 
 
-VIEWS = ["sets", "stats", "downstream", "worked", "code"]
+VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
 
 
 def view_choice(check: UrlCheck) -> str:

@@ -22,6 +22,10 @@ STORIES = [
     ("landscape", "pages/4_Training_lab.py", {"view": "lr"}),
 ]
 
+# What normalization does to the gradients (issue 14), shown after the three stories: the Explorer's
+# Backward view (the gradients through a norm, batch coupling, scale invariance).
+BACKWARD_STORY = ("backward", "pages/1_Explorer.py", {"norm": "batch", "view": "backward"})
+
 
 @dataclass(frozen=True)
 class Norm:

@@ -45,6 +45,11 @@ STEPS: list[Step] = [
         "pages/1_Explorer.py",
         {"norm": "batch", "ga": "2.5", "be": "1.5", "act": "sigmoid", "view": "downstream"},
     ),
+    Step(
+        "backward",
+        "pages/1_Explorer.py",
+        {"norm": "batch", "n": "8", "c": "4", "hw": "4", "view": "backward", "up": "random", "sa": "10"},
+    ),
     Step("train_eval", "pages/3_Train_vs_eval.py", {"demo": "true"}),
     Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}),
     Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),

@@ -98,3 +98,27 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+# ---- backward view (issue 14) ----
+
+UPSTREAM = "Array.from(document.querySelectorAll('.js-plotly-plot')[1]._fullData[0].y)"
+
+
+def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
+    page.goto(f"{served_app}/Explorer?n=8&hw=4&view=backward")
+    wait_for_app(page, WAIT_MS)
+    upstream, grad = trace_values(page, 1, 0), trace_values(page, 1, 1)  # dL/dy and dL/dx
+    assert sum(upstream) == sum(grad) == 8 * 8 * 4 * 4  # every value of the batch, binned
+    page.evaluate(f"() => {{ window.upstreamBefore = JSON.stringify({UPSTREAM}); }}")
+    page.get_by_role("radio", name="Squared error to the input").click()
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('up') === 'input'", timeout=WAIT_MS
+    )
+    page.wait_for_function(f"() => JSON.stringify({UPSTREAM}) !== window.upstreamBefore", timeout=WAIT_MS)
+    wait_for_app(page, WAIT_MS)
+    assert trace_values(page, 1, 0) != upstream
+    charts = page.locator(".js-plotly-plot").count()
+    assert charts == 5  # the batch; dy, dx, naive, difference; per-set sums; the block; the scale curve
+    assert "Coupled." in page.locator("[data-testid=stMarkdownContainer]").all_inner_texts().__str__()
+    assert page.locator(ERRORS).count() == 0
