@@ -303,6 +303,18 @@ def tree_rss_mb(root: int) -> float:
     return total
 
 
+def tree_pss_mb(root: int) -> float:
+    """Proportional memory of ``root``'s process tree (/proc/<pid>/smaps_rollup): a page that several
+    processes share (a library both the server and a child map) counts once, split between them."""
+    total = 0
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+    return total / MB
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) of the processes in ``root``'s tree now."""
     total = 0
@@ -325,14 +337,16 @@ async def settle(root: int, limit: float, idle_cores: float = 0.15) -> float:
 
 
 class TreeWatch(MemoryWatch):
-    """Samples the RSS of a server's whole process tree every 0.2 s; keeps the highest."""
+    """Samples the RSS and PSS of a server's whole process tree every 0.2 s; keeps the highest of each."""
 
     def __init__(self, root: int):
         super().__init__([root])
+        self.peak_pss = 0.0
 
     async def _sample(self) -> None:
         while True:
             self.peak = max(self.peak, tree_rss_mb(self.pids[0]))
+            self.peak_pss = max(self.peak_pss, tree_pss_mb(self.pids[0]))
             await asyncio.sleep(0.2)
 
 
@@ -344,6 +358,8 @@ class Hostile:
     outcome: str = ""
     idle_mb: float = 0.0
     peak_mb: float = 0.0
+    idle_pss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
     after_mb: float = 0.0
     busy_after: float = 0.0
     baseline: Result | None = None  # the same server's calm viewers just before, without the attacker
@@ -392,7 +408,7 @@ async def hostile_round(name: str, url: str, root: int, args) -> Hostile:
         if not run.ok:
             out.outcome = f"attacker's page did not load: {run.status} {run.exceptions[:1]}"
     await settle(root, args.idle_wait)
-    out.idle_mb = tree_rss_mb(root)
+    out.idle_mb, out.idle_pss_mb = tree_rss_mb(root), tree_pss_mb(root)
     rng = random.Random(args.seed)
     viewers = [Viewer(url, "Explorer", timeout=args.calm_timeout) for _ in range(args.calm)]
     connected = [
@@ -412,6 +428,7 @@ async def hostile_round(name: str, url: str, root: int, args) -> Hostile:
         stop.set()
         await asyncio.gather(*loops)
         out.peak_mb = max(watch.peak, tree_rss_mb(root))
+        out.peak_pss_mb = max(watch.peak_pss, tree_pss_mb(root))
     out.calm.seconds = time.perf_counter() - started
     if hostile is not None:
         if not hostile.done():
@@ -478,7 +495,7 @@ async def run_hostile(args) -> list[Hostile]:
 
 HOSTILE_HEADER = (
     f"{'attack':<13}{'calm p95 ms':>16}{'ratio':>7}{'errors':>7}{'n':>5}{'idle MB':>9}{'peak MB':>9}"
-    f"{'delta MB':>9}{'busy s':>7}  attacker's outcome"
+    f"{'delta MB':>9}{'PSS Δ':>7}{'busy s':>7}  attacker's outcome"
 )
 
 
@@ -488,7 +505,8 @@ def report_hostile_row(row: Hostile) -> None:
     p95s = f"{base.p(95) * 1000:.0f} -> {calm.p(95) * 1000:.0f}"
     print(
         f"{calm.name:<13}{p95s:>16}{calm.p(95) / base.p(95):>7.2f}{errors:>7}{len(calm.changes):>5}"
-        f"{row.idle_mb:>9.0f}{row.peak_mb:>9.0f}{row.peak_mb - row.idle_mb:>+9.0f}{row.busy_after:>7.0f}  {row.outcome}",
+        f"{row.idle_mb:>9.0f}{row.peak_mb:>9.0f}{row.peak_mb - row.idle_mb:>+9.0f}"
+        f"{row.peak_pss_mb - row.idle_pss_mb:>+7.0f}{row.busy_after:>7.0f}  {row.outcome}",
         flush=True,
     )
     for message in sorted(set(calm.errors + calm.exceptions))[:3]:
@@ -509,7 +527,8 @@ def report_hostile(rows: list[Hostile], args) -> None:
         report_hostile_row(row)
     print(
         "calm p95: without -> with the attacker, same server; ratio: with / without; errors, n: the calm "
-        "viewers' with the attacker; idle: the server's process tree before the attacker's window; busy s: "
+        "viewers' with the attacker; idle: the server's process tree before the attacker's window (RSS); "
+        "delta MB: peak RSS - idle RSS; PSS Δ: the same in proportional memory (shared pages counted once); busy s: "
         "how long the tree kept over 0.15 of a core busy after everyone left (capped at --idle-wait)"
     )
 
