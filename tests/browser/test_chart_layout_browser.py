@@ -9,7 +9,8 @@ from tests.conftest import wait_for_app
 pytestmark = pytest.mark.browser
 LOAD_MS = 180_000  # a first visit computes and draws every chart; the shared host can be very loaded
 
-# Every page with charts (the Training lab draws only after a run), with each of the Explorer's views.
+# Every page with charts (the Training lab draws only after a run), with each of the Explorer's views,
+# and two in presenter mode.
 PAGES = [
     "Explorer?lang=ko",
     "Explorer?lang=ko&view=stats",
@@ -18,6 +19,8 @@ PAGES = [
     "Train_vs_eval?lang=ko",
     "Images?lang=ko",
     "Weight_norms?lang=ko",
+    "Small_batches?lang=ko&present=true",  # presenter mode: larger text and margins (style.for_projector)
+    "Images?lang=ko&present=true",
 ]
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
