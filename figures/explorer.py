@@ -180,8 +180,6 @@ def set_block(
         yaxis=dict(title=dict(text=labels["y"]), range=[rows - 0.4, -0.6], showgrid=False, zeroline=False),
         clickmode="event+select",
         dragmode=False,
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
-        margin=dict(style.layout(title=title)["margin"], b=90),
     )
     return style.figure(traces, own_layout, title=title, height=height)
 

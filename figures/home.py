@@ -73,9 +73,8 @@ def norm_blocks(
         fig.update_yaxes(title=dict(text=y_title, standoff=4, font_size=11), row=row, col=col)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
-    fig = style.apply(fig, title=title, height=215 * rows + 60)
-    fig.update_annotations(font_size=13)
-    return fig
+    fig = style.with_subplot_titles(style.apply(fig, title=title, height=215 * rows + 60))
+    return fig.update_annotations(font_size=13)
 
 
 def saturation(before: Histogram, after: Histogram, *, title: str, labels: dict[str, str]) -> go.Figure:
@@ -112,6 +111,4 @@ def saturation(before: Histogram, after: Histogram, *, title: str, labels: dict[
     fig.update_xaxes(title=labels["x"], range=[low, high])
     fig.update_yaxes(title=labels["y"], secondary_y=False)
     fig.update_yaxes(title=labels["y2"], range=[0, 1.05], dtick=0.25, secondary_y=True, showgrid=False)
-    fig = style.apply(fig, title=title, height=440)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin_b=110)
-    return fig
+    return style.apply(fig, title=title, height=440)

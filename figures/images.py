@@ -11,12 +11,6 @@ from figures.histograms import density_bars
 from normcore.stats import Histogram
 
 
-def legend_above_subplot_titles(fig: go.Figure, top: int = 100, gap: int = 28) -> go.Figure:
-    """Room at the top for the title, then the legend, then the subplot titles, without overlap."""
-    plot_height = fig.layout.height - top - fig.layout.margin.b
-    return fig.update_layout(margin_t=top, legend_y=1 + gap / plot_height)
-
-
 def channel_histograms(
     before: list[Histogram],
     after: list[Histogram],
@@ -50,7 +44,7 @@ def channel_histograms(
     fig.update_xaxes(title=labels["x"], row=rows)
     fig.update_yaxes(title=labels["y"], col=1)
     fig.update_annotations(font_size=12)
-    return legend_above_subplot_titles(style.apply(fig, title=title, height=170 * rows + 130))
+    return style.with_subplot_titles(style.apply(fig, title=title, height=170 * rows + 130))
 
 
 def channel_stats(
@@ -84,4 +78,4 @@ def channel_stats(
             )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title=labels["x"])
-    return legend_above_subplot_titles(style.apply(fig, title=title, height=420))
+    return style.with_subplot_titles(style.apply(fig, title=title, height=420))

@@ -21,10 +21,13 @@ PALETTE = [
     "#bab0ac",
 ]
 
-# Hangul renders in a stock browser on Windows, macOS, Linux (Noto CJK) and Android.
+# Latin first, in the page's own font: Streamlit's theme font "sans-serif" is "Source Sans", which it
+# bundles and loads on every page, so digits and Latin text in a chart match the text around it (a
+# Hangul font first draws "0.5" with a wide, low dot that reads like "0,5"). Hangul falls back to a
+# font a stock browser has: Windows, macOS, Linux (Noto CJK, Nanum) and Android.
 FONT_FAMILY = (
-    "'Noto Sans KR', 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', "
-    "'NanumGothic', 'Source Han Sans KR', sans-serif"
+    "'Source Sans', 'Source Sans 3', 'Source Sans Pro', 'Noto Sans KR', 'Noto Sans CJK KR', "
+    "'Apple SD Gothic Neo', 'Malgun Gothic', 'NanumGothic', 'Source Han Sans KR', sans-serif"
 )
 
 
@@ -50,15 +53,30 @@ pio.templates["normcore"] = _compact("plotly_white")
 pio.templates.default = "normcore"
 
 
+# The legend sits at the bottom of the figure, below the x-axis title. Placed in container
+# coordinates, plotly reserves its height under the bottom margin: however many rows it wraps into
+# (a phone, long Korean names, presenter-sized text) it pushes the plot up instead of running into
+# the title, the subplot titles or the axes. The title keeps the top margin to itself.
+LEGEND = dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0)
+
+
 def layout(*, title: str | None = None, height: int = 380) -> dict:
-    """The shared layout: font stack, margins, legend on top (the template is the default above)."""
+    """The shared layout: font stack, margins, legend below (the template is the default above)."""
     return dict(
         title=dict(text=title),
         font=dict(family=FONT_FAMILY),
         height=height,
         margin=dict(l=50, r=20, t=60 if title else 30, b=45),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(LEGEND),
     )
+
+
+def with_subplot_titles(fig: go.Figure) -> go.Figure:
+    """``fig`` with room between its title and the panels' own titles, which sit in the top margin."""
+    return fig.update_layout(margin_t=SUBPLOT_TITLES_TOP)
+
+
+SUBPLOT_TITLES_TOP = 85  # title at its middle, then a line of panel titles above the panels
 
 
 def apply(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go.Figure:
@@ -92,7 +110,7 @@ def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
         font_size=round(base_font * scale),
         margin=dict(
             l=round(_given(layout.margin.l, 80) * scale),
-            t=round(_given(layout.margin.t, 100) * scale * 1.3),  # the title and a legend on top both grow
+            t=round(_given(layout.margin.t, 100) * scale),  # the title (the legend reserves its own room)
             b=round(_given(layout.margin.b, 80) * scale),
         ),
     )

@@ -89,7 +89,7 @@ def percentile_panels(
             )
         fig.update_xaxes(title=x_title, row=1, col=col)
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return _above_subplot_titles(style.apply(fig, title=title, height=420))
+    return style.with_subplot_titles(style.apply(fig, title=title, height=420))
 
 
 def sweep(
@@ -148,7 +148,7 @@ def layer_histograms(
             )
         fig.update_xaxes(title=x_title, row=1, col=col, exponentformat="power")
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return _above_subplot_titles(style.apply(fig, title=title, height=380))
+    return style.with_subplot_titles(style.apply(fig, title=title, height=380))
 
 
 def layer_lines(
@@ -180,7 +180,7 @@ def layer_lines(
         fig.update_xaxes(title=x_title, row=1, col=col)
     fig.update_yaxes(type="log" if log_y else None, range=y_range, rangemode=None if log_y else "tozero")
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return _above_subplot_titles(style.apply(fig, title=title, height=380))
+    return style.with_subplot_titles(style.apply(fig, title=title, height=380))
 
 
 def value_lines(
@@ -232,13 +232,7 @@ def value_lines(
         )
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_yaxes(title=y_title, row=1, col=1)
-    return _above_subplot_titles(style.apply(fig, title=title, height=400))
-
-
-def _above_subplot_titles(fig: go.Figure) -> go.Figure:
-    """Room for the legend between the title and the panels' own titles."""
-    fig.update_layout(margin_t=105, legend_y=1.1)
-    return fig
+    return style.with_subplot_titles(style.apply(fig, title=title, height=400))
 
 
 # ---------------------------------------------------------------- the lab's views

@@ -34,7 +34,7 @@ def weight_distributions(
                 col=col,
             )
     fig.update_yaxes(title=labels["y"], col=1)
-    return style.apply(fig, title=title, height=400)
+    return style.with_subplot_titles(style.apply(fig, title=title, height=400))
 
 
 def power_iteration(estimates: np.ndarray, exact: float, *, title: str, labels: dict[str, str]) -> go.Figure:

@@ -29,7 +29,7 @@ def test_channel_histograms_draw_each_channels_bars_on_a_shared_axis():
     assert fig.data[0].name == "B" and fig.data[1].name == "A"
     assert fig.layout.xaxis5.title.text == "value" and fig.layout.yaxis.title.text == "density"
     assert fig.layout.xaxis.matches == fig.layout.xaxis2.matches == fig.layout.xaxis6.matches  # one x range
-    assert fig.layout.legend.y > 1  # above the subplot titles, which sit at the top of the plot area
+    assert (fig.layout.legend.yref, fig.layout.legend.y) == ("container", 0)  # below, clear of the titles
 
 
 def test_channel_stats_bars_equal_the_numbers_given():

@@ -21,3 +21,25 @@ def test_the_shared_look_is_applied():
     assert (fig.layout.title.text, fig.layout.height, fig.layout.bargap) == ("t", 300, 0)
     assert fig.layout.font.family == style.FONT_FAMILY
     assert fig.layout.template.layout.plot_bgcolor == "white"  # plotly_white, the default template
+
+
+def test_the_font_stack_puts_the_pages_latin_font_first_and_hangul_after_it():
+    families = [name.strip().strip("'") for name in style.FONT_FAMILY.split(",")]
+    hangul = ["Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic"]
+    assert families[0] == "Source Sans"  # Streamlit's page font for the theme's "sans-serif"
+    assert max(families.index(name) for name in ("Source Sans", "Source Sans 3", "Source Sans Pro")) < min(
+        families.index(name) for name in hangul
+    )
+    assert families[-1] == "sans-serif"
+
+
+def test_the_legend_sits_below_the_plot_in_its_own_room_also_on_a_projector():
+    fig = style.figure([dict(type="bar", x=[1, 2], y=[3, 4], name="a")], {}, title="t")
+    big = style.for_projector(fig)
+    for one in (fig, big):  # container coordinates: plotly reserves the legend's height under the margin
+        assert (one.layout.legend.yref, one.layout.legend.yanchor, one.layout.legend.y) == (
+            "container",
+            "bottom",
+            0,
+        )
+    assert big.layout.margin.t == round(fig.layout.margin.t * style.PROJECTOR_SCALE)
