@@ -15,6 +15,7 @@ PAGES = [
     "Explorer?lang=ko",
     "Explorer?lang=ko&view=stats",
     "Explorer?lang=ko&view=downstream",
+    "Explorer?lang=ko&view=backward",
     "Small_batches?lang=ko",
     "Train_vs_eval?lang=ko",
     "Images?lang=ko",
