@@ -23,11 +23,16 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from normcore.host import usable_cpus
+
 if TYPE_CHECKING:  # normcore.training imports torch: only pages that train pay for it
     from normcore.training import TrainConfig, TrainResult
 
 MAX_STORED_RUNS = 256  # a recorded run is at most a few hundred kB
-MAX_CONCURRENT = 2  # one torch thread each, on a 2-core host
+# Training runs are threads of the server process (one torch thread each): they share its CPUs and
+# its interpreter lock with every viewer's script runs. One core stays free for the viewers: with two
+# runs on a 2-core host the calm viewers' p95 doubled (docs/benchmarks.md, hostile phase).
+MAX_CONCURRENT = max(1, usable_cpus() - 1)
 QUEUE_STALE_SECONDS = 5.0  # a waiting viewer polls every second; one silent this long has left
 
 # Cookies that name a browser rather than a tab: nginx's sticky-route cookie (deploy/nginx.conf)
