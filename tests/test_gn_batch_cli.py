@@ -67,11 +67,17 @@ def test_bad_arguments_exit_with_a_message(args):
     assert completed.returncode == 2 and "error:" in completed.stderr
 
 
-def test_a_shipped_run_reproduces():
-    """The cheapest shipped run (layer norm, B = 32, seed 0) trained again gives the same error."""
+@pytest.mark.parametrize(
+    "norm, batch_size, seed",
+    [("layer", 32, 0), ("batch", 2, 0)],  # the cheapest run, and the one an earlier file got wrong
+)
+def test_a_shipped_run_reproduces(norm, batch_size, seed):
+    """A shipped run trained again gives the same test error."""
     shipped = gn_batch.load()
-    (run,) = [r for r in shipped["runs"] if (r["norm"], r["batch_size"], r["seed"]) == ("layer", 32, 0)]
-    again = gn_batch.run_one("layer", 32, 0, gn_batch.Protocol(**shipped["protocol"]))
+    (run,) = [
+        r for r in shipped["runs"] if (r["norm"], r["batch_size"], r["seed"]) == (norm, batch_size, seed)
+    ]
+    again = gn_batch.run_one(norm, batch_size, seed, gn_batch.Protocol(**shipped["protocol"]))
     assert abs(again["test_error"] - run["test_error"]) <= 1e-6
     assert again["lr"] == run["lr"]
 
