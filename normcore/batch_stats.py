@@ -197,6 +197,13 @@ def band_summary(values: np.ndarray, low: float = 5, high: float = 95) -> dict[s
     return {"low": low_q, "median": median, "high": high_q}
 
 
+def running_table(stats, momenta) -> dict[str, np.ndarray]:
+    """:func:`running_stats`' curves as columns: ``step``, then ``mean_m<m>`` and ``var_m<m>`` per momentum."""
+    columns = {"step": np.arange(stats.mean.shape[1])}
+    columns |= {f"mean_m{m}": stats.mean[j] for j, m in enumerate(momenta)}
+    return columns | {f"var_m{m}": stats.var[j] for j, m in enumerate(momenta)}
+
+
 def bands_table(summaries: dict[str, dict[str, np.ndarray]]) -> list[dict]:
     """:func:`band_summary` of every norm as rows ``{norm, batch_size, low, median, high}``."""
     return [

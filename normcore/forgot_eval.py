@@ -67,3 +67,10 @@ def predictions_in_batches(
             out[f"{mode}_class"].append(int(probs.argmax()))
         scratch.load_state_dict(saved)
     return {"label": label, **{k: np.array(v) for k, v in out.items()}}
+
+
+def wrong_counts(predictions: dict) -> dict[str, int]:
+    """How many of :func:`predictions_in_batches`' batches classify the example wrongly, per mode."""
+    return {
+        mode: int((predictions[f"{mode}_class"] != predictions["label"]).sum()) for mode in ("train", "eval")
+    }

@@ -24,6 +24,7 @@ COMPARED = ("none", "batch")  # without and with BN
 TARGET_ACCURACIES = (0.9, 0.95)
 WEIGHT_DECAY = 0.01  # the sweeps' weight-decay switch: large enough to act within a 500-step run at lr 0.5
 SWEEP_EVALUATIONS = 10  # evaluations per sweep run: the points of its ‖W‖ and effective-step curves
+SWEEPS = {"lr": ("lr", LR_GRID), "init": ("init_scale", INIT_GRID)}  # view -> (swept field, its values)
 PLACEMENTS = ("none", "before", "after")  # no BN, BN before the activation, BN after it
 STALLED_BELOW = 0.5  # a run that ends below this test accuracy has not learned the task
 
@@ -169,3 +170,25 @@ def first_layer_ratio(result: TrainResult) -> tuple[int, float, int, float]:
     """``(step, ‖∇W‖/‖W‖)`` of the first hidden layer at the first and last recorded step."""
     ratios = result.layers.grad_to_data
     return result.steps[1], ratios[0][0], result.steps[len(ratios)], ratios[-1][0]
+
+
+def view_configs(view: str, base: TrainConfig, steps: int, sweep_steps: int, dropout: float) -> dict:
+    """The runs the Training lab's ``view`` trains from ``base``."""
+    if view in SWEEPS:
+        field, grid = SWEEPS[view]
+        return sweep_configs(base, field, grid, sweep_steps)
+    return {
+        "fig1": lambda: figure1_configs(base, steps),
+        "inside": lambda: inside_configs(base, steps),
+        "sec2": lambda: section2_configs(base, steps),
+        "dropout": lambda: dropout_configs(base, steps, dropout),
+        "bias": lambda: bias_configs(base, steps),
+        "place": lambda: placement_configs(base, steps),
+    }[view]()
+
+
+def recorded_steps(results: dict) -> list[int]:
+    """The evaluation steps (after step 0) at which every run recorded its layers; [] if none did."""
+    return min(
+        (r.steps[1 : len(r.layers.saturated) + 1] for r in results.values() if r.layers), key=len, default=[]
+    )

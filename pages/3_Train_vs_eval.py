@@ -119,10 +119,7 @@ fig = cached.figure(
         "x": t("tve.x_steps"),
     },
 )
-curves = {f"mean_m{m}": stats.mean[j] for j, m in enumerate(momenta)} | {
-    f"var_m{m}": stats.var[j] for j, m in enumerate(momenta)
-}
-show_chart(fig, key="running_chart", data=pd.DataFrame({"step": np.arange(steps + 1), **curves}))
+show_chart(fig, key="running_chart", data=pd.DataFrame(bs.running_table(stats, momenta)))
 
 st.subheader(t("tve.conventions_header"))
 st.markdown(t("tve.conventions_text", m=momentum, a=bs.decay_from_momentum(momentum)))
@@ -200,7 +197,9 @@ else:
     )
     show_chart(fig, key="forgot_chart", data=pd.DataFrame({k: v for k, v in result.items() if k != "label"}))
     cols = st.columns(3)
-    changed = {mode: int((result[f"{mode}_class"] != result["label"]).sum()) for mode in ("train", "eval")}
+    from normcore.forgot_eval import wrong_counts  # imports torch: only with the demo on
+
+    changed = wrong_counts(result)
     cols[0].metric(t("tve.wrong_train"), f"{changed['train']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
     cols[1].metric(t("tve.wrong_eval"), f"{changed['eval']} / {FORGOT_BATCHES}", help=t("tve.wrong_help"))
     cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))

@@ -11,7 +11,7 @@ from ui.i18n import t
 from ui.url import UrlCheck, choice
 
 VIEWS = ["fig1", "lr", "init", "inside", "sec2", "dropout", "bias", "place"]
-SWEEPS = ("lr", "init")
+SWEEPS = lab.SWEEPS  # the views that sweep a setting
 
 page_setup("lab.title")
 check = UrlCheck("lab")
@@ -88,16 +88,7 @@ base = TrainConfig(
     eval_every=max(steps // 60, 10),
     weight_decay=lab.WEIGHT_DECAY if decay and view in SWEEPS else 0.0,
 )
-configs = {
-    "fig1": lambda: lab.figure1_configs(base, steps),
-    "lr": lambda: lab.sweep_configs(base, "lr", lab.LR_GRID, sweep_steps),
-    "init": lambda: lab.sweep_configs(base, "init_scale", lab.INIT_GRID, sweep_steps),
-    "inside": lambda: lab.inside_configs(base, steps),
-    "sec2": lambda: lab.section2_configs(base, steps),
-    "dropout": lambda: lab.dropout_configs(base, steps, dropout),
-    "bias": lambda: lab.bias_configs(base, steps),
-    "place": lambda: lab.placement_configs(base, steps),
-}[view]()
+configs = lab.view_configs(view, base, steps, sweep_steps, dropout)
 st.markdown(t(f"lab.about.{view}", share=f"{saturation.SLOPE_SHARE:.0%}"))
 if view in SWEEPS:
     st.markdown(t("lab.scale_how"))
@@ -109,7 +100,7 @@ def charts_for(results: dict, at: int | None = None) -> list:
     if view == "fig1":
         return charts.figure1_view(results, t, names)
     if view in SWEEPS:
-        field, grid = ("lr", lab.LR_GRID) if view == "lr" else ("init_scale", lab.INIT_GRID)
+        field, grid = lab.SWEEPS[view]
         equilibrium = lab.equilibrium_step(lr, base.weight_decay) if view == "init" and decay else None
         return charts.sweep_view(results, t, names, field, grid) + charts.scale_view(
             results, t, names, field, grid, equilibrium
@@ -162,9 +153,7 @@ def draw_live(results: dict) -> None:
 results = live.run(configs, draw_live, page=view)
 if results is not None:
     at = None
-    recorded = min(
-        (r.steps[1 : len(r.layers.saturated) + 1] for r in results.values() if r.layers), key=len, default=[]
-    )
+    recorded = lab.recorded_steps(results)
     if recorded:  # the inside view: pick one of the steps both runs recorded
         at_check = UrlCheck("lab_at")
         options = [str(s) for s in recorded]
@@ -221,7 +210,7 @@ if results is not None:
         summary = lab.placement_summary(results, at or len(recorded))
         st.markdown(t("lab.place_caption", **summary, share=f"{saturation.SLOPE_SHARE:.0%}"))
     if view in SWEEPS:
-        st.markdown(scale_caption(lab.scale_summary(results, lab.LR_GRID if view == "lr" else lab.INIT_GRID)))
+        st.markdown(scale_caption(lab.scale_summary(results, lab.SWEEPS[view][1])))
     if view == "bias":
         st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
     diverged = [

@@ -213,3 +213,12 @@ def test_keras_moving_variance_is_the_biased_one(pop):
         assert keras["keras"] == pytest.approx(expected, rel=1e-12)
         assert keras["keras"] == pytest.approx(0.75 * keras["pytorch"] + (1 - m) ** 40 / 4, rel=1e-12)
         assert keras["ratio"] < 1
+
+
+def test_running_table_holds_every_curve_by_step():
+    pop = bs.population(0)
+    stats = bs.running_stats(pop, (0.1, 0.5), 4, 30, 0, 0)
+    table = bs.running_table(stats, (0.1, 0.5))
+    assert list(table) == ["step", "mean_m0.1", "mean_m0.5", "var_m0.1", "var_m0.5"]
+    np.testing.assert_array_equal(table["step"], np.arange(31))
+    np.testing.assert_array_equal(table["var_m0.5"], stats.var[1])
