@@ -469,6 +469,17 @@ def renorm_training(
     return RenormRun(clipped=clipped, **out)
 
 
+def renorm_table(run: RenormRun) -> dict[str, np.ndarray]:
+    """A :class:`RenormRun` per step as columns (steps counted from 1)."""
+    columns = {"step": np.arange(1, len(run.gap_batch) + 1), "gap_batch": run.gap_batch}
+    return columns | {
+        "gap_batch_renorm": run.gap_batch_renorm,
+        "r": run.r,
+        "d": run.d,
+        "clipped": run.clipped,
+    }
+
+
 def renorm_summary(run: RenormRun) -> dict[str, float]:
     """Means over the second half of the steps (after the running statistics have settled)."""
     half = slice(len(run.gap_batch) // 2, None)

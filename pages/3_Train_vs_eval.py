@@ -218,9 +218,7 @@ fig = cached.figure(
     names={"batch": t("tve.norm.batch"), "batch_renorm": t("tve.norm.batch_renorm")},
     labels={"x": t("tve.x_steps"), "y": t("tve.y_gap")},
 )
-frame = pd.DataFrame({"step": np.arange(1, steps + 1), "gap_batch": run.gap_batch,
-                      "gap_batch_renorm": run.gap_batch_renorm, "r": run.r, "d": run.d, "clipped": run.clipped})  # fmt: skip
-show_chart(fig, key="renorm_gap", data=frame)
+show_chart(fig, key="renorm_gap", data=pd.DataFrame(bs.renorm_table(run)))
 cols = st.columns(3)
 last = summary["steps"]
 cols[0].metric(t("tve.gap_bn"), f"{summary['gap_batch']:.3f}", help=t("tve.gap_help", n=last))

@@ -222,3 +222,11 @@ def test_running_table_holds_every_curve_by_step():
     assert list(table) == ["step", "mean_m0.1", "mean_m0.5", "var_m0.1", "var_m0.5"]
     np.testing.assert_array_equal(table["step"], np.arange(31))
     np.testing.assert_array_equal(table["var_m0.5"], stats.var[1])
+
+
+def test_renorm_table_has_one_row_per_step():
+    run = bs.renorm_training(bs.population(0), 4, 20, 0.1, 3.0, 5.0, "random", 0, 0)
+    table = bs.renorm_table(run)
+    assert list(table) == ["step", "gap_batch", "gap_batch_renorm", "r", "d", "clipped"]
+    np.testing.assert_array_equal(table["step"], np.arange(1, 21))
+    assert all(len(column) == 20 for column in table.values())
