@@ -126,18 +126,6 @@ def _scale(grad_output: np.ndarray, weight: np.ndarray | None, shape) -> np.ndar
 # ---------------------------------------------------------------- validation, as the forward's
 
 
-def _check_batch(input, running_mean, running_var, weight, bias, training, eps) -> None:
-    F._check_input(input)
-    F._check_eps(eps)
-    for name, value in [("running_mean", running_mean), ("running_var", running_var), ("weight", weight)]:
-        F._check_param(name, value, input.shape[1:2])
-    F._check_param("bias", bias, input.shape[1:2])
-    if training:
-        F._check_values_per_channel(input)
-    elif running_mean is None or running_var is None:
-        raise ValueError("running_mean and running_var must be given in eval mode")
-
-
 def _check_trailing(input, normalized_shape, weight, bias, eps) -> tuple[int, ...]:
     F._check_input(input, min_dim=1)
     F._check_eps(eps)
@@ -145,32 +133,6 @@ def _check_trailing(input, normalized_shape, weight, bias, eps) -> tuple[int, ..
     F._check_param("weight", weight, trailing)
     F._check_param("bias", bias, trailing)
     return trailing
-
-
-def _check_group(input, num_groups, weight, bias, eps) -> None:
-    F._check_input(input)
-    F._check_eps(eps)
-    F._check_groups(input.shape[1], num_groups)
-    F._check_param("weight", weight, input.shape[1:2])
-    F._check_param("bias", bias, input.shape[1:2])
-    if input.size // num_groups == 1:  # PyTorch's own check for group norm
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
-        )
-
-
-def _check_instance(input, running_mean, running_var, weight, bias, use_input_stats, eps) -> None:
-    F._check_input(input, min_dim=3)
-    F._check_eps(eps)
-    for name, value in [("running_mean", running_mean), ("running_var", running_var), ("weight", weight)]:
-        F._check_param(name, value, input.shape[1:2])
-    F._check_param("bias", bias, input.shape[1:2])
-    if not use_input_stats and (running_mean is None or running_var is None):
-        raise ValueError("running_mean and running_var must be given when use_input_stats=False")
-    if use_input_stats and input.size // (input.shape[0] * input.shape[1]) <= 1:
-        raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
-        )
 
 
 # ---------------------------------------------------------------- batch norm
@@ -216,7 +178,7 @@ def batch_norm_backward(
     >>> batch_norm_backward(dy, x, None, None, training=True).grad_input.round(4).tolist()
     [[0.1763], [-0.2204], [0.0441]]
     """
-    _check_batch(input, running_mean, running_var, weight, bias, training, eps)
+    F._check_batch_norm(input, running_mean, running_var, weight, bias, training, eps)
     dy = _check_grad_output(grad_output, input)
     axes, shape = F._reduce_axes_except_channel(input), F._channel_shape(input)
     if training:
@@ -290,7 +252,7 @@ def batch_renorm_backward(
         raise ValueError(f"need r_max >= 1 and d_max >= 0, got r_max={r_max}, d_max={d_max}")
     if running_mean is None or running_var is None:
         raise ValueError("batch_renorm needs running_mean and running_var in training mode")
-    _check_batch(input, running_mean, running_var, weight, bias, True, eps)
+    F._check_batch_norm(input, running_mean, running_var, weight, bias, True, eps)
     dy = _check_grad_output(grad_output, input)
     axes, shape = F._reduce_axes_except_channel(input), F._channel_shape(input)
     r, d = F.renorm_corrections(input, running_mean, running_var, eps, r_max, d_max)
@@ -366,7 +328,7 @@ def group_norm_backward(
     >>> group_norm_backward(np.ones((1, 2, 2)), np.array([[[1.0, 3.0], [0.0, 4.0]]]), 2).grad_input.tolist()
     [[[0.0, 0.0], [0.0, 0.0]]]
     """
-    _check_group(input, num_groups, weight, bias, eps)
+    F._check_group_norm(input, num_groups, weight, bias, eps)
     dy = _check_grad_output(grad_output, input)
     n = input.shape[0]
     x_hat, inv_std = standardize(input.reshape(n, num_groups, -1), (2,), eps)  # (N, G, C//G * spatial)
@@ -410,7 +372,7 @@ def instance_norm_backward(
     >>> instance_norm_backward(np.ones((1, 1, 2)), np.array([[[1.0, 3.0]]])).grad_input.tolist()
     [[[0.0, 0.0]]]
     """
-    _check_instance(input, running_mean, running_var, weight, bias, use_input_stats, eps)
+    F._check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, eps)
     dy = _check_grad_output(grad_output, input)
     if not use_input_stats:
         return batch_norm_backward(

@@ -202,6 +202,50 @@ def _affine(x_hat: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | Non
     return x_hat
 
 
+def _check_batch_norm(input, running_mean, running_var, weight, bias, training, eps) -> None:
+    """:func:`batch_norm`'s arguments, as PyTorch checks them (its backward checks the same)."""
+    _check_input(input)
+    _check_eps(eps)
+    channels = (input.shape[1],)
+    for name, value in [("running_mean", running_mean), ("running_var", running_var)]:
+        _check_param(name, value, channels)
+    _check_param("weight", weight, channels)
+    _check_param("bias", bias, channels)
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("running_mean and running_var must be given in eval mode")
+    if training:
+        _check_values_per_channel(input)
+
+
+def _check_group_norm(input, num_groups, weight, bias, eps) -> None:
+    """:func:`group_norm`'s arguments, as PyTorch checks them (its backward checks the same)."""
+    _check_input(input)
+    _check_eps(eps)
+    n, c = input.shape[:2]
+    _check_groups(c, num_groups)
+    _check_param("weight", weight, (c,))
+    _check_param("bias", bias, (c,))
+    if n * c // num_groups * int(np.prod(input.shape[2:], dtype=np.int64)) == 1:  # PyTorch's own check
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+        )
+
+
+def _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, eps) -> None:
+    """:func:`instance_norm`'s arguments, as PyTorch checks them (its backward checks the same)."""
+    _check_input(input, min_dim=3)
+    _check_eps(eps)
+    for name, value in [("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                        ("bias", bias)]:  # fmt: skip
+        _check_param(name, value, (input.shape[1],))
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise ValueError("running_mean and running_var must be given when use_input_stats=False")
+    if use_input_stats and int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
+        )
+
+
 def _per_channel(value: np.ndarray | None, input: np.ndarray) -> np.ndarray | None:
     return None if value is None else np.asarray(value).reshape(_channel_shape(input))
 
@@ -269,17 +313,8 @@ def batch_norm(
     >>> round(float(batch_norm(x, None, None, training=True)[0, 0]), 4)
     -1.3416
     """
-    _check_input(input)
-    _check_eps(eps)
+    _check_batch_norm(input, running_mean, running_var, weight, bias, training, eps)
     channels = (input.shape[1],)
-    for name, value in [("running_mean", running_mean), ("running_var", running_var)]:
-        _check_param(name, value, channels)
-    _check_param("weight", weight, channels)
-    _check_param("bias", bias, channels)
-    if not training and (running_mean is None or running_var is None):
-        raise ValueError("running_mean and running_var must be given in eval mode")
-    if training:
-        _check_values_per_channel(input)
     if input.size == 0:
         return np.empty_like(input)  # as PyTorch: an empty result, running statistics untouched
     if training:
@@ -449,16 +484,8 @@ def group_norm(
     >>> group_norm(np.array([[1.0, 3.0, 0.0, 4.0]]), 2).round(4).tolist()
     [[-1.0, 1.0, -1.0, 1.0]]
     """
-    _check_input(input)
-    _check_eps(eps)
+    _check_group_norm(input, num_groups, weight, bias, eps)
     n, c = input.shape[:2]
-    _check_groups(c, num_groups)
-    _check_param("weight", weight, (c,))
-    _check_param("bias", bias, (c,))
-    if n * c // num_groups * int(np.prod(input.shape[2:], dtype=np.int64)) == 1:  # PyTorch's own check
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
-        )
     if input.size == 0:
         return np.empty_like(input)  # as PyTorch
     grouped = input.reshape(n, num_groups, -1)  # (N, G, C//G * spatial)
@@ -501,26 +528,11 @@ def instance_norm(
     >>> instance_norm(np.array([[[1.0, 3.0], [0.0, 4.0]]])).round(4).tolist()
     [[[-1.0, 1.0], [-1.0, 1.0]]]
     """
-    _check_input(input, min_dim=3)
-    _check_eps(eps)
-    channels = (input.shape[1],)
-    for name, value in [
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ]:
-        _check_param(name, value, channels)
+    _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, eps)
     weight, bias = _per_channel(weight, input), _per_channel(bias, input)
     if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise ValueError("running_mean and running_var must be given when use_input_stats=False")
         return scale_shift(*_center_with_running(input, running_mean, running_var), eps, weight, bias)
     spatial = int(np.prod(input.shape[2:], dtype=np.int64))
-    if spatial == 1:
-        raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
-        )
     if input.size == 0:
         if input.shape[0] == 0 and spatial:  # PyTorch averages over no instances: NaN buffers
             for buffer in (running_mean, running_var):
