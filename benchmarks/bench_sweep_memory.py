@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from normcore.host import memory_kb  # noqa: E402
 
 
 def session_processes(sid: int) -> list[int]:
@@ -32,20 +34,6 @@ def session_processes(sid: int) -> list[int]:
             except OSError:
                 pass
     return found
-
-
-def memory_kb(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in kB, from /proc/PID/smaps_rollup; (0, 0) if it has gone."""
-    rss = pss = 0
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
-    except OSError:
-        pass
-    return rss, pss
 
 
 def main() -> None:

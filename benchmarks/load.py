@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.attacks import Tab, attacks  # noqa: E402
 from benchmarks.viewer import Viewer  # noqa: E402
 from deploy.replicas import replicas  # noqa: E402
+from normcore.host import memory_kb  # noqa: E402
 from tests.conftest import serve  # noqa: E402
 
 EXPLORER_CHANGES = [("n", lambda r: [r.randint(1, 64)]), ("hw", lambda r: [r.randint(1, 8)]), ("seed", None)]
@@ -306,13 +307,7 @@ def tree_rss_mb(root: int) -> float:
 def tree_pss_mb(root: int) -> float:
     """Proportional memory of ``root``'s process tree (/proc/<pid>/smaps_rollup): a page that several
     processes share (a library both the server and a child map) counts once, split between them."""
-    total = 0
-    for pid in tree_pids(root):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-    return total / MB
+    return sum(memory_kb(pid)[1] for pid in tree_pids(root)) * 1024 / MB
 
 
 def tree_cpu_seconds(root: int) -> float:

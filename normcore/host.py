@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 CGROUP = Path("/sys/fs/cgroup")
@@ -49,3 +51,32 @@ def usable_cpus(root: Path = CGROUP) -> int:
     if quota is not None:
         cpus = min(cpus, math.floor(quota))
     return max(1, cpus)
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB, from ``/proc/PID/smaps_rollup``; (0, 0) if it has gone.
+
+    PSS splits a page that several processes map (the torch libraries of a sweep's workers)
+    between them, so a sum over processes is what the host holds; a sum of RSS counts it again
+    for every process.
+    """
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:  # gone meanwhile, or not ours to read
+        pass
+    return rss, pss
+
+
+def kill_group(child: subprocess.Popen) -> None:
+    """Kill ``child``'s process group (started with ``start_new_session=True``: the child and every
+    worker it spawned) and reap the child."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    child.wait()

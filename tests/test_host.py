@@ -57,3 +57,9 @@ def test_garbage_in_cpu_max_means_no_quota(tmp_path, eight_cpus):
 
 def test_this_machine():
     assert 1 <= host.usable_cpus() <= len(os.sched_getaffinity(0))
+
+
+def test_memory_of_this_process_and_of_one_that_has_gone():
+    rss, pss = host.memory_kb(os.getpid())
+    assert rss > 0 and 0 < pss <= rss
+    assert host.memory_kb(2**22 + 1) == (0, 0)  # above pid_max's default: no such process

@@ -31,7 +31,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import threading
@@ -40,6 +39,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from normcore.host import kill_group, memory_kb
 
 MAX_RUNNING = int(os.environ.get("NORMCORE_MAX_JOBS", "1"))  # host-wide; a sweep takes the CPUs
 ABANDON_SECONDS = 90.0  # no poll for this long: the page is gone (a hidden tab still polls, slower)
@@ -76,16 +77,10 @@ def group_memory_mb(group: int) -> float:
     """
     total_kb = 0
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            if os.getpgid(int(entry)) != group:
-                continue
-            for line in Path(f"/proc/{entry}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-                    break
-        except OSError:  # gone meanwhile, or not ours to read
+            if entry.isdigit() and os.getpgid(int(entry)) == group:
+                total_kb += memory_kb(int(entry))[1]
+        except OSError:  # gone meanwhile
             continue
     return total_kb / 1024
 
@@ -282,7 +277,7 @@ class Registry:
         code = job.process.returncode
         if code == 0 and path.exists():
             job.result, job.state = json.loads(path.read_text()), DONE
-            _kill_group(job.process)  # stray workers, if any
+            kill_group(job.process)  # stray workers, if any
             job.folder.cleanup()
         else:
             self._end(job, "exit")
@@ -292,18 +287,10 @@ class Registry:
         if job in self._queue:
             self._queue.remove(job)
         if job.process is not None:
-            _kill_group(job.process)
+            kill_group(job.process)
         if job.folder is not None:
             job.folder.cleanup()
         job.state, job.reason = FAILED, reason
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
 
 
 REGISTRY = Registry()  # the one registry of this server process (see the module docstring)

@@ -14,9 +14,7 @@ worker processes (one torch thread each); torch is imported only when training.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from normcore.host import usable_cpus
+from normcore.host import kill_group, usable_cpus
 
 NAME = "gn-batch"
 HELP = "error against per-batch size for batch, group and layer norm (the GN paper's Figure 1)"
@@ -271,7 +269,7 @@ def parse_progress(line: str) -> tuple[int, int] | None:
 def start(command: list[str], **popen) -> subprocess.Popen:
     """Start ``command`` from the project root in a session of its own (stderr piped, text).
 
-    Its own session makes it a process group: :func:`kill_group` ends it and every worker it
+    Its own session makes it a process group: :func:`normcore.host.kill_group` ends it and every worker it
     spawned, which a plain ``kill`` of the child would leave running.
     """
     root = Path(__file__).resolve().parents[2]
@@ -284,15 +282,6 @@ def start(command: list[str], **popen) -> subprocess.Popen:
         start_new_session=True,
         **popen,
     )
-
-
-def kill_group(child: subprocess.Popen) -> None:
-    """Kill ``child``'s process group (the child and its workers) and reap the child."""
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    child.wait()
 
 
 def sweep_in_subprocess(
