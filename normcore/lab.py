@@ -27,6 +27,8 @@ SWEEP_EVALUATIONS = 10  # evaluations per sweep run: the points of its ‖W‖ a
 SWEEPS = {"lr": ("lr", LR_GRID), "init": ("init_scale", INIT_GRID)}  # view -> (swept field, its values)
 PLACEMENTS = ("none", "before", "after")  # no BN, BN before the activation, BN after it
 STALLED_BELOW = 0.5  # a run that ends below this test accuracy has not learned the task
+VIEWS = ("fig1", "lr", "init", "inside", "sec2", "dropout", "bias", "place")  # the Training lab's views
+DROPOUT = 0.3  # the dropout view's default drop probability
 
 
 def figure1_configs(base: TrainConfig = FIGURE1, steps: int = FIGURE1_STEPS) -> dict[str, TrainConfig]:

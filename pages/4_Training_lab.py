@@ -10,7 +10,7 @@ from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck, choice
 
-VIEWS = ["fig1", "lr", "init", "inside", "sec2", "dropout", "bias", "place"]
+VIEWS = list(lab.VIEWS)
 SWEEPS = lab.SWEEPS  # the views that sweep a setting
 
 page_setup("lab.title")
@@ -74,7 +74,7 @@ with st.sidebar:
     )
     check.check("wd", decay)
     seed = number(st.number_input, "seed", 0, 9999, 0)
-    dropout = number(st.slider, "drop", 0.1, 0.8, 0.3, 0.05, disabled=view != "dropout")
+    dropout = number(st.slider, "drop", 0.1, 0.8, lab.DROPOUT, 0.05, disabled=view != "dropout")
 check.show()
 
 base = TrainConfig(
@@ -101,7 +101,12 @@ def charts_for(results: dict, at: int | None = None) -> list:
         return charts.figure1_view(results, t, names)
     if view in SWEEPS:
         field, grid = lab.SWEEPS[view]
-        equilibrium = lab.equilibrium_step(lr, base.weight_decay) if view == "init" and decay else None
+        trained = next(iter(results.values())).config  # the shown runs' settings (maybe not the widgets')
+        equilibrium = (
+            lab.equilibrium_step(trained.lr, trained.weight_decay)
+            if view == "init" and trained.weight_decay
+            else None
+        )
         return charts.sweep_view(results, t, names, field, grid) + charts.scale_view(
             results, t, names, field, grid, equilibrium
         )

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from normcore.training import TrainConfig, TrainResult, load_digits, train
+from ui import warm
 from ui.i18n import t
 from ui.server_state import MAX_CONCURRENT, RUNS, RunStore, viewer_id
 
@@ -47,8 +48,8 @@ def _who() -> tuple[str, str]:
 
 
 def cached(configs: dict) -> dict[object, TrainResult] | None:
-    """Every run of ``configs`` if all are stored, else None."""
-    results = {label: store().get(config) for label, config in configs.items()}
+    """Every run of ``configs`` if all are stored or shipped with the app (:mod:`ui.warm`), else None."""
+    results = {label: store().get(config) or warm.shipped(config) for label, config in configs.items()}
     return results if all(r is not None for r in results.values()) else None
 
 
@@ -57,9 +58,11 @@ def run(configs: dict, draw: Callable[[dict], None], *, page: str) -> dict | Non
 
     ``draw(results)`` gets ``{label: TrainResult}`` for the runs so far (the last one
     partial). Returns the complete results, or None while they are not all there
-    (after drawing whatever partial run this session kept).
+    (after drawing whatever partial run this session kept, or else the last complete
+    result it saw on this page, captioned with the settings it is for).
     """
     if (results := cached(configs)) is not None:
+        warm.remember(page, configs, results)
         return results
     partial_key = f"_lab_partial_{page}"
     partial = st.session_state.get(partial_key)
@@ -67,6 +70,9 @@ def run(configs: dict, draw: Callable[[dict], None], *, page: str) -> dict | Non
         if partial and partial[0] == configs:
             st.caption(t("lab.stopped"))
             draw(partial[1])
+        elif (shown := warm.last(page)) is not None:
+            st.info(warm.shown_for(shown[0], configs), icon=":material/history:")
+            draw(shown[1])
         else:
             st.info(t("lab.press_train"), icon=":material/model_training:")
         return None

@@ -1,8 +1,9 @@
-"""Run one experiment and write its results as JSON (see the package docstring)."""
+"""Run one experiment and write its results as JSON (see the package docstring); gzipped if the path ends in .gz."""
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is None or str(args.json) == "-":
         print(text)
     else:
-        args.json.write_text(text + "\n")
+        data = (text + "\n").encode()
+        args.json.write_bytes(gzip.compress(data, mtime=0) if args.json.suffix == ".gz" else data)
         print(f"wrote {args.json}", file=sys.stderr)
     return 0
 
