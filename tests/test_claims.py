@@ -185,7 +185,6 @@ REVIEWED = {
     "lab.view.sec2": LABEL,
     "lab.seed_help": SEEDED,
     "lab.bias_norm_title": NOTATION,
-    "lab.waiting_same": "'exactly these settings': runs are shared by their full TrainConfig (ui.live)",
     "images.seed_help": SEEDED,
     "images.refused.too_many_pixels": "1000 pixels on the long side is advice; the limits are placeholders",
     "images.stage.conv": "12 channels: tested in test_images_conv_intro",
