@@ -144,13 +144,15 @@ def scale_caption(summary: dict) -> str:
     )
 
 
-live_area, frames = st.empty(), iter(range(10**9))
+live_area, frames = [], iter(range(10**9))  # the charts' placeholder: made at the first draw, below the
+# Train button, the progress bar and the note saying which settings a kept result is for
 
 
 def draw_live(results: dict) -> None:
     """A streamed frame: the charts only, each under a fresh key (one key may not appear twice in a run)."""
     frame = next(frames)
-    with live_area.container():
+    live_area[:] = live_area or [st.empty()]
+    with live_area[0].container():
         for key, fig, _ in charts_for(results):
             st.plotly_chart(fig, key=f"{key}_live{frame}")
 
