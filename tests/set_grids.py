@@ -78,3 +78,24 @@ def assert_sets_drawn(grid: np.ndarray, fills: np.ndarray, followed: int, highli
     np.testing.assert_array_equal(fills == highlight, solid & (grid == followed))
     assert boundary == expected_edges(solid, solid, lambda a, b: grid[a] != grid[b])
     assert outline == expected_edges(grid == followed, solid & (grid == followed), lambda a, b: False)
+
+
+def block_fills(fig, shape: tuple[int, int]) -> np.ndarray:
+    """The fill of every (sample, channel) cell as drawn: the two marker traces, through their colorscale."""
+    fills = np.full(shape, "", dtype=object)
+    for trace in fig.data[:2]:
+        m = trace.marker
+        for x, y, value in zip(trace.x, trace.y, m.color, strict=True):
+            assert fills[y, x] == "", "one marker per cell"
+            fills[y, x] = colour_at(m.colorscale, value, m.cmin, m.cmax)
+    assert (fills != "").all()
+    return fills
+
+
+def heatmap_fills(trace) -> np.ndarray:
+    """The fill of every cell of a heatmap drawn with a discrete colorscale ("" for a gap: z is NaN)."""
+    z = np.array(trace.z, dtype=float)
+    fills = np.full(z.shape, "", dtype=object)
+    for at in zip(*np.nonzero(~np.isnan(z)), strict=True):
+        fills[at] = colour_at(trace.colorscale, z[at], trace.zmin, trace.zmax)
+    return fills

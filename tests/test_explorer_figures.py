@@ -9,7 +9,7 @@ from figures import explorer as figs
 from figures import histograms, sets, style
 from normcore.explorer import Population, make_input, run, summarize, with_affine
 from normcore.teaching import set_index
-from tests.set_grids import assert_sets_drawn, colour_at, unit_edges
+from tests.set_grids import assert_sets_drawn, block_fills, unit_edges
 
 LABELS = {"before": "B", "after": "A", "reference": "N01", "x": "X", "y": "Y"}
 BLOCK_LABELS = {
@@ -78,18 +78,6 @@ def test_set_block_colours_the_followed_set(summary):
     assert outline.line.width > boundary.line.width
     assert fig.layout.xaxis.title.text == "channel" and fig.layout.yaxis.title.text == "sample"
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # sample 0 on top
-
-
-def block_fills(fig, shape: tuple[int, int]) -> np.ndarray:
-    """The fill of every (sample, channel) cell as drawn: the two marker traces, through their colorscale."""
-    fills = np.full(shape, "", dtype=object)
-    for trace in fig.data[:2]:
-        m = trace.marker
-        for x, y, value in zip(trace.x, trace.y, m.color, strict=True):
-            assert fills[y, x] == "", "one marker per cell"
-            fills[y, x] = colour_at(m.colorscale, value, m.cmin, m.cmax)
-    assert (fills != "").all()
-    return fills
 
 
 GRIDS = [  # (norm, N drawn, C, G, followed (sample, channel)): every norm; Instance Norm's 128 sets
