@@ -54,7 +54,7 @@ def norm_blocks(
         rows=rows,
         cols=columns,
         subplot_titles=[wrap(panel[0]) for panel in panels],
-        horizontal_spacing=0.04,
+        horizontal_spacing=0.07,  # room for the y titles between panels on a phone (~20 px at 390 px)
         vertical_spacing=0.12,
     )
     for i, (_, block_sets, x_title, y_title) in enumerate(panels):
