@@ -166,8 +166,9 @@ def set_block(
     scale = dict(colorscale=sets.colorscale(), cmin=-0.5, cmax=len(sets.MUTED) + 0.5)
     traces = [
         dict(type="scatter", x=channels[mask], y=samples[mask], customdata=grid[mask], mode="markers", name=name,
-             marker=dict(symbol="square", size=size, color=shade[mask], **scale), hovertemplate=hover)
-        for name, mask in [(labels["other"], ~same), (labels["same"], same)]
+             marker=dict(symbol="square", size=size, **colour), hovertemplate=hover)
+        for name, mask, colour in [(labels["other"], ~same, dict(color=shade[~same], **scale)),
+                                   (labels["same"], same, dict(color=sets.FOLLOWED))]
     ]  # fmt: skip
     traces.append(sets.line_trace(*sets.boundaries(grid.astype(float)), colour=sets.BOUNDARY,
                                   width=sets.BOUNDARY_WIDTH))  # fmt: skip

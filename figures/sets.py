@@ -1,8 +1,8 @@
 """Drawing normalization sets on a grid of cells: the followed set strong, the others pale and told apart.
 
 A grid holds one set number per cell (NaN for a gap between blocks). Every set but the followed one
-gets a pale shade such that two neighbouring cells of different sets never share it (a greedy
-colouring of the sets' neighbour graph), and every set is outlined: lines run between cells of
+gets a pale shade such that two neighbouring cells of different sets never share it (a checkerboard
+of sets where that works, else a greedy colouring of the sets' neighbour graph), and every set is outlined: lines run between cells of
 different sets and around each block. The followed set is filled with ``style.AFTER`` and outlined
 thick in ``style.REFERENCE``. Used by the Explorer's N x C block and the home page's grids.
 """
@@ -32,25 +32,52 @@ def neighbours(grid: np.ndarray) -> np.ndarray:
     solid = grid[:, ~np.isnan(grid).all(axis=0)]
     pairs = [(solid[:, :-1], solid[:, 1:]), (solid[:-1, :], solid[1:, :])]
     found = np.concatenate([np.stack([a[a != b], b[a != b]], axis=1) for a, b in pairs])
-    found = found[~np.isnan(found).any(axis=1)].astype(int)
-    return np.unique(np.sort(found, axis=1), axis=0)
+    found = np.sort(found[~np.isnan(found).any(axis=1)].astype(np.int64), axis=1)
+    base = int(found.max(initial=0)) + 1
+    unique = np.unique(found[:, 0] * base + found[:, 1])  # one number per pair: a 1-D unique is fast
+    return np.column_stack([unique // base, unique % base])
 
 
 def shades(grid: np.ndarray, followed: int) -> np.ndarray:
     """A shade for every cell: an index into :data:`MUTED`, ``len(MUTED)`` for the followed set, -1 for
-    a gap. Neighbouring cells of different sets get different shades."""
-    sets = np.unique(grid[~np.isnan(grid)]).astype(int)
-    touching: dict[int, set[int]] = {int(s): set() for s in sets}
-    for a, b in neighbours(grid):
-        touching[int(a)].add(int(b))
-        touching[int(b)].add(int(a))
-    shade: dict[int, int] = {followed: len(MUTED)}
-    for s in sets:  # greedy, in set order: the first shade no coloured neighbour has
-        if s != followed:
-            taken = {shade.get(other) for other in touching[int(s)]}
-            shade[int(s)] = next(i for i in range(len(MUTED) + 1) if i not in taken) % len(MUTED)
-    lookup = np.vectorize(lambda s: -1 if np.isnan(s) else shade[int(s)], otypes=[int])
-    return lookup(grid) if grid.size else grid.astype(int)
+    a gap. Neighbouring cells of different sets get different shades.
+
+    Normalization sets are rows, columns or rectangles of a grid: numbering each set's first row and
+    first column among all sets' ones, their sum's parity tells neighbours apart (a checkerboard of
+    sets), checked on every neighbouring pair. Otherwise each set, in order, takes the first shade none
+    of its already shaded neighbours has.
+    """
+    solid = ~np.isnan(grid)
+    rows, cols = np.nonzero(solid)  # row-major, as grid[solid]
+    ids, first, inverse = np.unique(grid[solid], return_index=True, return_inverse=True)
+    compact = np.full(grid.shape, np.nan)
+    compact[solid] = inverse  # sets renumbered 0 .. k - 1
+    pairs = neighbours(compact)
+    row_rank = np.unique(rows[first], return_inverse=True)[1]
+    col_rank = np.unique(cols[first], return_inverse=True)[1]
+    shade = (row_rank + col_rank) % 2
+    if np.any(shade[pairs[:, 0]] == shade[pairs[:, 1]]):
+        shade = _greedy(ids.size, pairs)
+    shade = np.where(ids == followed, len(MUTED), shade)
+    cells = np.full(grid.shape, -1)
+    cells[solid] = shade[inverse]
+    return cells
+
+
+def _greedy(count: int, pairs: np.ndarray) -> np.ndarray:
+    """Shades for sets 0 .. count - 1 such that no pair in ``pairs`` shares one: each set in turn takes
+    the first shade its already shaded neighbours do not have."""
+    near = np.concatenate([pairs, pairs[:, ::-1]])
+    near = near[np.argsort(near[:, 0], kind="stable")]
+    ends = np.cumsum(np.bincount(near[:, 0], minlength=count)).tolist()
+    others = near[:, 1].tolist()
+    shade: list[int] = []
+    start = 0
+    for end in ends:
+        taken = {shade[j] for j in others[start:end] if j < len(shade)}
+        shade.append(next(k for k in range(len(MUTED)) if k not in taken) if len(taken) < len(MUTED) else 0)
+        start = end
+    return np.asarray(shade, dtype=int)
 
 
 def colorscale() -> list[list]:
@@ -67,28 +94,25 @@ def outline(inside: np.ndarray) -> tuple[list, list]:
 
 
 def boundaries(grid: np.ndarray) -> tuple[list, list]:
-    """Line coordinates (``None`` between lines) between every two neighbouring cells of different sets
-    and around each block (next to a gap or the border), so that each set is a closed outline. Cells
-    are centred on integers (column = x, row = y); collinear edges are joined into one line."""
+    """Line coordinates (``None`` between lines) between every two neighbouring
+    cells of different sets and around each block (next to a gap or the border), so that each set is a
+    closed outline. Cells are centred on integers (column = x, row = y); collinear edges are joined
+    into one line."""
     rows, cols = grid.shape
     padded = np.full((rows + 2, cols + 2), np.nan)
     padded[1:-1, 1:-1] = grid
-    xs: list = []
-    ys: list = []
-    left, right = (
-        padded[1:-1, :-1],
-        padded[1:-1, 1:],
-    )  # (rows, cols + 1): the cells either side of x = c - 0.5
-    for c, column in enumerate(_differ(left, right).T):
-        for start, stop in _runs(column):
-            xs += [c - 0.5, c - 0.5, None]
-            ys += [start - 0.5, stop - 0.5, None]
-    above, below = padded[:-1, 1:-1], padded[1:, 1:-1]  # (rows + 1, cols): either side of y = r - 0.5
-    for r, row in enumerate(_differ(above, below)):
-        for start, stop in _runs(row):
-            xs += [start - 0.5, stop - 0.5, None]
-            ys += [r - 0.5, r - 0.5, None]
-    return xs, ys
+    # the cells either side of x = c - 0.5, (rows, cols + 1), and of y = r - 0.5, (rows + 1, cols)
+    column, start, stop = _runs(_differ(padded[1:-1, :-1], padded[1:-1, 1:]).T)
+    row, left, right = _runs(_differ(padded[:-1, 1:-1], padded[1:, 1:-1]))
+    gap = np.full(column.size + row.size, np.nan)
+    xs = np.concatenate([np.column_stack([column, column]), np.column_stack([left, right])]) - 0.5
+    ys = np.concatenate([np.column_stack([start, stop]), np.column_stack([row, row])]) - 0.5
+    # as lists with None between lines: a few hundred numbers, which plotly sends faster than arrays
+    return _with_breaks(np.column_stack([xs, gap])), _with_breaks(np.column_stack([ys, gap]))
+
+
+def _with_breaks(points: np.ndarray) -> list:
+    return [None if value != value else value for value in points.ravel().tolist()]  # NaN -> None
 
 
 def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -97,11 +121,13 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (real_a | real_b) & ~(real_a & real_b & (a == b))
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """``(start, stop)`` of every run of True in ``flags`` (stop exclusive): one line per run."""
-    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
-    change = np.flatnonzero(np.diff(padded))
-    return list(zip(change[::2].tolist(), change[1::2].tolist(), strict=True))
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every run of True along the rows of ``flags``: its row, start and stop (exclusive), one line each."""
+    padded = np.zeros((flags.shape[0], flags.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = flags
+    change = np.diff(padded, axis=1)
+    starts, stops = np.argwhere(change == 1), np.argwhere(change == -1)  # row-major: the n-th of each pair up
+    return starts[:, 0], starts[:, 1], stops[:, 1]
 
 
 def line_trace(xs: list, ys: list, *, colour: str, width: float, **axes) -> dict:

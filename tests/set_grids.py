@@ -24,7 +24,7 @@ def unit_edges(xs, ys) -> set[tuple[tuple[float, float], tuple[float, float]]]:
     edges = set()
     points = list(zip(xs, ys, strict=True))
     for (x0, y0), (x1, y1) in zip(points[:-1], points[1:], strict=True):
-        if None in (x0, y0, x1, y1):
+        if any(v is None or np.isnan(v) for v in (x0, y0, x1, y1)):  # a break between lines
             continue
         assert x0 == x1 or y0 == y1, "a set outline runs along the cell edges"
         if x0 == x1:
@@ -85,9 +85,10 @@ def block_fills(fig, shape: tuple[int, int]) -> np.ndarray:
     fills = np.full(shape, "", dtype=object)
     for trace in fig.data[:2]:
         m = trace.marker
-        for x, y, value in zip(trace.x, trace.y, m.color, strict=True):
+        colours = [m.color] * len(trace.x) if isinstance(m.color, str) else m.color  # one colour, or shades
+        for x, y, value in zip(trace.x, trace.y, colours, strict=True):
             assert fills[y, x] == "", "one marker per cell"
-            fills[y, x] = colour_at(m.colorscale, value, m.cmin, m.cmax)
+            fills[y, x] = value if isinstance(value, str) else colour_at(m.colorscale, value, m.cmin, m.cmax)
     assert (fills != "").all()
     return fills
 

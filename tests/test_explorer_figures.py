@@ -9,7 +9,7 @@ from figures import explorer as figs
 from figures import histograms, sets, style
 from normcore.explorer import Population, make_input, run, summarize, with_affine
 from normcore.teaching import set_index
-from tests.set_grids import assert_sets_drawn, block_fills, unit_edges
+from tests.set_grids import assert_sets_drawn, block_fills, neighbour_pairs, unit_edges
 
 LABELS = {"before": "B", "after": "A", "reference": "N01", "x": "X", "y": "Y"}
 BLOCK_LABELS = {
@@ -104,6 +104,18 @@ def test_set_block_tells_every_set_apart(norm, n, c, groups, follow):
         fig.data[0].marker.line.width or 0
     )  # the outline is the line trace
     assert [t.name for t in fig.data[:2]] == ["other", "same"] and fig.data[2].showlegend is False
+
+
+def test_shades_tell_irregular_sets_apart():
+    """Where the checkerboard of sets fails (three sets meeting at a corner, an L-shaped set), the
+    greedy colouring still gives neighbours different shades; the followed set has its own."""
+    for grid in ([[0, 1], [2, 2]], [[0, 0, 1], [2, 0, 1], [2, 3, 3]], [[0, 1, 2], [3, 4, 5]]):
+        grid = np.asarray(grid, dtype=float)
+        shade = sets.shades(grid, followed=1)
+        assert (shade[grid == 1] == len(sets.MUTED)).all() and (shade[grid != 1] < len(sets.MUTED)).all()
+        for a, b in neighbour_pairs(grid):
+            assert grid[a] == grid[b] or shade[a] != shade[b], (grid, shade)
+    assert sets.shades(np.array([[0.0, 1.0], [2.0, 2.0]]), followed=9).max() == 2  # three shades needed
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 16])
