@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from figures import style
+from figures import sets, style
 from figures.histograms import density_bars
 from normcore.stats import Histogram
 
@@ -148,46 +148,52 @@ def set_block(
     title: str,
     labels: dict[str, str],
 ) -> go.Figure:
-    """The N x C face of the N x C x (H*W) block: one square per (sample, channel), coloured by set.
+    """The N x C face of the N x C x (H*W) block: one square per (sample, channel), outlined by set.
 
-    ``grid[n, c]`` is the set of sample ``n``, channel ``c`` (all its H*W elements share it);
-    the cells of ``highlight_set`` are drawn in the "after" colour, the ``followed``
-    (sample, channel) cell is marked. ``labels`` holds ``same``, ``other``, ``followed``,
-    ``x``, ``y`` and ``hover`` (a format with {n}, {c}, {s}).
+    ``grid[n, c]`` is the set of sample ``n``, channel ``c`` (all its H*W elements share it). The
+    cells of ``highlight_set`` are filled with the "after" colour and outlined thick; every other set
+    has a pale shade that its neighbours do not share and a thin outline (:mod:`figures.sets`). The
+    ``followed`` (sample, channel) cell is marked. Ticks are whole samples and channels. ``labels``
+    holds ``same``, ``other``, ``followed``, ``x``, ``y`` and ``hover`` (a format with {n}, {c}, {s}).
     """
     rows, cols = grid.shape
     samples, channels = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     same = grid == highlight_set
+    shade = sets.shades(grid.astype(float), highlight_set)
     size = max(4, min(28, int(520 / max(cols, rows * 1.4))))
-    # Hover text and colours from numbers (the set ids), not one string per cell: less to copy and send.
+    # Hover text and colours from numbers (the set ids, the shades), not one string per cell: less to send.
     hover = labels["hover"].format(n="%{y}", c="%{x}", s="%{customdata}") + "<extra></extra>"
-    palette = _discrete_colorscale(style.PALETTE)
+    scale = dict(colorscale=sets.colorscale(), cmin=-0.5, cmax=len(sets.MUTED) + 0.5)
     traces = [
         dict(type="scatter", x=channels[mask], y=samples[mask], customdata=grid[mask], mode="markers", name=name,
-             marker=dict(symbol="square", size=size, opacity=opacity, **colour), hovertemplate=hover)
-        for name, mask, colour, opacity in [
-            (labels["other"], ~same, dict(color=grid[~same] % len(style.PALETTE), colorscale=palette, cmin=-0.5,
-                                          cmax=len(style.PALETTE) - 0.5), 0.35),
-            (labels["same"], same, dict(color=style.AFTER), 1.0),
-        ]
+             marker=dict(symbol="square", size=size, **colour), hovertemplate=hover)
+        for name, mask, colour in [(labels["other"], ~same, dict(color=shade[~same], **scale)),
+                                   (labels["same"], same, dict(color=sets.FOLLOWED))]
     ]  # fmt: skip
+    traces.append(sets.line_trace(*sets.boundaries(grid.astype(float)), colour=sets.BOUNDARY,
+                                  width=sets.BOUNDARY_WIDTH))  # fmt: skip
+    traces.append(sets.line_trace(*sets.outline(same), colour=sets.OUTLINE, width=sets.OUTLINE_WIDTH))
     traces.append(dict(type="scatter", x=[followed[1]], y=[followed[0]], mode="markers", name=labels["followed"],
                        marker=dict(symbol="x-thin", size=size * 0.8, line=dict(width=3, color=style.REFERENCE)),
                        hoverinfo="skip"))  # fmt: skip
     height = max(300, 150 + rows * (size + 4))
     own_layout = dict(
-        xaxis=dict(title=dict(text=labels["x"]), range=[-0.6, cols - 0.4], showgrid=False, zeroline=False),
-        yaxis=dict(title=dict(text=labels["y"]), range=[rows - 0.4, -0.6], showgrid=False, zeroline=False),
+        xaxis=dict(title=dict(text=labels["x"]), range=[-0.6, cols - 0.4], showgrid=False, zeroline=False,
+                   tickmode="linear", tick0=0, dtick=_whole_step(cols)),
+        yaxis=dict(title=dict(text=labels["y"]), range=[rows - 0.4, -0.6], showgrid=False, zeroline=False,
+                   tickmode="linear", tick0=0, dtick=_whole_step(rows, MAX_BLOCK_ROWS)),
         clickmode="event+select",
         dragmode=False,
-    )
+    )  # fmt: skip
     return style.figure(traces, own_layout, title=title, height=height)
 
 
-def _discrete_colorscale(colours: list[str]) -> list[list]:
-    """A colorscale on which 0, 1, 2, ... (between cmin = -0.5 and cmax = len - 0.5) get ``colours`` in turn."""
-    steps = np.linspace(0, 1, len(colours) + 1)
-    return [[float(at), colour] for i, colour in enumerate(colours) for at in steps[i : i + 2]]
+def _whole_step(count: int, most: int = 9) -> int:
+    """A tick step of 1, 2, 5, 10, ... that labels ``count`` cells (0 .. count - 1) with at most ``most`` ticks."""
+    for step in (m * 10**p for p in range(4) for m in (1, 2, 5)):
+        if -(-count // step) <= most:
+            return step
+    return 10**4
 
 
 def statistics(

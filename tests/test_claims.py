@@ -141,6 +141,8 @@ REVIEWED = {
     "home.sat.slope": "the slope curve is drawn ×4 to share the sigmoid's axis: a plotting scale",
     "home.story.landscape.text": LABEL,
     "home.norm.gn.use": ADVICE,
+    "home.blocks.activations.x": NOTATION,
+    "home.blocks.weights.x": NOTATION,
     "home.norm.rms.use": LABEL,
     "home.guide.large_batch_cnn": ADVICE,
     "home.guide.tiny_batch": ADVICE,
@@ -265,6 +267,20 @@ def test_home_compare_text():
 
 def test_home_blocks_caption():
     assert overview.BLOCK_SHAPE[1] == overview.BLOCK_GROUPS * 2  # 3 groups of 2 channels
+    # "neighbouring sets never share a shade": every grid as the home page draws it (more in test_home_tour)
+    from figures.home import norm_blocks
+    from tests.set_grids import heatmap_fills, neighbour_pairs
+
+    fig = norm_blocks(
+        [("", overview.membership(n), "", "") for n in overview.COMPARED], title="", set_label=""
+    )
+    for heatmap in (trace for trace in fig.data if trace.type == "heatmap"):
+        grid, fills = np.array(heatmap.customdata, dtype=float), heatmap_fills(heatmap)
+        assert all(
+            fills[a] != fills[b]
+            for a, b in neighbour_pairs(grid)
+            if grid[a] != grid[b] and fills[a] and fills[b]
+        )
 
 
 # ---- explorer
@@ -439,6 +455,17 @@ def test_explorer_block_help():
     for norm, groups in [("batch", 1), ("layer", 1), ("instance", 1), ("group", 2), ("rms", 1)]:
         index = np.broadcast_to(set_index(shape, norm, num_groups=groups), shape)
         assert np.all(index == index[..., :1]), norm
+    # "neighbouring sets never share a shade": the block as drawn, at the page's default N, C, G (16, 8, 2)
+    from figures.explorer import set_block
+    from tests.set_grids import block_fills, neighbour_pairs
+
+    labels = dict.fromkeys(("same", "other", "followed", "x", "y", "hover"), "")
+    for norm in ("batch", "layer", "instance", "group", "rms", "batch_renorm"):
+        grid = np.broadcast_to(set_index((16, 8, 1), norm, num_groups=2), (16, 8, 1))[..., 0]
+        fills = block_fills(set_block(grid, int(grid[0, 0]), (0, 0), title="", labels=labels), grid.shape)
+        assert all(
+            fills[a] != fills[b] for a, b in neighbour_pairs(grid.astype(float)) if grid[a] != grid[b]
+        ), norm
 
 
 def test_explorer_per_channel_dropped():

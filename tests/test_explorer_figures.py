@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from figures import explorer as figs
-from figures import histograms, style
+from figures import histograms, sets, style
 from normcore.explorer import Population, make_input, run, summarize, with_affine
+from normcore.teaching import set_index
+from tests.set_grids import assert_sets_drawn, block_fills, neighbour_pairs, unit_edges
 
 LABELS = {"before": "B", "after": "A", "reference": "N01", "x": "X", "y": "Y"}
 BLOCK_LABELS = {
@@ -62,7 +64,7 @@ def test_small_multiples_have_the_core_bars_on_shared_scales(summary):
 def test_set_block_colours_the_followed_set(summary):
     followed_set = summary.followed["set"]
     fig = figs.set_block(summary.grid, followed_set, (2, 3), title="block", labels=BLOCK_LABELS)
-    other, same, marker = fig.data
+    other, same, boundary, outline, marker = fig.data
     rows, cols = summary.grid.shape
     assert len(other.x) + len(same.x) == rows * cols
     assert sorted(zip(same.y, same.x, strict=True)) == sorted(
@@ -70,12 +72,76 @@ def test_set_block_colours_the_followed_set(summary):
     )
     assert followed_set == 2 * 3 + 1  # sample 2, channel 3 is group 1 of 3
     assert (marker.x[0], marker.y[0]) == (3, 2)
-    assert same.marker.color == style.AFTER
     assert same.hovertemplate.startswith("n%{y} c%{x} s%{customdata}")
     assert list(same.customdata) == [followed_set] * len(same.x)
-    np.testing.assert_array_equal(other.marker.color, summary.grid[summary.grid != followed_set] % 10)
+    assert (boundary.line.color, outline.line.color) == (sets.BOUNDARY, style.REFERENCE)
+    assert outline.line.width > boundary.line.width
     assert fig.layout.xaxis.title.text == "channel" and fig.layout.yaxis.title.text == "sample"
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # sample 0 on top
+
+
+GRIDS = [  # (norm, N drawn, C, G, followed (sample, channel)): every norm; Instance Norm's 128 sets
+    *[(norm, n, 8, 2, (n - 1, 3)) for norm in ("batch", "layer", "instance", "group", "rms", "none") for n in (1, 2, 16)],
+    ("group", 16, 64, 8, (5, 17)),
+    ("instance", 16, 64, 1, (15, 63)),
+    ("batch", 16, 1, 1, (0, 0)),
+    ("group", 3, 6, 3, (1, 2)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("norm", "n", "c", "groups", "follow"), GRIDS)
+def test_set_block_tells_every_set_apart(norm, n, c, groups, follow):
+    """Neighbouring sets never share a fill, only the followed set's cells are orange, every set is
+    outlined and the followed set's outline runs exactly around it: read back from the figure."""
+    grid = np.broadcast_to(set_index((n, c, 1), norm, num_groups=groups), (n, c, 1))[..., 0].astype(int)
+    followed = int(grid[follow])
+    fig = figs.set_block(grid, followed, follow, title="block", labels=BLOCK_LABELS)
+    fills = block_fills(fig, grid.shape)
+    boundary, outline = fig.data[2], fig.data[3]
+    assert_sets_drawn(grid.astype(float), fills, followed, style.AFTER, unit_edges(boundary.x, boundary.y),
+                      unit_edges(outline.x, outline.y))  # fmt: skip
+    assert (fig.data[1].marker.line.width or 0) == (
+        fig.data[0].marker.line.width or 0
+    )  # the outline is the line trace
+    assert [t.name for t in fig.data[:2]] == ["other", "same"] and fig.data[2].showlegend is False
+
+
+def test_shades_tell_irregular_sets_apart():
+    """Where the checkerboard of sets fails (three sets meeting at a corner, an L-shaped set), the
+    greedy colouring still gives neighbours different shades; the followed set has its own."""
+    for grid in ([[0, 1], [2, 2]], [[0, 0, 1], [2, 0, 1], [2, 3, 3]], [[0, 1, 2], [3, 4, 5]]):
+        grid = np.asarray(grid, dtype=float)
+        shade = sets.shades(grid, followed=1)
+        assert (shade[grid == 1] == len(sets.MUTED)).all() and (shade[grid != 1] < len(sets.MUTED)).all()
+        for a, b in neighbour_pairs(grid):
+            assert grid[a] == grid[b] or shade[a] != shade[b], (grid, shade)
+    assert sets.shades(np.array([[0.0, 1.0], [2.0, 2.0]]), followed=9).max() == 2  # three shades needed
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 16])
+def test_set_block_ticks_are_whole_samples_and_channels(n):
+    grid = np.arange(n * 8).reshape(n, 8)
+    fig = figs.set_block(grid, 0, (0, 0), title="block", labels=BLOCK_LABELS)
+    for axis, count in [(fig.layout.yaxis, n), (fig.layout.xaxis, 8)]:
+        low, high = sorted(axis.range)
+        ticks = np.arange(axis.tick0, high, axis.dtick)
+        ticks = ticks[ticks >= low]
+        assert axis.tickmode == "linear" and float(axis.dtick).is_integer() and float(axis.tick0) == 0
+        assert ticks.tolist() == list(range(0, count, int(axis.dtick)))  # 0, 1, ...: never -0.5 or 1.5
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.xaxis.dtick == 1
+    assert (
+        figs.set_block(np.zeros((16, 64), int), 0, (0, 0), title="b", labels=BLOCK_LABELS).layout.xaxis.dtick
+        == 10
+    )
+
+
+def test_set_block_legend_stays_below_the_channel_title():
+    """The legend lives in the figure's bottom margin (container coordinates: plotly makes room for it
+    under the x axis title), so however many rows it wraps into it cannot cover the channel title."""
+    fig = figs.set_block(np.arange(16).reshape(2, 8), 0, (0, 0), title="block", labels=BLOCK_LABELS)
+    legend = fig.layout.legend
+    assert (legend.yref, legend.yanchor, legend.y, legend.orientation) == ("container", "bottom", 0, "h")
+    assert fig.layout.xaxis.title.text == "channel" and fig.layout.xaxis.side in (None, "bottom")
 
 
 def test_statistics_bars_are_the_set_statistics(summary):

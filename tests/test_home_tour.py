@@ -13,6 +13,7 @@ from figures import home as home_figures
 from figures import style
 from normcore import set_index
 from tests.conftest import ROOT, open_page
+from tests.set_grids import assert_sets_drawn, heatmap_fills, unit_edges
 from ui import overview, tour
 from ui.chrome import PAGE_LABELS, PAGES
 from ui.i18n import CATALOGS, translate
@@ -247,16 +248,59 @@ def test_home_links_preset_controls_the_page_has(script, presets):
 def test_blocks_figure_colours_each_shared_set():
     panels = [(n.code, overview.membership(n), "x", "y") for n in overview.COMPARED]
     fig = home_figures.norm_blocks(panels, title="t", set_label="set")
-    assert len(fig.data) == len(overview.COMPARED)
+    heatmaps = [trace for trace in fig.data if trace.type == "heatmap"]
+    assert len(heatmaps) == len(overview.COMPARED)
     n, c, length = overview.BLOCK_SHAPE
-    bn = np.array(fig.data[0].customdata, dtype=float)  # (C, N * (L + 1) - 1) with gap columns
+    bn = np.array(heatmaps[0].customdata, dtype=float)  # (C, N * (L + 1) - 1) with gap columns
     assert bn.shape == (c, n * (length + 1) - 1)
     assert np.isnan(bn[:, length]).all()
     expected = np.broadcast_to(set_index(overview.BLOCK_SHAPE, "batch"), overview.BLOCK_SHAPE)
     np.testing.assert_array_equal(bn[:, :length], expected[0])
     assert all(len(set(row[~np.isnan(row)])) == 1 for row in bn)  # one set per channel across samples
-    layer = np.array(fig.data[1].customdata, dtype=float)
+    layer = np.array(heatmaps[1].customdata, dtype=float)
     assert len(set(layer[:, :length].ravel())) == 1 and layer[0, 0] != layer[0, length + 1]
+
+
+@pytest.mark.parametrize("norm", overview.COMPARED, ids=lambda n: n.code)
+def test_blocks_figure_tells_every_set_apart(norm):
+    """In every norm's grid, read back from the figure: neighbouring sets (across the gap between
+    samples too) never share a fill, only the marked element's set is orange, every set is outlined
+    and the marked set's thick outline runs exactly around it."""
+    panels = [(m.code, overview.membership(m), "x", "y") for m in overview.COMPARED]
+    fig = home_figures.norm_blocks(panels, title="t", set_label="set")
+    axis = "x" if norm == overview.COMPARED[0] else f"x{overview.COMPARED.index(norm) + 1}"
+    heatmap, boundary, outline, marker = [trace for trace in fig.data if (trace.xaxis or "x") == axis]
+    grid = np.array(heatmap.customdata, dtype=float)
+    np.testing.assert_array_equal(grid, home_figures.block_grid(overview.membership(norm)))
+    block, row, position = home_figures.FOLLOWED
+    at = (row, block * (overview.membership(norm).shape[2] + 1) + position)
+    assert (marker.y[0], marker.x[0]) == at and marker.marker.symbol == "x-thin"
+    assert_sets_drawn(grid, heatmap_fills(heatmap), grid[at], style.AFTER, unit_edges(boundary.x, boundary.y),
+                      unit_edges(outline.x, outline.y))  # fmt: skip
+    assert outline.line.color == style.REFERENCE and outline.line.width > boundary.line.width
+
+
+def _ems(text: str) -> float:
+    """A text's width in ems, roughly: a Hangul syllable is one em, anything else half of one."""
+    return sum(1.0 if "\uac00" <= ch <= "\ud7a3" else 0.5 for ch in text)
+
+
+def test_blocks_figure_panel_titles_fit_three_to_a_phone():
+    """At 390 px a panel is ~90 px wide: every line of a panel title (13 px) and every x axis title
+    (11 px) stays within 7.5 ems (~95 px and ~80 px), long titles wrapping, in both languages."""
+    for lang in ("en", "ko"):
+        names = [translate(f"home.norm.{n.code}.name", lang) for n in overview.COMPARED]
+        panels = [
+            (name, overview.membership(n), "x", "y") for name, n in zip(names, overview.COMPARED, strict=True)
+        ]
+        fig = home_figures.norm_blocks(panels, title="t", set_label="set")
+        titles = [a.text for a in fig.layout.annotations]
+        assert [t.replace("<br>", " ") for t in titles] == names
+        assert max(_ems(line) for t in titles for line in t.split("<br>")) <= 7.5, (lang, titles)
+        for kind in ("activations", "weights"):
+            assert _ems(translate(f"home.blocks.{kind}.x", lang)) <= 7.5, (lang, kind)
+    assert home_figures.wrap("Weight Standardization") == "Weight<br>Standardization"
+    assert home_figures.wrap("Batch Norm") == "Batch Norm"
 
 
 def test_weight_norm_blocks():
