@@ -30,4 +30,5 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
             help=t("common.download_csv_help"),
             icon=":material/download:",
             on_click="ignore",
+            type="tertiary",  # a small link-like button: the chart keeps the stage
         )
