@@ -59,6 +59,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 CHROME_JS = """
 <style>
 .nc-copied p::after { content: " ✓"; }
+[data-testid="stMain"] .block-container { padding-top: 3.5rem; }
 /* the presenter switch and Copy link: one small row in the header's top right, out of the title's way */
 .st-key-nc_chrome { position: fixed; top: 0.6rem; right: 3.5rem; z-index: 999991; width: auto !important;
   gap: 0.75rem; background: transparent; }
@@ -68,6 +69,11 @@ CHROME_JS = """
 [class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"] { background-color: transparent; color: inherit; }
 [class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"]:hover { background-color: rgba(164, 164, 182, 0.15); }
 [class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"] * { font-weight: 400; color: inherit; }
+/* a chart's title as text above it (ui.export.show_chart): only on a phone, where plotly's would be cut */
+@media (min-width: 641px) {
+  [class*="st-key-nc_ctitle"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-nc_ctitle"]),
+  .stElementContainer:has(> [class*="st-key-nc_ctitle"]) { display: none; }
+}
 /* the on-page control bars wrap rather than run off a narrow screen */
 [class*="st-key-nc_stage"] { flex-wrap: wrap; }
 @media (max-width: 640px) {
@@ -76,7 +82,8 @@ CHROME_JS = """
   [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; flex: 1 1 100% !important; }
   .js-plotly-plot .modebar-container { display: none !important; }
-  .js-plotly-plot .gtitle { font-size: 14px !important; }
+  [class*="st-key-nc_ctitle"] { margin-bottom: -1rem; }
+  .js-plotly-plot .gtitle { display: none; }
   .js-plotly-plot .annotation-text { font-size: 11px !important; }
 }
 </style>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -18,6 +20,12 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
     """
     if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
         fig = for_projector(fig)
+    title = fig.layout.title.text
+    if (
+        title
+    ):  # plotly draws a title on one line: on a phone (CSS in ui.chrome) this one, which wraps, stands in
+        with st.container(key=f"nc_ctitle_{key}"):
+            st.markdown(f"**{plain(title)}**")
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:
@@ -32,3 +40,11 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
             on_click="ignore",
             type="tertiary",  # a small link-like button: the chart keeps the stage
         )
+
+
+MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+
+
+def plain(text: str) -> str:
+    """``text`` with every character Markdown (or its LaTeX) would act on escaped: shown as written."""
+    return MARKDOWN_ACTIVE.sub(r"\\\1", text)
