@@ -18,14 +18,13 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
 
     ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
     """
-    if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
-        fig = for_projector(fig)
+    # Plotly draws a title on one line, cut on a phone: there (CSS in ui.chrome) this one, which wraps, stands in.
     title = fig.layout.title.text
-    if (
-        title
-    ):  # plotly draws a title on one line: on a phone (CSS in ui.chrome) this one, which wraps, stands in
+    if title:
         with st.container(key=f"nc_ctitle_{key}"):
             st.markdown(f"**{plain(title)}**")
+    if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
+        fig = for_projector(fig)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:
