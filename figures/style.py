@@ -98,23 +98,35 @@ def figure(traces: list[dict], own_layout: dict, *, title: str | None = None, he
 
 
 PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much larger
+PROJECTOR_TEXT = 18  # presenter mode: no chart text smaller than this (px), readable from the back of a room
 
 
 def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
-    """A copy of ``fig`` sized for a projector: taller, with larger text (``fig`` is left as is)."""
+    """A copy of ``fig`` sized for a projector: taller, with larger text (``fig`` is left as is).
+
+    Every text gets its own size (legend, ticks, axis titles, panel titles, colour bars): Streamlit's
+    chart theme sets the figure-wide font size itself (from the page's root font size, which differs
+    between presenter mode switched on and loaded from a link), so the layout's ``font.size`` alone
+    does not reach the legend or the tick labels.
+    """
     big = go.Figure(fig.to_dict(), _validate=False)
     layout = fig.layout
-    base_font = _given(layout.font.size, 12)
+    text = max(round(_given(layout.font.size, 12) * scale), PROJECTOR_TEXT)
     big.update_layout(
         height=round(_given(layout.height, 450) * scale),
-        font_size=round(base_font * scale),
+        font_size=text,
+        legend_font_size=text,
+        legend_title_font_size=text,
         margin=dict(
             l=round(_given(layout.margin.l, 80) * scale),
             t=round(_given(layout.margin.t, 100) * scale),  # the title (the legend reserves its own room)
             b=round(_given(layout.margin.b, 80) * scale),
         ),
     )
-    big.update_annotations(font_size=round(base_font * scale))
+    big.update_xaxes(tickfont_size=text, title_font_size=text)
+    big.update_yaxes(tickfont_size=text, title_font_size=text)
+    big.update_annotations(font_size=text)
+    big.update_traces(colorbar_tickfont_size=text, selector=dict(type="heatmap"))
     if layout.title.text:
         big.update_layout(title_font_size=round(_given(layout.title.font.size, 17) * scale))
     return big

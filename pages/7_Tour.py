@@ -33,5 +33,8 @@ for index, step in enumerate(tour.STEPS, start=1):
         st.markdown(t(f"tour.{step.slug}.text"))
         full = tour.absolute(tour.tour_url(index, lang=lang), st.context.url, tour.TOUR_PAGE)
         with st.container(key=f"nc_nav_slide_{index}", horizontal=True, vertical_alignment="center"):
+            params = tour.tour_params(index, lang=lang, present=presenter)  # forwards to the step's page
+            st.page_link(tour.TOUR_PAGE, label=t("tour.open_step", number=index), icon=":material/play_arrow:",
+                         query_params=params)  # fmt: skip
             st.caption(t("tour.slide_link"))
-            st.page_link(tour.TOUR_PAGE, label=full, query_params=tour.tour_params(index, lang=lang))
+            st.code(full, language=None, wrap_lines=True, width="content")

@@ -340,3 +340,46 @@ def test_membership_table_lists_every_element():
         (r, s) for name, r, s in zip(table["norm"], table["row"], table["set"], strict=True) if name == "bn"
     ]
     assert all(row == set_ for row, set_ in bn_rows)  # batch norm: one set per channel
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tour_list_offers_an_open_step_link_per_step_and_its_address_as_text(lang):
+    at = open_page(tour.TOUR_PAGE, {"lang": lang})
+    assert not at.exception, at.exception
+    opened = {
+        label: query for label, page, query in page_links(at) if page.endswith("Tour.py") or "Tour" in page
+    }
+    for number in STEP_NUMBERS:
+        label = translate("tour.open_step", lang, number=number)
+        assert label in opened, label
+        assert opened[label] == tour.tour_url(number, lang=lang).removeprefix("Tour?")
+    assert not [
+        label for label, _, _ in page_links(at) if "://" in label or "?" in label
+    ]  # no raw URL as a label
+    codes = [code.value for code in at.code]
+    assert all(any(tour.tour_url(number, lang=lang) in code for code in codes) for number in STEP_NUMBERS)
+
+
+def test_presenter_mode_folds_a_tour_steps_narration_under_its_title():
+    number = 3
+    step = tour.STEPS[number - 1]
+    heading = translate("tour.step_of", "en", number=number, total=len(tour.STEPS))
+    for present, folded in (({}, False), ({"present": "true"}, True)):
+        at = open_page(tour.TOUR_PAGE, {"step": str(number), **present})
+        assert not at.exception, at.exception
+        expanders = [e for e in at.expander if heading in e.label]
+        assert bool(expanders) == folded
+        if folded:
+            assert translate(f"tour.{step.slug}.text", "en") in [m.value for m in expanders[0].markdown]
+            assert expanders[0].proto.expanded is False  # the view comes first; the narration is a click away
+        assert translate(f"tour.{step.slug}.text", "en") in shown_text(at)
+
+
+def test_every_titled_chart_has_its_title_as_text_for_narrow_screens():
+    at = open_page("pages/6_Weight_norms.py", {"lang": "ko"})
+    assert not at.exception, at.exception
+    titles = [layout["title"]["text"] for layout in chart_layouts(at) if layout.get("title", {}).get("text")]
+    keyed = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert titles
+    for title in titles:
+        assert any(value.replace("\\", "") == f"**{title}**" for value in keyed), title

@@ -43,3 +43,22 @@ def test_the_legend_sits_below_the_plot_in_its_own_room_also_on_a_projector():
             0,
         )
     assert big.layout.margin.t == round(fig.layout.margin.t * style.PROJECTOR_SCALE)
+
+
+def test_on_a_projector_every_chart_text_has_its_own_size_of_at_least_18_px():
+    """Streamlit's chart theme sets the figure-wide font size itself, so each text carries its own."""
+    axes = dict(xaxis2=dict(anchor="y2"), yaxis2=dict(anchor="x2"))
+    traces = [
+        dict(type="bar", x=[1, 2], y=[3, 4], name="a"),
+        dict(type="heatmap", z=[[1, 2]], xaxis="x2", yaxis="y2"),
+    ]
+    notes = [dict(text="panel", x=0, y=1, xref="paper", yref="paper", showarrow=False, font=dict(size=11))]
+    big = style.for_projector(style.figure(traces, dict(axes, annotations=notes), title="t"))
+    sizes = [
+        big.layout.legend.font.size,
+        *(a.font.size for a in big.layout.annotations),
+        big.data[1].colorbar.tickfont.size,
+    ]
+    for axis in (big.layout.xaxis, big.layout.yaxis, big.layout.xaxis2, big.layout.yaxis2):
+        sizes += [axis.tickfont.size, axis.title.font.size]
+    assert min(sizes) >= style.PROJECTOR_TEXT == 18

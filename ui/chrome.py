@@ -41,9 +41,13 @@ PRESENTER_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"] { display: none !important; }
-[data-testid="stMain"] .block-container { max-width: 100%; padding: 4rem 2rem 2rem; }
+[data-testid="stMain"] .block-container { max-width: 100%; padding: 3.5rem 2rem 2rem; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMetricValue"] p { font-size: 3rem; line-height: 1.2; }
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+[class*="st-key-"][class*="_csv"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
 </style>
 """
 
@@ -53,7 +57,36 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 # - the copy-link button copies the address the browser shows at that moment (every
 #   control is in it), without a rerun; a tick confirms it.
 CHROME_JS = """
-<style>.nc-copied p::after { content: " ✓"; }</style>
+<style>
+.nc-copied p::after { content: " ✓"; }
+[data-testid="stMain"] .block-container { padding-top: 3.5rem; }
+/* the presenter switch and Copy link: one small row in the header's top right, out of the title's way */
+.st-key-nc_chrome { position: fixed; top: 0.6rem; right: 3.5rem; z-index: 999991; width: auto !important;
+  gap: 0.75rem; background: transparent; }
+.st-key-nc_chrome [data-testid="stMarkdownContainer"] p { font-size: 14px !important; }
+.st-key-nc_chrome button { min-height: 0; padding: 0.1rem 0.3rem; }
+/* a tour link to the page already showing looks like any other link, not like "you are here" */
+[class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"] { background-color: transparent; color: inherit; }
+[class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"]:hover { background-color: rgba(164, 164, 182, 0.15); }
+[class*="st-key-nc_nav"] a[data-testid="stPageLink-NavLink"] * { font-weight: 400; color: inherit; }
+/* a chart's title as text above it (ui.export.show_chart): only on a phone, where plotly's would be cut */
+@media (min-width: 641px) {
+  [class*="st-key-nc_ctitle"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-nc_ctitle"]),
+  .stElementContainer:has(> [class*="st-key-nc_ctitle"]) { display: none; }
+}
+/* the on-page control bars wrap rather than run off a narrow screen */
+[class*="st-key-nc_stage"] { flex-wrap: wrap; }
+@media (max-width: 640px) {
+  [data-testid="stMain"] .block-container { padding-left: 0.75rem; padding-right: 0.75rem; }
+  [class*="st-key-nc_stage"] > * { min-width: 100% !important; flex: 1 1 100% !important; }
+  [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; flex: 1 1 100% !important; }
+  .js-plotly-plot .modebar-container { display: none !important; }
+  [class*="st-key-nc_ctitle"] { margin-bottom: -1rem; }
+  .js-plotly-plot .gtitle { display: none; }
+  .js-plotly-plot .annotation-text { font-size: 11px !important; }
+}
+</style>
 <script>
 (() => {
   if (window.__normcoreChrome) return;
@@ -118,16 +151,20 @@ def page_setup(title_key: str) -> bool:
         )
         _menu()
     st.set_page_config(page_title=f"normcore · {t(title_key)}", layout="wide")
-    switch, share = st.columns([1, 2], vertical_alignment="center")
-    with switch:
+    with st.container(
+        key="nc_chrome", horizontal=True, horizontal_alignment="right", vertical_alignment="center"
+    ):
         presenter = st.toggle(
             t("chrome.presenter"), key=PRESENTER_KEY, bind="query-params", help=t("chrome.presenter_help")
         )
-    with share:
         st.button(
-            t("chrome.copy_link"), key="copy_link", icon=":material/link:", help=t("chrome.copy_link_help")
+            t("chrome.copy_link"),
+            key="copy_link",
+            icon=":material/link:",
+            type="tertiary",
+            help=t("chrome.copy_link_help"),
         )
-        st.html(CHROME_JS, unsafe_allow_javascript=True)
+    st.html(CHROME_JS, unsafe_allow_javascript=True)
     check.check(PRESENTER_KEY, presenter)
     _check_tour_param(check)
     check.show()
@@ -171,12 +208,22 @@ def _tour_narration(presenter: bool) -> None:
 
 
 def step_narration(number: int, presenter: bool, note: str | None = None) -> None:
-    """Tour step ``number``'s title, narration, an optional note, and previous/next links."""
+    """Tour step ``number``'s title, narration, an optional note, and previous/next links.
+
+    In presenter mode the narration folds away under its title, so that the view it talks about
+    is on the first screen (the lecturer says it; a click shows it).
+    """
     step = tour.STEPS[number - 1]
-    heading = t("tour.step_of", number=number, total=len(tour.STEPS))
-    with st.container(border=True):
-        st.markdown(f"**{heading} · {t(f'tour.{step.slug}.title')}**")
-        st.markdown(t(f"tour.{step.slug}.text"))
+    heading = (
+        f"**{t('tour.step_of', number=number, total=len(tour.STEPS))} · {t(f'tour.{step.slug}.title')}**"
+    )
+    with st.container(border=True, key=f"nc_step_{number}"):
+        if presenter:
+            with st.expander(heading):
+                st.markdown(t(f"tour.{step.slug}.text"))
+        else:
+            st.markdown(heading)
+            st.markdown(t(f"tour.{step.slug}.text"))
         if note:
             st.info(note, icon=":material/construction:")
         step_links(number, presenter)

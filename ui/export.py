@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,6 +18,11 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
 
     ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
     """
+    # Plotly draws a title on one line, cut on a phone: there (CSS in ui.chrome) this one, which wraps, stands in.
+    title = fig.layout.title.text
+    if title:
+        with st.container(key=f"nc_ctitle_{key}"):
+            st.markdown(f"**{plain(title)}**")
     if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
         fig = for_projector(fig)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
@@ -30,4 +37,13 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
             help=t("common.download_csv_help"),
             icon=":material/download:",
             on_click="ignore",
+            type="tertiary",  # a small link-like button: the chart keeps the stage
         )
+
+
+MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+
+
+def plain(text: str) -> str:
+    """``text`` with every character Markdown (or its LaTeX) would act on escaped: shown as written."""
+    return MARKDOWN_ACTIVE.sub(r"\\\1", text)

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.browser
 LOAD_MS = 180_000  # a first visit computes and draws every chart; the shared host can be very loaded
 
 # Every page with charts (the Training lab draws only after a run), with each of the Explorer's views,
-# and two in presenter mode.
+# and in presenter mode (style.for_projector: every text at least 18 px).
 PAGES = [
+    "?lang=ko",
     "Explorer?lang=ko",
     "Explorer?lang=ko&view=stats",
     "Explorer?lang=ko&view=downstream",
@@ -22,6 +23,11 @@ PAGES = [
     "Weight_norms?lang=ko",
     "Small_batches?lang=ko&present=true",  # presenter mode: larger text and margins (style.for_projector)
     "Images?lang=ko&present=true",
+    "?lang=ko&present=true",
+    "Explorer?lang=ko&present=true",
+    "Explorer?lang=ko&view=backward&present=true",
+    "Train_vs_eval?lang=ko&present=true",
+    "Weight_norms?lang=ko&present=true",
 ]
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 

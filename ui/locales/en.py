@@ -748,6 +748,7 @@ STRINGS = {
     "tour.start": "Start the tour",
     "tour.all_steps": "All steps",
     "tour.slide_link": "Link for slides:",
+    "tour.open_step": "Open step {number}",
     "tour.bad_step": "The link asked for step {asked}; the tour has steps 1 to {total}. Here is the list.",
     "tour.not_available": "The {page} page this step uses is not in this version of the app yet.",
     "tour.bad_on_page": "The link asked for tour step {asked}; the tour has steps 1 to {total}, so no narration is shown here.",

@@ -748,6 +748,7 @@ STRINGS = {
     "tour.start": "투어 시작",
     "tour.all_steps": "전체 단계",
     "tour.slide_link": "슬라이드용 링크:",
+    "tour.open_step": "{number}단계 열기",
     "tour.bad_step": "링크가 {asked}단계를 요청했지만 투어에는 1단계부터 {total}단계까지 있습니다. 전체 목록을 보여 드립니다.",
     "tour.not_available": "이 단계가 쓰는 {page} 페이지는 이 버전의 앱에 아직 없습니다.",
     "tour.bad_on_page": "링크가 투어 {asked}단계를 요청했지만 투어에는 1단계부터 {total}단계까지 있어서 여기에는 설명을 표시하지 않습니다.",
