@@ -1,8 +1,10 @@
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from figures import small_batches as figs
 from normcore import batch_stats as bs
+from normcore import functional as F
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
 from ui import cached, gn_recompute
@@ -12,7 +14,8 @@ from ui.i18n import t
 from ui.url import UrlCheck, number_choice
 
 BAND_BATCHES = 200
-GROUPS = 4  # default G of the bands: the shipped training figure's (gn_batch.Protocol().num_groups)
+GROUPS = 2  # default G of the bands: 4 features a group (at G = 4, two a group, every value is about ±1)
+NEAR_ONE = 0.01  # "within 0.01 of ±1" in the bands' caption
 NORM_NAMES = ["batch", "batch_renorm", "group", "layer"]
 
 page_setup("small.title")
@@ -42,6 +45,14 @@ def moments(seed: int, channel: int, b: int, batches: int):
     pop = bs.population(seed)
     measured = bs.batch_moments(pop, b, batches, channel, seed)
     return measured, bs.moments_summary(pop, batches, channel, seed)
+
+
+@st.cache_data(max_entries=16)
+def near_one_share(seed: int, groups: int) -> float:
+    """The share of the population's group-normalized values within NEAR_ONE of ±1."""
+    pop = bs.population(seed)
+    out = F.group_norm(pop[:, :, None], groups)  # (N, C, 1): each example's groups of features
+    return float(np.mean(np.abs(np.abs(out) - 1) < NEAR_ONE))
 
 
 @st.cache_data(max_entries=64)
@@ -132,7 +143,7 @@ groups = number_choice(
     key="g",
     default=GROUPS,
     check=check,
-    help=t("small.groups_help", features=bs.CHANNELS, default=GROUPS),
+    help=t("small.groups_help", features=bs.CHANNELS),
 )
 r_max = columns[2].slider(
     t("small.r_max"), 1.0, 5.0, 1.5, 0.1, key="rmax", bind="query-params", help=t("small.r_max_help")
@@ -159,6 +170,10 @@ st.caption(
         g=groups,
         features=bs.CHANNELS,
         per=bs.CHANNELS // groups,
+        default=GROUPS,
+        pairs=bs.CHANNELS // 2,
+        share=f"{near_one_share(seed, bs.CHANNELS // 2):.0%}",
+        tol=NEAR_ONE,
         sweep=sweep_protocol.num_groups,
         width=sweep_protocol.width,
     )

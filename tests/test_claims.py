@@ -103,8 +103,8 @@ COMPUTED_AT_RUNTIME = {
     "explorer.recovered": {"error"},
     "small.moments_title": {"k", "b"},
     "small.bands_text": {"n"},
-    "small.groups_help": {"features", "default"},
-    "small.bands_groups": {"g", "features", "per", "sweep", "width"},
+    "small.groups_help": {"features"},
+    "small.bands_groups": {"g", "features", "per", "default", "pairs", "share", "tol", "sweep", "width"},
     "tve.same_text": {"b", "steps"},
     "tve.variance_text": {"b"},
     "tve.ratio_help": {"b"},
@@ -337,16 +337,26 @@ def test_images_groups_help():
 
 
 def test_small_groups_help():
-    """G = 1 is layer norm; the default is the shipped training figure's number of groups."""
+    """G = 1 is layer norm."""
     _groups_meet(bs.CHANNELS)
-    assert page_constant("2_Small_batches.py", "GROUPS") == gn_batch.load()["protocol"]["num_groups"]
 
 
 def test_small_bands_groups():
-    """The bands' G splits the 8 features evenly; the training figure's G and width are the shipped sweep's.
-    Wu & He (2018) train their GN models with G = 32 groups (§4.1, "Group division"; Table 3 varies it)."""
+    """At G = C/2 (two features a group) group norm gives about ±1 whatever the values, as batch norm does at
+    B = 2 (checked against PyTorch); the default G leaves more than two a group. The training figure's G and
+    width are the shipped sweep's. Wu & He (2018) train their GN models with G = 32 groups (§4.1, "Group
+    division"; Table 3 varies it), and in a conv layer a group holds (C/G)·H·W values."""
     groups = page_constant("2_Small_batches.py", "GROUPS")
-    assert bs.CHANNELS % groups == 0
+    assert bs.CHANNELS % groups == 0 and bs.CHANNELS // groups > 2
+    pair = torch.tensor([[3.0, 3.5]], dtype=torch.float64)
+    as_group = nn.functional.group_norm(pair, 1)  # one group of two features
+    as_batch = nn.functional.batch_norm(pair.T, None, None, training=True)  # a batch of two
+    np.testing.assert_allclose(as_group.abs().numpy(), 1, atol=1e-4)
+    np.testing.assert_allclose(as_group.numpy().ravel(), as_batch.numpy().ravel(), rtol=1e-12)
+    pop = bs.population(0)
+    near = np.abs(np.abs(F.group_norm(pop[:, :, None], bs.CHANNELS // 2)) - 1) < 0.01
+    assert near.mean() > 0.95  # what the page formats as {share} at seed 0
+    assert page_constant("2_Small_batches.py", "NEAR_ONE") == 0.01
     shipped = gn_batch.load()["protocol"]
     assert (shipped["num_groups"], shipped["width"]) == (
         gn_batch.Protocol().num_groups,

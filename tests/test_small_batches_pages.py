@@ -213,7 +213,7 @@ def test_small_batches_controls_stand_by_the_section_they_drive(present):
     at.select_slider(key="b").set_value("16").run()  # the moments bar drives the histograms only
     assert chart_spec(at, "moments") != moments and chart_spec(at, "bands") == bands
     moments = chart_spec(at, "moments")
-    at.selectbox(key="g").set_value("2").run()  # the bands bar drives the bands only
+    at.selectbox(key="g").set_value("4").run()  # the bands bar drives the bands only
     assert chart_spec(at, "bands") != bands and chart_spec(at, "moments") == moments
     bands = chart_spec(at, "bands")
     at.slider(key="ch").set_value(5).run()  # the population bar drives both
@@ -221,14 +221,20 @@ def test_small_batches_controls_stand_by_the_section_they_drive(present):
     assert not at.exception
 
 
-def test_small_batches_groups_default_is_the_training_figures():
+def test_small_batches_groups_caption_says_what_is_drawn():
+    """The bands' G is their own (default 2: four features a group); the caption relates it to the training
+    figure's G (the shipped sweep's 4) and to the paper's 32, and says why not G = 4 of 8 features."""
     at = open_page(SMALL)
-    assert at.selectbox(key="g").value == str(gn_batch.load()["protocol"]["num_groups"]) == "4"
+    assert at.selectbox(key="g").value == "2"
+    caption = " ".join(c.value for c in at.caption)
+    shipped = gn_batch.load()["protocol"]
+    assert "G = 2 groups of 4" in caption and "at G = 4 each group holds two features" in caption
+    assert f"uses {shipped['num_groups']} groups of its {shipped['width']} hidden features" in caption
+    assert "Group Norm (G = 2)" in [trace.get("name") for trace in chart_spec(at, "bands")]
+    assert "Group Norm (G = 4)" in [trace.get("name") for trace in chart_spec(at, "gn_chart")]
+    at.selectbox(key="g").set_value("4").run()
     assert "G = 4 groups of 2" in " ".join(c.value for c in at.caption)
-    names = [trace.get("name") for trace in chart_spec(at, "bands")]
-    assert "Group Norm (G = 4)" in names
-    at = open_page(SMALL, {"g": "2"})  # an old link keeps its G
-    assert at.selectbox(key="g").value == "2" and not at.info
+    assert "Group Norm (G = 4)" in [trace.get("name") for trace in chart_spec(at, "bands")]
 
 
 @pytest.mark.parametrize("present", [{}, {"present": "true"}])
