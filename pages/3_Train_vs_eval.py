@@ -22,9 +22,9 @@ notices = st.container()  # filled once every control has been checked
 st.markdown(t("tve.intro"))
 
 
-def bar(key: str, count: int):
-    """A row of ``count`` columns for a section's controls, on the page in every mode (presenter, phone),
-    in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
+def bar(key: str, count):
+    """A row of ``count`` columns (or widths) for a section's controls, on the page in every mode (presenter,
+    phone), in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
     return st.container(key=key, border=True).columns(count)
 
 
@@ -191,7 +191,8 @@ else:
     cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))
 
 st.header(t("tve.renorm_header"))
-columns = bar("nc_stage_renorm", 4)
+renorm_text = st.empty()  # the section's text, written once its controls (below it) are read
+columns = bar("nc_stage_renorm", [1, 1.4, 1, 1])
 renorm_batch = columns[0].slider(t("tve.rb"), 2, 64, 4, key="rb", bind="query-params", help=t("tve.rb_help"))
 kind = choice(columns[1].radio, t("tve.kind"), list(bs.BATCH_KINDS), key="rk", check=check,
               labels=lambda k: t(f"tve.kind.{k}"), help=t("tve.kind_help"))  # fmt: skip
@@ -206,7 +207,7 @@ for key in ["b", "steps", "ch", "seed", "demo", "ex", "fb", "rb", "rmax", "dmax"
 with notices:
     check.show()
 kind_name = t(f"tve.kind.{kind}")
-st.markdown(
+renorm_text.markdown(
     t("tve.renorm_text", kind=kind_name, b=renorm_batch, m=round(momentum, 3), steps=steps, ch=channel)
 )
 run, summary = renorm_demo(renorm_batch, steps, round(momentum, 3), r_max, d_max, kind, channel, seed)

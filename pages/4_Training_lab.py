@@ -68,7 +68,7 @@ with st.container(key="nc_stage", border=True):
     batch = number(columns[3].slider, "bs", 2, 256, 60)
     steps = number(columns[4].slider, "steps", 100, 5000, 3000, 100, disabled=view in SWEEPS)
     sweep_steps = number(columns[5].slider, "ssteps", 100, 1000, 500, 100, disabled=view not in SWEEPS)
-    columns = st.columns(6)
+    columns = st.columns([1, 1, 1, 1, 2])  # the weight decay switch's label needs two widths
     init = number(columns[0].number_input, "init", 0.001, 10.0, 0.1, format="%.3f", disabled=view == "init")
     lr = number(columns[1].number_input, "lr", 0.001, 10.0, 0.5, format="%.3f", disabled=view == "lr")
     dropout = number(columns[2].slider, "drop", 0.1, 0.8, 0.3, 0.05, disabled=view != "dropout")
