@@ -101,7 +101,11 @@ with st.container(key="nc_stage", border=True):
     source = pick(left.radio, "source", ["photos", "digits", "upload"], key="src", horizontal=True)
     with middle.expander(t("images.upload"), icon=":material/upload:"):
         uploaded = st.file_uploader(
-            t("images.upload"), type=["png", "jpg", "jpeg"], max_upload_size=5, help=t("images.upload_help")
+            t("images.upload"),
+            type=["png", "jpg", "jpeg"],
+            max_upload_size=5,
+            help=t("images.upload_help"),
+            label_visibility="collapsed",  # the expander shows it
         )
     seed = number(right.number_input, "seed", 0, 9999, 0, key="seed")
 
