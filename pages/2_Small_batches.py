@@ -213,7 +213,9 @@ for b in (2, 32):
         sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
 st.markdown(" ".join(sentences))
 with st.container(key="nc_stage_gn", border=True):
-    seeds = st.slider(t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
+    seeds = st.columns([1, 2])[0].slider(
+        t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help")
+    )
     gn_recompute.panel(seeds, shipped)
 for key in ["k", "ch", "ex", "rmax", "dmax", "seeds", "seed"]:
     check.check(key, st.session_state[key])
