@@ -1,8 +1,10 @@
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from figures import small_batches as figs
 from normcore import batch_stats as bs
+from normcore import functional as F
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
 from ui import cached, gn_recompute
@@ -12,59 +14,30 @@ from ui.i18n import t
 from ui.url import UrlCheck, number_choice
 
 BAND_BATCHES = 200
+GROUPS = 2  # default G of the bands: 4 features a group (at G = 4, two a group, every value is about ±1)
+NEAR_ONE = 0.01  # "within 0.01 of ±1" in the bands' caption
 NORM_NAMES = ["batch", "batch_renorm", "group", "layer"]
 
 page_setup("small.title")
 check = UrlCheck("small")
+notices = st.container()  # filled once every control has been checked
 st.markdown(t("small.intro"))
 
-with st.sidebar:
-    b = number_choice(
-        st.select_slider,
-        t("small.b"),
-        bs.BATCH_SIZES,
-        key="b",
-        default=4,
-        check=check,
-        help=t("small.b_help"),
-    )
-    batches = st.slider(
-        t("small.batches"), 100, 5000, 2000, 100, key="k", bind="query-params", help=t("small.batches_help")
-    )
-    channel = st.slider(
-        t("small.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("small.channel_help")
-    )
-    example = st.number_input(
-        t("small.example"),
-        0,
-        bs.POPULATION_SIZE - 1,
-        0,
-        key="ex",
-        bind="query-params",
-        help=t("small.example_help"),
-    )
-    groups = number_choice(
-        st.selectbox,
-        t("small.groups"),
-        valid_group_counts(bs.CHANNELS)[1:-1],
-        key="g",
-        default=2,
-        check=check,
-        help=t("small.groups_help"),
-    )
-    r_max = st.slider(
-        t("small.r_max"), 1.0, 5.0, 1.5, 0.1, key="rmax", bind="query-params", help=t("small.r_max_help")
-    )
-    d_max = st.slider(
-        t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
-    )
-    seeds = st.slider(t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help"))
-    seed = st.number_input(
-        t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
-    )
-for key in ["k", "ch", "ex", "rmax", "dmax", "seeds", "seed"]:
-    check.check(key, st.session_state[key])
-check.show()
+
+def bar(key: str, count: int):
+    """A row of ``count`` columns for a section's controls, on the page in every mode (presenter, phone),
+    in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
+    return st.container(key=key, border=True).columns(count)
+
+
+# The population: shared by the two live sections below.
+left, right = bar("nc_stage", 2)
+channel = left.slider(
+    t("small.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("small.channel_help")
+)
+seed = right.number_input(
+    t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
+)
 
 
 @st.cache_data(max_entries=64)
@@ -72,6 +45,14 @@ def moments(seed: int, channel: int, b: int, batches: int):
     pop = bs.population(seed)
     measured = bs.batch_moments(pop, b, batches, channel, seed)
     return measured, bs.moments_summary(pop, batches, channel, seed)
+
+
+@st.cache_data(max_entries=16)
+def near_one_share(seed: int, groups: int) -> float:
+    """The share of the population's group-normalized values within NEAR_ONE of ±1."""
+    pop = bs.population(seed)
+    out = F.group_norm(pop[:, :, None], groups)  # (N, C, 1): each example's groups of features
+    return float(np.mean(np.abs(np.abs(out) - 1) < NEAR_ONE))
 
 
 @st.cache_data(max_entries=64)
@@ -92,6 +73,13 @@ def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_ma
 # ---- A. batch statistics are estimates
 st.header(t("small.moments_header"))
 st.markdown(t("small.moments_text"))
+left, right = bar("nc_stage_moments", 2)
+b = number_choice(
+    left.select_slider, t("small.b"), bs.BATCH_SIZES, key="b", default=4, check=check, help=t("small.b_help")
+)
+batches = right.slider(
+    t("small.batches"), 100, 5000, 2000, 100, key="k", bind="query-params", help=t("small.batches_help")
+)
 measured, summary = moments(seed, channel, b, batches)
 theory = bs.moment_theory(summary["population_mean"], summary["population_var"], b)
 mean_hist, var_hist = bs.moment_histograms(measured, theory, summary["population_var"])
@@ -138,6 +126,31 @@ show_chart(fig, key="summary", data=pd.DataFrame({k: v for k, v in summary.items
 # ---- A. one example, many batches
 st.header(t("small.bands_header"))
 st.markdown(t("small.bands_text", n=BAND_BATCHES))
+columns = bar("nc_stage_bands", 4)
+example = columns[0].number_input(
+    t("small.example"),
+    0,
+    bs.POPULATION_SIZE - 1,
+    0,
+    key="ex",
+    bind="query-params",
+    help=t("small.example_help"),
+)
+groups = number_choice(
+    columns[1].selectbox,
+    t("small.groups"),
+    valid_group_counts(bs.CHANNELS)[1:-1],
+    key="g",
+    default=GROUPS,
+    check=check,
+    help=t("small.groups_help", features=bs.CHANNELS),
+)
+r_max = columns[2].slider(
+    t("small.r_max"), 1.0, 5.0, 1.5, 0.1, key="rmax", bind="query-params", help=t("small.r_max_help")
+)
+d_max = columns[3].slider(
+    t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
+)
 summaries = bands(seed, channel, example, groups, r_max, d_max)
 names = {norm: t(f"small.norm.{norm}", g=groups) for norm in NORM_NAMES}
 fig = cached.figure(
@@ -150,6 +163,21 @@ fig = cached.figure(
 )
 show_chart(fig, key="bands", data=pd.DataFrame(bs.bands_table(summaries)))
 st.caption(t("small.bands_caption"))
+sweep_protocol = gn_batch.Protocol()
+st.caption(
+    t(
+        "small.bands_groups",
+        g=groups,
+        features=bs.CHANNELS,
+        per=bs.CHANNELS // groups,
+        default=GROUPS,
+        pairs=bs.CHANNELS // 2,
+        share=f"{near_one_share(seed, bs.CHANNELS // 2):.0%}",
+        tol=NEAR_ONE,
+        sweep=sweep_protocol.num_groups,
+        width=sweep_protocol.width,
+    )
+)
 
 # ---- A. a batch of one
 st.header(t("small.one_header"))
@@ -184,4 +212,12 @@ for b in (2, 32):
         ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}
         sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
 st.markdown(" ".join(sentences))
-gn_recompute.panel(seeds, shipped)
+with st.container(key="nc_stage_gn", border=True):
+    seeds = st.columns([1, 2])[0].slider(
+        t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help")
+    )
+    gn_recompute.panel(seeds, shipped)
+for key in ["k", "ch", "ex", "rmax", "dmax", "seeds", "seed"]:
+    check.check(key, st.session_state[key])
+with notices:
+    check.show()

@@ -9,58 +9,23 @@ from ui import cached
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, choice, nearest_choice
 
 COMPARED_MOMENTA = (0.01, 0.1, 0.5)
+MOMENTA = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # the momentum's choices, log-spaced
 TEST_EXAMPLES = 359  # digits held out by normcore.training.load_digits
 FORGOT_BATCHES = 100
 
 page_setup("tve.title")
 check = UrlCheck("tve")
+notices = st.container()  # filled once every control has been checked
 st.markdown(t("tve.intro"))
 
-with st.sidebar:
-    st.subheader(t("tve.running_controls"))
-    momentum = st.slider(
-        t("tve.momentum"),
-        0.001,
-        1.0,
-        0.1,
-        0.001,
-        format="%.3f",
-        key="m",
-        bind="query-params",
-        help=t("tve.momentum_help"),
-    )
-    batch_size = st.slider(t("tve.b"), 2, 256, 16, key="b", bind="query-params", help=t("tve.b_help"))
-    steps = st.slider(
-        t("tve.steps"), 10, 1000, 200, 10, key="steps", bind="query-params", help=t("tve.steps_help")
-    )
-    channel = st.slider(
-        t("tve.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("tve.channel_help")
-    )
-    seed = st.number_input(
-        t("tve.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("tve.seed_help")
-    )
-    st.subheader(t("tve.forgot_controls"))
-    demo = st.toggle(t("tve.demo"), False, key="demo", bind="query-params", help=t("tve.demo_help"))
-    example = st.number_input(
-        t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
-    )
-    forgot_batch = st.slider(t("tve.fb"), 2, 64, 4, key="fb", bind="query-params", help=t("tve.fb_help"))
-    st.subheader(t("tve.renorm_controls"))
-    renorm_batch = st.slider(t("tve.rb"), 2, 64, 4, key="rb", bind="query-params", help=t("tve.rb_help"))
-    kind = choice(st.radio, t("tve.kind"), list(bs.BATCH_KINDS), key="rk", check=check,
-                  labels=lambda k: t(f"tve.kind.{k}"), help=t("tve.kind_help"))  # fmt: skip
-    r_max = st.slider(
-        t("tve.r_max"), 1.0, 5.0, 3.0, 0.1, key="rmax", bind="query-params", help=t("tve.r_max_help")
-    )
-    d_max = st.slider(
-        t("tve.d_max"), 0.0, 5.0, 5.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
-    )
-for key in ["m", "b", "steps", "ch", "seed", "demo", "ex", "fb", "rb", "rmax", "dmax"]:
-    check.check(key, st.session_state[key])
-check.show()
+
+def bar(key: str, count):
+    """A row of ``count`` columns (or widths) for a section's controls, on the page in every mode (presenter,
+    phone), in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
+    return st.container(key=key, border=True).columns(count)
 
 
 @st.cache_data(max_entries=64)
@@ -102,6 +67,21 @@ def predictions(example: int, batch_size: int):
 # ---- B. running statistics
 st.header(t("tve.running_header"))
 st.markdown(t("tve.running_text"))
+columns = bar("nc_stage", 5)
+momentum = nearest_choice(
+    columns[0].select_slider, t("tve.momentum"), MOMENTA, key="m", default=0.1, check=check,
+    help=t("tve.momentum_help"),
+)  # fmt: skip
+batch_size = columns[1].slider(t("tve.b"), 2, 256, 16, key="b", bind="query-params", help=t("tve.b_help"))
+steps = columns[2].slider(
+    t("tve.steps"), 10, 1000, 200, 10, key="steps", bind="query-params", help=t("tve.steps_help")
+)
+channel = columns[3].slider(
+    t("tve.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("tve.channel_help")
+)
+seed = columns[4].number_input(
+    t("tve.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("tve.seed_help")
+)
 momenta = tuple(sorted({*COMPARED_MOMENTA, round(momentum, 3)}))
 stats, population_mean, population_var = running(momenta, batch_size, steps, channel, seed)
 fig = cached.figure(
@@ -177,6 +157,12 @@ st.metric(t("tve.max_diff"), f"{np.abs(result['difference']).max():.4f}", help=t
 
 st.header(t("tve.forgot_header"))
 st.markdown(t("tve.forgot_text", n=FORGOT_BATCHES))
+columns = bar("nc_stage_forgot", 3)
+demo = columns[0].toggle(t("tve.demo"), False, key="demo", bind="query-params", help=t("tve.demo_help"))
+example = columns[1].number_input(
+    t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
+)
+forgot_batch = columns[2].slider(t("tve.fb"), 2, 64, 4, key="fb", bind="query-params", help=t("tve.fb_help"))
 if not demo:
     st.info(t("tve.forgot_off"), icon=":material/play_circle:")
 else:
@@ -205,8 +191,23 @@ else:
     cols[2].metric(t("tve.accuracy"), f"{100 * accuracy:.1f} %", help=t("tve.accuracy_help"))
 
 st.header(t("tve.renorm_header"))
+renorm_text = st.empty()  # the section's text, written once its controls (below it) are read
+columns = bar("nc_stage_renorm", [1, 1.4, 1, 1])
+renorm_batch = columns[0].slider(t("tve.rb"), 2, 64, 4, key="rb", bind="query-params", help=t("tve.rb_help"))
+kind = choice(columns[1].radio, t("tve.kind"), list(bs.BATCH_KINDS), key="rk", check=check,
+              labels=lambda k: t(f"tve.kind.{k}"), help=t("tve.kind_help"))  # fmt: skip
+r_max = columns[2].slider(
+    t("tve.r_max"), 1.0, 5.0, 3.0, 0.1, key="rmax", bind="query-params", help=t("tve.r_max_help")
+)
+d_max = columns[3].slider(
+    t("tve.d_max"), 0.0, 5.0, 5.0, 0.1, key="dmax", bind="query-params", help=t("tve.d_max_help")
+)
+for key in ["b", "steps", "ch", "seed", "demo", "ex", "fb", "rb", "rmax", "dmax"]:
+    check.check(key, st.session_state[key])
+with notices:
+    check.show()
 kind_name = t(f"tve.kind.{kind}")
-st.markdown(
+renorm_text.markdown(
     t("tve.renorm_text", kind=kind_name, b=renorm_batch, m=round(momentum, 3), steps=steps, ch=channel)
 )
 run, summary = renorm_demo(renorm_batch, steps, round(momentum, 3), r_max, d_max, kind, channel, seed)

@@ -34,7 +34,10 @@ def number(widget, key: str, low, high, default, step=None, **kwargs):
     return value
 
 
-with st.sidebar:
+# On the page in every mode (presenter, phone): the experiment, then its settings, in a container keyed
+# nc_stage that the presenter CSS can find. Every control runs on every view (disabled where it does not
+# apply), so that each keeps its value in the link.
+with st.container(key="nc_stage", border=True):
     view = choice(
         st.radio,
         t("lab.view"),
@@ -42,10 +45,12 @@ with st.sidebar:
         key="view",
         labels=lambda k: t(f"lab.view.{k}"),
         check=check,
+        horizontal=True,
         help=t("lab.view_help"),
     )
+    columns = st.columns(6)
     activation = choice(
-        st.selectbox,
+        columns[0].selectbox,
         t("lab.act"),
         ["sigmoid", "tanh", "relu"],
         key="act",
@@ -58,14 +63,17 @@ with st.sidebar:
             tanh=f"{saturation.tanh_edge():.2f}",
         ),
     )
-    depth = number(st.slider, "depth", 1, 6, 3)
-    width = number(st.slider, "width", 20, 200, 100, 20)
-    init = number(st.number_input, "init", 0.001, 10.0, 0.1, format="%.3f", disabled=view == "init")
-    lr = number(st.number_input, "lr", 0.001, 10.0, 0.5, format="%.3f", disabled=view == "lr")
-    batch = number(st.slider, "bs", 2, 256, 60)
-    steps = number(st.slider, "steps", 100, 5000, 3000, 100, disabled=view in SWEEPS)
-    sweep_steps = number(st.slider, "ssteps", 100, 1000, 500, 100, disabled=view not in SWEEPS)
-    decay = st.toggle(
+    depth = number(columns[1].slider, "depth", 1, 6, 3)
+    width = number(columns[2].slider, "width", 20, 200, 100, 20)
+    batch = number(columns[3].slider, "bs", 2, 256, 60)
+    steps = number(columns[4].slider, "steps", 100, 5000, 3000, 100, disabled=view in SWEEPS)
+    sweep_steps = number(columns[5].slider, "ssteps", 100, 1000, 500, 100, disabled=view not in SWEEPS)
+    columns = st.columns([1, 1, 1, 1, 2])  # the weight decay switch's label needs two widths
+    init = number(columns[0].number_input, "init", 0.001, 10.0, 0.1, format="%.3f", disabled=view == "init")
+    lr = number(columns[1].number_input, "lr", 0.001, 10.0, 0.5, format="%.3f", disabled=view == "lr")
+    dropout = number(columns[2].slider, "drop", 0.1, 0.8, lab.DROPOUT, 0.05, disabled=view != "dropout")
+    seed = number(columns[3].number_input, "seed", 0, 9999, 0)
+    decay = columns[4].toggle(
         t("lab.wd", wd=lab.WEIGHT_DECAY),
         key="wd",
         bind="query-params",
@@ -73,8 +81,6 @@ with st.sidebar:
         help=t("lab.wd_help", wd=lab.WEIGHT_DECAY),
     )
     check.check("wd", decay)
-    seed = number(st.number_input, "seed", 0, 9999, 0)
-    dropout = number(st.slider, "drop", 0.1, 0.8, lab.DROPOUT, 0.05, disabled=view != "dropout")
 check.show()
 
 base = TrainConfig(

@@ -94,12 +94,20 @@ def stats_chart(stats: list, channels: list[str], title: str, key: str) -> None:
 
 
 photos, digits = sources()
-with st.sidebar:
-    source = pick(st.radio, "source", ["photos", "digits", "upload"], key="src")
-    uploaded = st.file_uploader(
-        t("images.upload"), type=["png", "jpg", "jpeg"], max_upload_size=5, help=t("images.upload_help")
-    )
-    seed = number(st.number_input, "seed", 0, 9999, 0, key="seed")
+# The pictures every section uses, on the page in every mode (presenter, phone); each section's own
+# controls stand above its pictures, in containers keyed nc_stage... that the presenter CSS can find.
+with st.container(key="nc_stage", border=True):
+    left, middle, right = st.columns([2, 3, 1])
+    source = pick(left.radio, "source", ["photos", "digits", "upload"], key="src", horizontal=True)
+    with middle.expander(t("images.upload"), icon=":material/upload:"):
+        uploaded = st.file_uploader(
+            t("images.upload"),
+            type=["png", "jpg", "jpeg"],
+            max_upload_size=5,
+            help=t("images.upload_help"),
+            label_visibility="collapsed",  # the expander shows it
+        )
+    seed = number(right.number_input, "seed", 0, 9999, 0, key="seed")
 
 try:
     upload, refusal = decode(uploaded.getvalue(), stop_requested()) if uploaded else (None, None)
@@ -116,7 +124,7 @@ batch = {"photos": photos, "upload": gallery, "digits": {str(d): digits[d] for d
 
 st.header(t("images.conv_header"))
 st.markdown(t("images.conv_intro"))
-left, middle, right = st.columns(3)
+left, middle, right = st.container(key="nc_stage_conv", border=True).columns(3)
 norm = pick(left.radio, "norm", list(I.FEATURE_NORMS), key="norm", default="group", horizontal=True)
 divisors = [str(g) for g in F.valid_group_counts(CHANNELS)]
 groups = int(
@@ -165,7 +173,7 @@ show_chart(fig, key="channel_hist", data=table)
 
 st.header(t("images.in_header"))
 st.markdown(t("images.in_intro"))
-left, right = st.columns(2)
+left, right = st.container(key="nc_stage_in", border=True).columns(2)
 brightness = number(left.slider, "brightness", -0.5, 0.5, 0.3, 0.05, key="bright")
 contrast = number(right.slider, "contrast", 0.2, 3.0, 0.5, 0.05, key="contrast")
 adjusted = I.brightness_contrast(batch[shown], brightness, contrast)
@@ -183,7 +191,7 @@ st.markdown(t("images.in_difference", difference=float(np.abs(normalized[0] - no
 
 st.header(t("images.adain_header"))
 st.markdown(t("images.adain_intro"))
-left, right = st.columns(2)
+left, right = st.container(key="nc_stage_adain", border=True).columns(2)
 content = pick(left.selectbox, "content", list(gallery), key="content", labels=label, default="china")
 style_image = pick(right.selectbox, "style", list(gallery), key="style", labels=label, default="flower")
 with notices:

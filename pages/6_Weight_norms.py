@@ -63,12 +63,13 @@ def spectral(rows: int, cols: int, decay: float, iterations: int, seed: int):
     return trace, W.singular_values(matrix), W.singular_values(normalized), stretch
 
 
-with st.sidebar:
-    seed = number(st.number_input, "seed", 0, 9999, 0, key="seed")
-
 st.header(t("weights.ws_header"))
 st.markdown(t("weights.ws_intro"))
-drift = number(st.slider, "drift", 0.0, 1.0, 0.5, 0.05, key="drift")
+# Each section's controls stand above its charts in every mode (presenter, phone), in containers keyed
+# nc_stage... that the presenter CSS can find; the seed (both sections) sits with the first.
+left, right = st.container(key="nc_stage", border=True).columns([4, 1])
+drift = number(left.slider, "drift", 0.0, 1.0, 0.5, 0.05, key="drift")
+seed = number(right.number_input, "seed", 0, 9999, 0, key="seed")
 raw, standardized, names, raw_stats, ws_stats, ws_interior = standardization(drift, seed)
 channels = [
     t("images.filter.random", index=n[7:]) if n.startswith("random") else t(f"images.filter.{n}")
@@ -120,7 +121,7 @@ st.caption(t("weights.output_caption", low=float(ws_interior.min()), high=float(
 
 st.header(t("weights.sn_header"))
 st.markdown(t("weights.sn_intro"))
-left, middle, right = st.columns(3)
+left, middle, right = st.container(key="nc_stage_sn", border=True).columns(3)
 out_features = number(left.slider, "rows", 2, 64, 16, key="out")
 in_features = number(left.slider, "cols", 2, 64, 32, key="in")
 decay = number(middle.slider, "decay", 0.0, 0.5, 0.02, 0.01, key="decay")

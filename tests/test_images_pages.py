@@ -11,6 +11,7 @@ from PIL import Image
 
 from normcore import images as I
 from tests.conftest import open_page
+from tests.stage_layout import chart_spec, sidebar_controls, stages
 from tests.test_images_core import encoded, noise, png_header_only
 from tests.test_uploads_hostile import many_scans
 
@@ -203,3 +204,44 @@ def test_weight_norms_page_in_korean_and_with_a_hostile_link():
     assert at.slider(key="out").value <= 64 and at.slider(key="iters").value <= 100
     in_korean(at)
     assert not at.exception and at.title[0].value == "가중치 정규화"
+
+
+@pytest.mark.parametrize("present", [{}, {"present": "true"}])
+def test_images_controls_stand_above_what_they_drive(present):
+    """Presenter mode hides the sidebar: the source, the upload and every section's controls stand on
+    the page, above the pictures and charts they drive (issue 13 §1)."""
+    at = open_page(IMAGES, present)
+    assert sidebar_controls(at) == ["lang"]
+    assert at.main.get("file_uploader")  # the upload too, folded on the page
+    layout = stages(at)
+    assert {key: value["controls"] for key, value in layout.items()} == {
+        "nc_stage": ["src", "seed"],
+        "nc_stage_conv": ["norm", "g", "img"],
+        "nc_stage_in": ["bright", "contrast"],
+        "nc_stage_adain": ["content", "style"],
+    }
+    assert layout["nc_stage_conv"]["chart"] == "channel_hist"
+    histograms, pictures = chart_spec(at, "channel_hist"), picture_urls(at)
+    at.radio(key="src").set_value("digits").run()  # the top bar: another batch
+    assert chart_spec(at, "channel_hist") != histograms and picture_urls(at)[:3] != pictures[:3]
+    histograms = chart_spec(at, "channel_hist")
+    at.select_slider(key="g").set_value("2").run()  # the conv bar: the histograms below it
+    assert chart_spec(at, "channel_hist") != histograms
+    assert not at.exception
+
+
+@pytest.mark.parametrize("present", [{}, {"present": "true"}])
+def test_weight_norms_controls_stand_above_what_they_drive(present):
+    at = open_page(WEIGHTS, present)
+    assert sidebar_controls(at) == ["lang"]
+    layout = stages(at)
+    assert layout == {
+        "nc_stage": {"controls": ["drift", "seed"], "chart": "ws_weights"},
+        "nc_stage_sn": {"controls": ["out", "in", "decay", "iters"], "chart": "power"},
+    }
+    weights, power = chart_spec(at, "ws_weights"), chart_spec(at, "power")
+    at.slider(key="drift").set_value(0.9).run()
+    assert chart_spec(at, "ws_weights") != weights and chart_spec(at, "power") == power
+    at.slider(key="iters").set_value(9).run()
+    assert chart_spec(at, "power") != power
+    assert not at.exception

@@ -6,10 +6,12 @@ import pytest
 
 from normcore.experiments import gn_batch
 from tests.conftest import open_page
+from tests.stage_layout import chart_spec, sidebar_controls, stages
 from ui import gn_recompute, jobs
 
 SMALL = "pages/2_Small_batches.py"
 TRAIN_EVAL = "pages/3_Train_vs_eval.py"
+MOMENTA = ["0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1"]
 
 
 def chart_count(at) -> int:
@@ -144,7 +146,7 @@ def test_recompute_can_be_switched_off(monkeypatch):
 def test_train_vs_eval_default_and_main_controls():
     at = open_page(TRAIN_EVAL)
     assert not at.exception and chart_count(at) == 3 and at.info  # the demo's "switch on" hint
-    at.slider(key="m").set_value(0.5).run()
+    at.select_slider(key="m").set_value("0.3").run()
     at.slider(key="b").set_value(2).run()
     at.slider(key="steps").set_value(50).run()
     at.slider(key="rb").set_value(8).run()
@@ -158,8 +160,8 @@ def test_train_vs_eval_default_and_main_controls():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ratio B/(B − 1)"] == "2.0000"
     assert metrics["Batch Renorm: mean gap"] == metrics["Batch Norm: mean gap"]
-    assert 0.5 in at.dataframe[0].value.iloc[:, 0].tolist()
-    assert float(metrics["ratio Keras / PyTorch"]) == pytest.approx(0.5, abs=1e-3)  # B = 2, m = 0.5, 50 steps
+    assert 0.3 in at.dataframe[0].value.iloc[:, 0].tolist()
+    assert float(metrics["ratio Keras / PyTorch"]) == pytest.approx(0.5, abs=1e-3)  # B = 2, m = 0.3, 50 steps
 
 
 def test_train_vs_eval_forgot_eval_demo():
@@ -191,3 +193,98 @@ def test_largest_settings_stay_under_the_element_cap():
     assert not any("link asked" in i.value for i in at.info)
     at = open_page(SMALL, {"b": "128", "k": "5000"})
     assert not at.exception and chart_count(at) == 4 and not at.info
+
+
+# ---- controls on the page (issue 13 §1, §4, §5)
+
+
+@pytest.mark.parametrize("present", [{}, {"present": "true"}])
+def test_small_batches_controls_stand_by_the_section_they_drive(present):
+    at = open_page(SMALL, present)
+    assert sidebar_controls(at) == ["lang"]  # nothing a lesson needs hides in the sidebar
+    layout = stages(at)
+    assert layout == {
+        "nc_stage": {"controls": ["ch", "seed"], "chart": "moments"},  # the population: both live sections
+        "nc_stage_moments": {"controls": ["b", "k"], "chart": "moments"},
+        "nc_stage_bands": {"controls": ["ex", "g", "rmax", "dmax"], "chart": "bands"},
+        "nc_stage_gn": {"controls": ["seeds", "recompute"], "chart": None},  # below the figure it recomputes
+    }
+    moments, bands = chart_spec(at, "moments"), chart_spec(at, "bands")
+    at.select_slider(key="b").set_value("16").run()  # the moments bar drives the histograms only
+    assert chart_spec(at, "moments") != moments and chart_spec(at, "bands") == bands
+    moments = chart_spec(at, "moments")
+    at.selectbox(key="g").set_value("4").run()  # the bands bar drives the bands only
+    assert chart_spec(at, "bands") != bands and chart_spec(at, "moments") == moments
+    bands = chart_spec(at, "bands")
+    at.slider(key="ch").set_value(5).run()  # the population bar drives both
+    assert chart_spec(at, "moments") != moments and chart_spec(at, "bands") != bands
+    assert not at.exception
+
+
+def test_small_batches_groups_caption_says_what_is_drawn():
+    """The bands' G is their own (default 2: four features a group); the caption relates it to the training
+    figure's G (the shipped sweep's 4) and to the paper's 32, and says why not G = 4 of 8 features."""
+    at = open_page(SMALL)
+    assert at.selectbox(key="g").value == "2"
+    caption = " ".join(c.value for c in at.caption)
+    shipped = gn_batch.load()["protocol"]
+    assert "G = 2 groups of 4" in caption and "at G = 4 each group holds two features" in caption
+    assert f"uses {shipped['num_groups']} groups of its {shipped['width']} hidden features" in caption
+    assert "Group Norm (G = 2)" in [trace.get("name") for trace in chart_spec(at, "bands")]
+    assert "Group Norm (G = 4)" in [trace.get("name") for trace in chart_spec(at, "gn_chart")]
+    at.selectbox(key="g").set_value("4").run()
+    assert "G = 4 groups of 2" in " ".join(c.value for c in at.caption)
+    assert "Group Norm (G = 4)" in [trace.get("name") for trace in chart_spec(at, "bands")]
+
+
+@pytest.mark.parametrize("present", [{}, {"present": "true"}])
+def test_train_vs_eval_controls_stand_above_their_charts(present):
+    at = open_page(TRAIN_EVAL, present)
+    assert sidebar_controls(at) == ["lang"]
+    layout = stages(at)
+    assert layout["nc_stage"] == {"controls": ["m", "b", "steps", "ch", "seed"], "chart": "running_chart"}
+    assert layout["nc_stage_forgot"]["controls"] == ["demo", "ex", "fb"]
+    assert layout["nc_stage_renorm"] == {"controls": ["rb", "rk", "rmax", "dmax"], "chart": "renorm_gap"}
+    running, renorm = chart_spec(at, "running_chart"), chart_spec(at, "renorm_gap")
+    at.select_slider(key="m").set_value("0.3").run()  # a curve beside the compared 0.01, 0.1, 0.5
+    assert chart_spec(at, "running_chart") != running
+    at.slider(key="rmax").set_value(1.0).run()
+    assert chart_spec(at, "renorm_gap") != renorm
+    assert not at.exception
+    assert "sidebar" not in " ".join(i.value for i in at.info)  # "switch on ... above"
+
+
+def test_momentum_offers_log_spaced_choices():
+    at = open_page(TRAIN_EVAL)
+    assert at.select_slider(key="m").options == MOMENTA and at.select_slider(key="m").value == "0.1"
+    values = [float(m) for m in MOMENTA]
+    ratios = [b / a for a, b in zip(values, values[1:], strict=False)]
+    assert all(3 - 1e-9 <= r <= 10 / 3 + 1e-9 for r in ratios)  # 1-3-10: every step a factor of about √10
+    at.select_slider(key="m").set_value("0.001").run()
+    assert at.query_params["m"] == "0.001" and not at.exception
+    assert 0.001 in at.dataframe[0].value.iloc[:, 0].tolist()
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "notice"),
+    [
+        ("0.2", "0.3", "nearest"),  # between 0.1 and 0.3, nearer 0.3 on a log scale
+        ("0.5", "0.3", "nearest"),  # a compared momentum, no longer a choice
+        ("0.04", "0.03", "nearest"),
+        ("0.0012", "0.001", "nearest"),
+        ("1.0", "1", None),  # the same number, written as the old slider wrote it
+        ("0.100", "0.1", None),
+        ("-1", "0.1", "not allowed"),  # no positive number: the default
+        ("abc", "0.1", "not allowed"),
+        ("inf", "0.1", "not allowed"),
+    ],
+)
+def test_old_momentum_links_show_the_nearest_choice(asked, shown, notice):
+    at = open_page(TRAIN_EVAL, {"m": asked})
+    assert not at.exception
+    assert at.select_slider(key="m").value == shown
+    notices = " ".join(i.value for i in at.info if "m=" in i.value)
+    if notice is None:
+        assert not notices
+    else:
+        assert notice in notices and f"`{asked}`" in notices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import open_page
+from tests.stage_layout import sidebar_controls, stages
 
 PAGE = "pages/4_Training_lab.py"
 SHORT = {"steps": "100", "ssteps": "100"}
@@ -109,3 +110,20 @@ def test_the_placement_view_trains_three_runs_in_presenter_mode():
     assert "BN before the activation" in names and "BN after the activation" in names
     assert "Final test accuracy:" in " ".join(m.value for m in at.markdown)
     assert at.toggle(key="wd").disabled  # weight decay belongs to the sweeps
+
+
+def test_the_experiment_and_its_settings_stand_on_the_page_in_presenter_mode():
+    """Presenter mode hides the sidebar: the view and every setting stand above the charts (issue 13 §1)."""
+    at = open_page(PAGE, SHORT | {"depth": "1", "width": "20", "seed": "13", "present": "true"})
+    assert sidebar_controls(at) == ["lang"]
+    [(stage, layout)] = stages(at).items()
+    assert stage == "nc_stage"
+    expected = ["view", "act", "depth", "width", "bs", "steps", "ssteps", "init", "lr", "drop", "seed", "wd"]
+    assert layout["controls"] == expected
+    press_train(at)
+    first = [c.proto.spec for c in charts(at)]
+    assert len(first) == 2 and stages(at)["nc_stage"]["chart"] == charts(at)[0].key  # the bar stands above
+    at.radio(key="view").set_value("bias").run()  # the experiment, chosen on the page
+    press_train(at)
+    assert at.query_params["view"] == "bias"
+    assert len(charts(at)) == 2 and [c.proto.spec for c in charts(at)] != first

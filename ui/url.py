@@ -103,6 +103,40 @@ def number_choice(widget, label: str, numbers, *, key: str, default: int, check:
     )
 
 
+def nearest_choice(
+    widget, label: str, numbers, *, key: str, default: float, check: UrlCheck, **kwargs
+) -> float:
+    """:func:`choice` among a few numbers (log-spaced, say) that takes an old link's number in between.
+
+    The URL holds the number written as ``f"{n:g}"``. A link with a number that is not a choice
+    (``m=0.2``, from when the control was a fine slider) shows the nearest choice on a log scale, with a
+    notice; a value that is no positive number at all falls back to ``default``, also with a notice.
+    """
+    codes = [f"{n:g}" for n in numbers]
+    requested = st.query_params.get_all(key) if check.fresh or key not in st.session_state else []
+    if requested and requested[-1] not in codes:
+        nearest = nearest_number(requested[-1], numbers)
+        if nearest is not None:
+            st.query_params[key] = f"{nearest:g}"
+            if not math.isclose(float(requested[-1]), nearest, rel_tol=1e-9):
+                check.notice(
+                    t("url.nearest", param=key, asked=shown(requested[-1]), used=shown(f"{nearest:g}"))
+                )
+    code = choice(widget, label, codes, key=key, labels=str, check=check, default=f"{default:g}", **kwargs)
+    return float(code)
+
+
+def nearest_number(text: str, numbers) -> float | None:
+    """The number in ``numbers`` nearest to ``text`` on a log scale, or None if ``text`` is no positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value <= 0:
+        return None
+    return min(numbers, key=lambda n: abs(math.log(n) - math.log(value)))
+
+
 def shown(value) -> str:
     """A user-supplied value made safe to show: short, in code format, no markup."""
     text = str(value).replace("`", "'").replace("\n", " ")

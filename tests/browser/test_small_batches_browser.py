@@ -55,14 +55,51 @@ def test_small_batches_histogram_changes_with_the_batch_size(page, served_app):
 
 
 def test_train_vs_eval_curves_change_with_momentum_in_korean(page, served_app):
-    page.goto(f"{served_app}/Train_vs_eval?lang=ko&m=0.2")
+    page.goto(f"{served_app}/Train_vs_eval?lang=ko&m=0.3")
     wait_for_app(page, FIRST_LOAD_MS)
     assert page.get_by_role("heading", name="학습 vs 평가: 러닝 통계는 실제로 무엇을 하는가").is_visible()
-    before = chart_y(page, 0, 10)  # 4 momenta (0.01, 0.1, 0.2, 0.5) and the population, in 2 panels
-    press(page, "모멘텀 m (PyTorch)", "End", 1)  # 0.2 -> 1.0
+    before = chart_y(page, 0, 10)  # 4 momenta (0.01, 0.1, 0.3, 0.5) and the population, in 2 panels
+    press(page, "모멘텀 m (PyTorch)", "End", 1)  # 0.3 -> 1, the last of the log-spaced choices
     page.wait_for_function("() => new URLSearchParams(location.search).get('m') === '1'", timeout=30_000)
     wait_for_app(page)
     wait_for_change(page, 0, before)
+    assert page.locator(ERRORS).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "stage", "label", "key", "moved", "chart", "traces"),
+    [
+        ("Small_batches", "nc_stage_moments", "Batch size B", "ArrowRight", ("b", "8"), 0, 5),
+        (
+            "Train_vs_eval",
+            "nc_stage",
+            "Momentum m (PyTorch)",
+            "ArrowLeft",
+            ("m", "0.03"),
+            0,
+            8,
+        ),  # 3 momenta + population, ×2
+    ],
+)
+def test_presenter_mode_keeps_the_controls_on_the_page(
+    page, served_app, path, stage, label, key, moved, chart, traces
+):
+    """Presenter mode hides the sidebar; the section's control stands above its chart and redraws it."""
+    page.goto(f"{served_app}/{path}?present=true")
+    wait_for_app(page, FIRST_LOAD_MS)
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    before = chart_y(page, chart, traces)
+    slider = page.locator(f".st-key-{stage}").get_by_role("slider", name=label)
+    assert slider.is_visible()
+    slider.focus()
+    slider.press(key)  # B: 4 -> 8; m: 0.1 -> 0.03
+    param, value = moved
+    page.wait_for_function(
+        f"() => new URLSearchParams(location.search).get('{param}') === '{value}'", timeout=30_000
+    )
+    wait_for_app(page)
+    wait_for_change(page, chart, before)
+    assert "present=true" in page.url
     assert page.locator(ERRORS).count() == 0
 
 
