@@ -402,7 +402,6 @@ STRINGS = {
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "Train vs eval: what running statistics really do",
     "tve.intro": "In training mode Batch Norm normalizes with the statistics of the current batch and, on the side, keeps a running average of them. In eval mode (`model.eval()`) it uses that running average instead. Everything below is computed live with normcore's batch_norm, which matches PyTorch's nn.BatchNorm1d buffer for buffer.",
-    "tve.running_controls": "Running statistics",
     "tve.momentum": "Momentum m (PyTorch)",
     "tve.momentum_help": "PyTorch's momentum: the weight of the new batch in the running update, new = (1 − m)·old + m·batch. PyTorch's default is 0.1. Kept in the link as m.",
     "tve.b": "Batch size B",
@@ -413,7 +412,6 @@ STRINGS = {
     "tve.channel_help": "Which of the 8 features of the population to follow. Kept in the link as ch.",
     "tve.seed": "Seed",
     "tve.seed_help": "Fixes the population and the batches, so the same link shows the same picture. Kept in the link as seed.",
-    "tve.renorm_controls": "Batch Renorm",
     "tve.rb": "Batch size (Batch Renorm demo)",
     "tve.rb_help": "Examples per training batch in the Batch Renorm demo; small batches are where Batch Renorm matters. Kept in the link as rb.",
     "tve.kind": "Batches",
@@ -460,7 +458,6 @@ STRINGS = {
     "tve.diagonal": "train = eval",
     "tve.max_diff": "largest |train − eval|",
     "tve.max_diff_help": "The largest difference between the two modes over the batch. It shrinks as B grows, because batch statistics then approach the running ones.",
-    "tve.forgot_controls": "Forgot model.eval()",
     "tve.demo": "Train the model and run the demo",
     "tve.demo_help": "Trains a small batch-norm network on handwritten digits (a few seconds the first time) and classifies one test digit inside many different batches. Kept in the link as demo.",
     "tve.example": "Test digit",

@@ -402,7 +402,6 @@ STRINGS = {
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "학습 vs 평가: 러닝 통계는 실제로 무엇을 하는가",
     "tve.intro": "학습 모드에서 배치 정규화는 현재 배치의 통계로 정규화하면서, 한편으로 그 통계의 러닝 평균을 유지합니다. 평가 모드(`model.eval()`)에서는 대신 그 러닝 평균을 씁니다. 아래의 모든 값은 normcore의 batch_norm으로 실시간 계산하며, 이는 PyTorch nn.BatchNorm1d의 버퍼와 값 하나하나까지 같습니다.",
-    "tve.running_controls": "러닝 통계",
     "tve.momentum": "모멘텀 m (PyTorch)",
     "tve.momentum_help": "PyTorch의 momentum: 러닝 통계를 갱신할 때 새 배치에 주는 가중치입니다. 새 러닝 값은 (1 − m)·이전 러닝 값 + m·배치 값입니다. PyTorch 기본값은 0.1입니다. 링크에 m으로 저장됩니다.",
     "tve.b": "배치 크기 B",
@@ -413,7 +412,6 @@ STRINGS = {
     "tve.channel_help": "모집단의 8개 특성 중 추적할 특성입니다. 링크에 ch로 저장됩니다.",
     "tve.seed": "시드",
     "tve.seed_help": "모집단과 배치를 고정하여 같은 링크가 항상 같은 그림을 보여 줍니다. 링크에 seed로 저장됩니다.",
-    "tve.renorm_controls": "배치 재정규화",
     "tve.rb": "배치 크기 (배치 재정규화 예시)",
     "tve.rb_help": "배치 재정규화 예시에서 학습 배치 하나에 든 샘플 수입니다. 배치 재정규화가 중요한 것은 작은 배치에서입니다. 링크에 rb로 저장됩니다.",
     "tve.kind": "배치 구성",
@@ -460,7 +458,6 @@ STRINGS = {
     "tve.diagonal": "학습 = 평가",
     "tve.max_diff": "|학습 − 평가|의 최댓값",
     "tve.max_diff_help": "배치 전체에서 두 모드 사이의 가장 큰 차이입니다. B가 커지면 배치 통계가 러닝 통계에 가까워지므로 줄어듭니다.",
-    "tve.forgot_controls": "model.eval()을 잊었을 때",
     "tve.demo": "모델을 학습하고 시연 실행",
     "tve.demo_help": "손글씨 숫자로 작은 배치 정규화 네트워크를 학습하고(처음 한 번 몇 초) 테스트 숫자 하나를 여러 다른 배치 안에서 분류합니다. 링크에 demo로 저장됩니다.",
     "tve.example": "테스트 숫자",
