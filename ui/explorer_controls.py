@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from normcore import valid_group_counts
@@ -123,10 +124,18 @@ def fragment_check(page: str) -> UrlCheck:
     return UrlCheck(page)
 
 
+# The bar is the container keyed ``nc_stage`` (class ``st-key-nc_stage``): its segmented choices wrap onto
+# a second line on a narrow screen instead of scrolling sideways out of sight (constant CSS, nothing from the URL).
+BAR_CSS = (
+    "<style>.st-key-nc_stage [data-testid=stButtonGroup] > div { flex-wrap: wrap; row-gap: 0.25rem; }</style>"
+)
+
+
 def bar(side: Inputs, check: UrlCheck) -> Controls:
     """The controls a lesson changes, on the page above the chart (in every mode); call inside the bar.
 
     The layer's other settings go to the sidebar, only those that apply (the others leave the link)."""
+    st.html(BAR_CSS)
     norm = _choice(st.selectbox, "norm", list(NORMS), "norm", check, width=200)
     training = (
         _choice(st.radio, "mode", ["train", "eval"], "mode", check, horizontal=True, width="content")
@@ -150,6 +159,16 @@ def bar(side: Inputs, check: UrlCheck) -> Controls:
                     side.upload, side.upload_array, side.upload_error)  # fmt: skip
 
 
+def drop(*keys: str) -> None:
+    """Keys of controls not drawn in this run leave the link. One drawn in the last run is still bound to
+    its widget: Streamlit drops that at the end of this run, and refuses a direct deletion."""
+    for key in keys:
+        try:
+            st.query_params.pop(key, None)
+        except StreamlitAPIException:
+            pass
+
+
 def reads_running(norm: str, training: bool) -> bool:
     """Whether the layer reads running statistics (momentum and warm-up batches then matter)."""
     return norm == "batch_renorm" or (norm == "batch" and not training)
@@ -170,10 +189,14 @@ def layer_settings(norm: str, training: bool, check: UrlCheck) -> tuple[float, f
     if reads_running(norm, training):
         momentum = _slider("momentum", 0.01, 1.0, DEFAULT_MOMENTUM, "mom", check, step=0.01)
         warmup = _slider("warmup", 0, 100, DEFAULT_WARMUP, "wb", check)
+    else:
+        drop("mom", "wb")
     r_max, d_max = DEFAULT_RENORM
     if norm == "batch_renorm":
         r_max = _slider("rmax", 1.0, 5.0, r_max, "rmax", check, step=0.1)
         d_max = _slider("dmax", 0.0, 10.0, d_max, "dmax", check, step=0.1)
+    else:
+        drop("rmax", "dmax")
     return eps, momentum, warmup, r_max, d_max
 
 
