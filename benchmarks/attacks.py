@@ -108,8 +108,8 @@ class Tab(Viewer):
         self.progress: list[str] = []  # the texts of progress bars, as they came
         self.pending: asyncio.Task | None = None
 
-    def _read_element(self, element, run: Run) -> None:
-        super()._read_element(element, run)
+    def _read_element(self, element, run: Run, fragment_id: str = "") -> None:
+        super()._read_element(element, run, fragment_id)
         kind = element.WhichOneof("type")
         body = getattr(element, kind)
         if kind == "progress":

@@ -16,7 +16,8 @@ back, so that ratios compare like with like (the median over rounds is reported)
             an attack of benchmarks/attacks.py; each attack on a fresh server; not in the
             default list: python benchmarks/load.py --phases hostile --calm 5
 Memory is the servers' resident set (VmRSS from /proc), summed over replicas (the hostile
-phase: over the server's whole process tree, sampled every 0.2 s).
+phase: over the server's whole process tree, sampled every 0.2 s). CPU per change: the user + system
+time of the server processes (and their children) over a crowd phase, divided by the changes served.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ class Result:
     payload_bytes: list[int] = field(default_factory=list)
     rss_mb: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the server processes over the phase
+
+    @property
+    def cpu_per_change(self) -> float:
+        """The servers' CPU seconds over the phase per change served (the page loads' cost included)."""
+        return self.cpu_seconds / len(self.changes) if self.changes else float("nan")
 
     def p(self, q: float) -> float:
         return percentile(self.changes, q)
@@ -140,7 +147,7 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
     result = Result(name)
     rng = random.Random(seed)
     result.rss_mb["before"] = rss_mb(pids)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), sum(tree_cpu_seconds(pid) for pid in pids)
     with MemoryWatch(pids) as watch:
         await asyncio.gather(
             *(
@@ -149,6 +156,7 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
             )
         )
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = sum(tree_cpu_seconds(pid) for pid in pids) - cpu
     result.rss_mb["peak"] = watch.peak
     result.rss_mb["after"] = rss_mb(pids)
     return result
@@ -191,6 +199,8 @@ def report(result: Result) -> None:
         f"exceptions {len(result.exceptions)}  payload median {statistics.median(result.payload_bytes or [0]) / 1024:.1f} kB"
     )
     memory = "  ".join(f"{k} {v:.0f}" for k, v in result.rss_mb.items())
+    if result.cpu_seconds:
+        line += f"  server CPU {result.cpu_seconds:.1f} s = {result.cpu_per_change * 1000:.0f} ms per change"
     print(line)
     print(f"{'':<9} server RSS MB: {memory}  ({result.seconds:.1f} s)")
     for message in sorted(set(result.errors + result.exceptions))[:5]:
@@ -273,6 +283,15 @@ def ratios(results: dict[str, list[Result]]) -> None:
             print(
                 f"{top} p95 / {bottom} p95 = {statistics.median(each):.2f} median over rounds "
                 f"({', '.join(f'{v:.2f}' for v in each)})  (target {target})"
+            )
+    cpu = {name: [r.cpu_per_change for r in runs] for name, runs in results.items() if name != "churn"}
+    for top in ("explorer", "replicas"):
+        if top in cpu and "trivial" in cpu:
+            each = [a / b for a, b in zip(cpu[top], cpu["trivial"], strict=True)]
+            print(
+                f"{top} server CPU per change / trivial's = {statistics.median(each):.2f} median over rounds "
+                f"({', '.join(f'{a * 1000:.0f}/{b * 1000:.0f} ms' for a, b in zip(cpu[top], cpu['trivial'], strict=True))})"
+                "  (target <= 3)"
             )
     if "churn" in results:
         memory = results["churn"][0].rss_mb

@@ -57,6 +57,7 @@ class Viewer:
         self.widget_ids: dict[str, str] = {}  # key -> element id
         self.widget_values: dict[str, object] = {}
         self.widget_fragments: dict[str, str] = {}  # key -> the fragment that drew the widget, if any
+        self.widget_kinds: dict[str, str] = {}  # key -> widget type, as last drawn
         self.page_script_hash = ""
         self.session_id = ""
         self.cached_hashes: set[str] = set()  # messages the "browser" holds, as the frontend reports them
@@ -84,7 +85,16 @@ class Viewer:
     async def change(self, key: str, value) -> Run:
         """Set the widget with ``key`` to ``value`` and wait for the rerun it causes.
 
-        A widget drawn by an ``st.fragment`` reruns that fragment alone, as the frontend asks."""
+        A widget drawn by an ``st.fragment`` reruns that fragment alone, as the frontend asks. Choices given
+        as labels (``["4"]``) go to a slider as numbers, so one script times a page before and after a
+        slider became a segmented choice."""
+        if (
+            self.widget_kinds.get(key) == "slider"
+            and isinstance(value, list)
+            and value
+            and isinstance(value[0], str)
+        ):
+            value = [float(v) for v in value]
         self.widget_values[key] = value
         return await self._run(self._rerun_message(self.widget_fragments.get(key, "")))
 
@@ -160,7 +170,7 @@ class Viewer:
         if widget_id.startswith("$$ID-") and widget_id.count("-") >= 2:
             key = widget_id.split("-", 2)[2]
             self.widget_ids[key] = widget_id
-            run.widgets[key] = kind
+            run.widgets[key] = self.widget_kinds[key] = kind
             if fragment_id:
                 self.widget_fragments[key] = fragment_id
             else:

@@ -1,17 +1,20 @@
 """Explorer: pick a normalization and see exactly what it does to a batch.
 
-URL keys (every one optional; the default in brackets):
+URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode, n,
+g, ga, be and view; the sidebar the rest. A key whose control does not apply is dropped from the link.
   norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
   mode   train | eval [train]
   src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
   dist   normal | uniform | skewed | heavy | outliers [normal]
   off    spread of per-channel means, 0-5 [2.0]        spr  spread of per-channel log-scales, 0-1.5 [0.5]
   seed   0-9999 [0]
-  n      batch size N, 1-256 [16]   c  channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
-  g      groups G, a divisor of C [2, or 1 when 2 does not divide C]
-  eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]
-  mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]
-  rmax   Batch Renorm's r_max, 1-5 [3.0]     dmax  its d_max, 0-10 [5.0]
+  n      batch size N, 1-256 [16]: the bar offers 1, 2, 4, ..., 256; a link's other N is kept and offered
+  c      channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
+  g      groups G, a divisor of C [2, or 1 when 2 does not divide C]; group norm only
+  eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]; not with norm=none
+  mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]: only where running
+         statistics are read (batch norm in eval mode, Batch Renorm)
+  rmax   Batch Renorm's r_max, 1-5 [3.0]     dmax  its d_max, 0-10 [5.0]: Batch Renorm only
   ga, be global γ and β, -3-3 [1.0, 0.0]
   gc, bc per-channel γ and β as comma lists of C numbers (override ga, be; dropped when these move)
   fn, fc, fp  the followed element: sample, channel, spatial position (row-major) [0, 0, 0]
@@ -24,10 +27,12 @@ URL keys (every one optional; the default in brackets):
          (class: channel fc is the right class; the code view adds the backward pass when up= is set)
   ex     backward view: the example whose upstream gradient changes, 0 to N-1 [0]
   exf    backward view: the factor on that example's upstream gradient, 0 | 2 | 10 | -1 [2]
+  si     backward view: the scale-invariance section open, true | false [true when the link has sa=, else false]
   sa     backward view: the weight scale a of the scale-invariance section, 0.01 ... 100 [1]
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
-so a slider move pays for what is on screen (docs/benchmarks.md, Explorer).
+so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). The bar and what it drives
+are one st.fragment: a move in the bar reruns them, not the sidebar and the page chrome.
 """
 
 from functools import partial
