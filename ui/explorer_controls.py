@@ -112,6 +112,7 @@ def sidebar(check: UrlCheck) -> Inputs:
         activation = _choice(st.radio, "act", list(ACTIVATIONS), "act", check, horizontal=True)
         by = _choice(st.radio, "by", list(GROUPINGS), "sm", check, horizontal=True)
         follow_box = st.container()
+    st.html(BAR_CSS)  # once per page run, not on every move in the bar
     return Inputs(source, c, hw, shape, offset, spread, int(seed), activation, by, layer_box, follow_box,
                   upload, array, error)  # fmt: skip
 
@@ -135,7 +136,6 @@ def bar(side: Inputs, check: UrlCheck) -> Controls:
     """The controls a lesson changes, on the page above the chart (in every mode); call inside the bar.
 
     The layer's other settings go to the sidebar, only those that apply (the others leave the link)."""
-    st.html(BAR_CSS)
     norm = _choice(st.selectbox, "norm", list(NORMS), "norm", check, width=200)
     training = (
         _choice(st.radio, "mode", ["train", "eval"], "mode", check, horizontal=True, width="content")
