@@ -134,9 +134,11 @@ def show(layer: cache.Layer, ctl: Controls, gamma: list[float], beta: list[float
     if section.open:
         with section:
             _scale_invariance()
-    with st.expander(t("backward.code_header"), icon=":material/code:"):
-        st.code(pytorch_snippet(replace(setup, upstream=up)), language="python")
-        st.caption(t("backward.code_caption", dx=f"{summary.followed['full']:.6g}"))
+    code = st.expander(t("backward.code_header"), icon=":material/code:", key="bw_code", on_change="rerun")
+    if code.open:  # made when opened, not on every move
+        with code:
+            st.code(pytorch_snippet(replace(setup, upstream=up)), language="python")
+            st.caption(t("backward.code_caption", dx=f"{summary.followed['full']:.6g}"))
 
 
 def _hist_labels() -> dict[str, str]:
