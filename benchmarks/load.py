@@ -47,6 +47,13 @@ EXPLORER_CHANGES = [
     ("hw", lambda r: [r.randint(1, 8)]),
     ("seed", None),
 ]
+# --mix bar: what a lecture moves, the Explorer's bar (N, γ, β, the norm): reruns of its fragment alone
+BAR_CHANGES = [
+    ("n", lambda r: [str(r.choice([1, 2, 4, 8, 16, 32, 64]))]),
+    ("ga", lambda r: [round(r.randint(-60, 60) * 0.05, 2)]),
+    ("be", lambda r: [round(r.randint(-60, 60) * 0.05, 2)]),
+    ("norm", lambda r: r.choice(["Batch Norm", "Layer Norm", "Group Norm", "Instance Norm", "RMS Norm"])),
+]
 TRIVIAL_CHANGES = [("x", lambda r: [r.randint(0, 100)])]
 MB = 1024 * 1024
 
@@ -208,7 +215,7 @@ def report(result: Result) -> None:
 
 
 @contextlib.contextmanager
-def servers(phases: list[str]):
+def servers(phases: list[str], changes=EXPLORER_CHANGES):
     """Every server the phases need, started once: {phase: (url, page, changes, pids)}."""
     with contextlib.ExitStack() as stack:
         running = {}
@@ -217,11 +224,11 @@ def servers(phases: list[str]):
             running["trivial"] = (url, "", TRIVIAL_CHANGES, [process.pid], [url])
         if "explorer" in phases or "churn" in phases:
             process, url = stack.enter_context(_served("app.py"))
-            running["explorer"] = (url, "Explorer", EXPLORER_CHANGES, [process.pid], [url])
+            running["explorer"] = (url, "Explorer", changes, [process.pid], [url])
         if "replicas" in phases:
             group = stack.enter_context(replicas())
             pids = [p.pid for p in group.processes[:2]]
-            running["replicas"] = (group.url, "Explorer", EXPLORER_CHANGES, pids, group.replica_urls)
+            running["replicas"] = (group.url, "Explorer", changes, pids, group.replica_urls)
         yield running
 
 
@@ -239,7 +246,7 @@ async def run_phases(args) -> dict[str, list[Result]]:
     """Each round runs the crowd phases back to back on servers that stay up; churn comes last."""
     phases = args.phases.split(",")
     results: dict[str, list[Result]] = {}
-    with servers(phases) as running:
+    with servers(phases, BAR_CHANGES if args.mix == "bar" else EXPLORER_CHANGES) as running:
         for _url, page, _, _, direct in running.values():
             for replica in direct:
                 await warm_up(replica, page)
@@ -566,6 +573,12 @@ def main() -> None:
         "--phases",
         default="trivial,explorer,replicas,churn",
         help="comma list; hostile is run only when named",
+    )
+    parser.add_argument(
+        "--mix",
+        choices=["sidebar", "bar"],
+        default="sidebar",
+        help="the Explorer's changes: sidebar (N, H = W, seed: mostly whole-page reruns) or bar (N, γ, β, norm)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
     parser.add_argument("--seed", type=int, default=0)
