@@ -57,7 +57,7 @@ def test_clicking_the_block_follows_that_element(page, served_app):
     page.wait_for_function("() => new URLSearchParams(location.search).get('fn') === '3'", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
     assert param(page, "fc") == "7"
-    page.get_by_role("radio", name="Statistics").click()  # the view that follows it step by step
+    page.get_by_role("radio", name="Statistics", exact=True).click()  # the view that follows it step by step
     page.wait_for_function(
         "() => new URLSearchParams(location.search).get('view') === 'stats'", timeout=WAIT_MS
     )
