@@ -33,7 +33,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Common_pb2 import FileUploaderState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.viewer import TRIGGER, Run, Viewer
+from benchmarks.viewer import SUCCESS, TRIGGER, Run, Viewer
 
 MB = 1024 * 1024
 CSV_ROWS = 2_499_990  # b"0\n" * CSV_ROWS: the 5 MB one-column CSV of issue 15
@@ -108,8 +108,8 @@ class Tab(Viewer):
         self.progress: list[str] = []  # the texts of progress bars, as they came
         self.pending: asyncio.Task | None = None
 
-    def _read_element(self, element, run: Run) -> None:
-        super()._read_element(element, run)
+    def _read_element(self, element, run: Run, fragment_id: str = "") -> None:
+        super()._read_element(element, run, fragment_id)
         kind = element.WhichOneof("type")
         body = getattr(element, kind)
         if kind == "progress":
@@ -220,7 +220,7 @@ def describe(result: Run | str) -> str:
         return f"exception: {result.exceptions[0][:90]}{took}"
     if result.alerts:
         return f"page says: {_one_line(result.alerts[0])}{took}"
-    if result.status != "FINISHED_SUCCESSFULLY":
+    if result.status not in SUCCESS:
         return f"run ended {result.status}{took}"
     return f"accepted, no notice{took}"
 

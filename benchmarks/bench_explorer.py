@@ -22,8 +22,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.load import tree_cpu_seconds  # noqa: E402
 from benchmarks.viewer import Viewer  # noqa: E402
 from tests.conftest import serve  # noqa: E402
+from ui.i18n import translate  # noqa: E402
 
 LARGEST = "n=256&c=64&hw=32"  # capped to N = 30: 1,966,080 values
 VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
@@ -33,11 +35,33 @@ def gammas(count: int) -> list[list[float]]:
     return [[round(0.5 + 0.05 * i, 2)] for i in range(count)]
 
 
+def betas(count: int) -> list[list[float]]:
+    return [[round(-1.0 + 0.05 * i, 2)] for i in range(count)]
+
+
+SIZES = [["2"], ["4"], ["8"], ["32"], ["64"], ["1"], ["128"]]  # the segmented control's value: its labels
+NORMS = ["layer", "group", "instance", "rms", "batch"]  # a selectbox's value: its (English) label
+
+
+def cycle(values: list, count: int) -> list:
+    return [values[i % len(values)] for i in range(count)]
+
+
+# The bar's controls, each moved ``repeats`` times, interleaved with the trivial page's slider in one run.
+# N and the norm take few values: each rerun after the first of a value finds its caches warm (as in a lesson).
+BAR = [
+    ("γ", "ga", gammas),
+    ("β", "be", betas),
+    ("N", "n", lambda k: cycle(SIZES, k)),
+    ("norm", "norm", lambda k: cycle([translate(f"explorer.norm.{v}", "en") for v in NORMS], k)),
+]
+
+
 def cases(repeats: int) -> list[tuple[str, str, str, str, list]]:
     """(size, query, control, key, values): the control changes from each page state."""
     default = [
         ("default", "", "γ slider", "ga", gammas(repeats)),
-        ("default", "", "batch size N", "n", [[17 + i] for i in range(repeats)]),
+        ("default", "", "batch size N", "n", cycle(SIZES, repeats)),
         ("default", "", "seed (new batch)", "seed", list(range(1, repeats + 1))),
         ("default", "mode=eval", "warm-up batches (eval)", "wb", [[21 + i] for i in range(repeats)]),
     ]
@@ -72,9 +96,50 @@ def ms(runs: list) -> tuple[float, float]:
     return statistics.median(seconds), min(seconds)
 
 
-async def measure(app_url: str, trivial_url: str, repeats: int, pause: float) -> None:
+async def side_by_side(
+    app_url: str, trivial_url: str, repeats: int, pause: float, pids: tuple[int, int]
+) -> None:
+    """Each bar control's rerun against the trivial page's, the two alternating change by change.
+
+    Wall time from the sent change to script_finished, and the server process's CPU time over the same
+    span (steadier than wall time on a loaded machine: another process's work does not count)."""
+    print(
+        f"{'control':8s} {'Explorer':>9s} {'trivial':>8s} {'ratio':>6s}   {'CPU ms':>7s} {'trivial':>8s} {'ratio':>6s}"
+        f"  (medians of {repeats}; target ratio <= 3)"
+    )
+    for name, key, make in BAR:
+        page, floor = Viewer(app_url, "Explorer"), Viewer(trivial_url, "")
+        for viewer in (page, floor):
+            if not (await viewer.connect()).ok:
+                raise RuntimeError(f"{viewer.url} does not run cleanly")
+        ours, theirs, our_cpu, their_cpu = [], [], [], []
+        for i, value in enumerate(make(repeats)):
+            await asyncio.sleep(pause)
+            before = tree_cpu_seconds(pids[0])
+            run = await page.change(key, value)
+            our_cpu.append((tree_cpu_seconds(pids[0]) - before) * 1000)
+            if not run.ok:
+                raise RuntimeError(f"{key}={value}: {run.status} {run.exceptions}")
+            ours.append(run.seconds * 1000)
+            await asyncio.sleep(pause)
+            before = tree_cpu_seconds(pids[1])
+            theirs.append((await floor.change("x", [i % 100])).seconds * 1000)
+            their_cpu.append((tree_cpu_seconds(pids[1]) - before) * 1000)
+        for viewer in (page, floor):
+            await viewer.close()
+        a, b = statistics.median(ours), statistics.median(theirs)
+        ca, cb = (
+            statistics.mean(our_cpu),
+            statistics.mean(their_cpu),
+        )  # clock ticks of 10 ms: means, not medians
+        print(f"{name:8s} {a:6.1f} ms {b:5.1f} ms {a / b:6.1f}   {ca:7.1f} {cb:8.1f} {ca / cb:6.1f}")
+
+
+async def measure(app_url: str, trivial_url: str, repeats: int, pause: float, pids: tuple[int, int]) -> None:
     for url, page in [(app_url, "Explorer"), (trivial_url, "")]:  # imports, first-run caches
         await timed(url, page, "", "ga" if page else "x", [[1.0]] if page else [[1]], 0)
+    print(f"machine: load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    await side_by_side(app_url, trivial_url, repeats, pause, pids)
     floor = ms(await timed(trivial_url, "", "", "x", [[i] for i in range(repeats)], pause))
     home = ms(await timed(app_url, "", "", "lang", ["한국어", "English"] * (repeats // 2 + 1), pause))
     print(f"machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {repeats} changes each")
@@ -97,15 +162,31 @@ async def measure(app_url: str, trivial_url: str, repeats: int, pause: float) ->
           f"{sum(load.chart_bytes) / 1024:.1f} KB of chart JSON in {len(load.chart_bytes)} charts")  # fmt: skip
 
 
+async def bar_only(app_url: str, trivial_url: str, repeats: int, pause: float, pids: tuple[int, int]) -> None:
+    for url, page in [(app_url, "Explorer"), (trivial_url, "")]:
+        await timed(url, page, "", "ga" if page else "x", [[1.0]] if page else [[1]], 0)
+    print(f"machine: load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    await side_by_side(app_url, trivial_url, repeats, pause, pids)
+    for query in ("view=backward", f"{LARGEST}&view=backward"):
+        median, low = ms(await timed(app_url, "Explorer", query, "ga", gammas(repeats), pause))
+        print(f"γ with {query.replace(LARGEST, 'largest')}: {median:.0f} ms median (min {low:.0f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between changes")
+    parser.add_argument(
+        "--bar-only", action="store_true", help="only the bar's controls against the trivial page"
+    )
     args = parser.parse_args()
     app, app_url = serve(script="app.py")
     trivial, trivial_url = serve(script="benchmarks/trivial_app.py")
     try:
-        asyncio.run(measure(app_url, trivial_url, args.repeats, args.pause))
+        if args.bar_only:
+            asyncio.run(bar_only(app_url, trivial_url, args.repeats, args.pause, (app.pid, trivial.pid)))
+        else:
+            asyncio.run(measure(app_url, trivial_url, args.repeats, args.pause, (app.pid, trivial.pid)))
     finally:
         for process in (app, trivial):
             process.terminate()

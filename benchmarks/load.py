@@ -16,7 +16,8 @@ back, so that ratios compare like with like (the median over rounds is reported)
             an attack of benchmarks/attacks.py; each attack on a fresh server; not in the
             default list: python benchmarks/load.py --phases hostile --calm 5
 Memory is the servers' resident set (VmRSS from /proc), summed over replicas (the hostile
-phase: over the server's whole process tree, sampled every 0.2 s).
+phase: over the server's whole process tree, sampled every 0.2 s). CPU per change: the user + system
+time of the server processes (and their children) over a crowd phase, divided by the changes served.
 """
 
 from __future__ import annotations
@@ -36,12 +37,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.attacks import Tab, attacks  # noqa: E402
-from benchmarks.viewer import Viewer  # noqa: E402
+from benchmarks.viewer import SUCCESS, Viewer  # noqa: E402
 from deploy.replicas import replicas  # noqa: E402
 from normcore.host import memory_kb  # noqa: E402
 from tests.conftest import serve  # noqa: E402
 
-EXPLORER_CHANGES = [("n", lambda r: [r.randint(1, 64)]), ("hw", lambda r: [r.randint(1, 8)]), ("seed", None)]
+EXPLORER_CHANGES = [
+    ("n", lambda r: [str(r.choice([1, 2, 4, 8, 16, 32, 64]))]),
+    ("hw", lambda r: [r.randint(1, 8)]),
+    ("seed", None),
+]
+# --mix bar: what a lecture moves, the Explorer's bar (N, γ, β, the norm): reruns of its fragment alone
+BAR_CHANGES = [
+    ("n", lambda r: [str(r.choice([1, 2, 4, 8, 16, 32, 64]))]),
+    ("ga", lambda r: [round(r.randint(-60, 60) * 0.05, 2)]),
+    ("be", lambda r: [round(r.randint(-60, 60) * 0.05, 2)]),
+    ("norm", lambda r: r.choice(["Batch Norm", "Layer Norm", "Group Norm", "Instance Norm", "RMS Norm"])),
+]
 TRIVIAL_CHANGES = [("x", lambda r: [r.randint(0, 100)])]
 MB = 1024 * 1024
 
@@ -56,6 +68,12 @@ class Result:
     payload_bytes: list[int] = field(default_factory=list)
     rss_mb: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the server processes over the phase
+
+    @property
+    def cpu_per_change(self) -> float:
+        """The servers' CPU seconds over the phase per change served (the page loads' cost included)."""
+        return self.cpu_seconds / len(self.changes) if self.changes else float("nan")
 
     def p(self, q: float) -> float:
         return percentile(self.changes, q)
@@ -127,7 +145,7 @@ async def one_viewer(url, page, changes, count, spread, rng, result: Result, sta
 def record(result: Result, run) -> None:
     result.exceptions.extend(run.exceptions)
     result.payload_bytes.append(run.payload_bytes)
-    if run.status != "FINISHED_SUCCESSFULLY":
+    if run.status not in SUCCESS:
         result.errors.append(f"script run ended {run.status}")
 
 
@@ -136,7 +154,7 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
     result = Result(name)
     rng = random.Random(seed)
     result.rss_mb["before"] = rss_mb(pids)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), sum(tree_cpu_seconds(pid) for pid in pids)
     with MemoryWatch(pids) as watch:
         await asyncio.gather(
             *(
@@ -145,6 +163,7 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
             )
         )
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = sum(tree_cpu_seconds(pid) for pid in pids) - cpu
     result.rss_mb["peak"] = watch.peak
     result.rss_mb["after"] = rss_mb(pids)
     return result
@@ -187,6 +206,8 @@ def report(result: Result) -> None:
         f"exceptions {len(result.exceptions)}  payload median {statistics.median(result.payload_bytes or [0]) / 1024:.1f} kB"
     )
     memory = "  ".join(f"{k} {v:.0f}" for k, v in result.rss_mb.items())
+    if result.cpu_seconds:
+        line += f"  server CPU {result.cpu_seconds:.1f} s = {result.cpu_per_change * 1000:.0f} ms per change"
     print(line)
     print(f"{'':<9} server RSS MB: {memory}  ({result.seconds:.1f} s)")
     for message in sorted(set(result.errors + result.exceptions))[:5]:
@@ -194,7 +215,7 @@ def report(result: Result) -> None:
 
 
 @contextlib.contextmanager
-def servers(phases: list[str]):
+def servers(phases: list[str], changes=EXPLORER_CHANGES):
     """Every server the phases need, started once: {phase: (url, page, changes, pids)}."""
     with contextlib.ExitStack() as stack:
         running = {}
@@ -203,11 +224,11 @@ def servers(phases: list[str]):
             running["trivial"] = (url, "", TRIVIAL_CHANGES, [process.pid], [url])
         if "explorer" in phases or "churn" in phases:
             process, url = stack.enter_context(_served("app.py"))
-            running["explorer"] = (url, "Explorer", EXPLORER_CHANGES, [process.pid], [url])
+            running["explorer"] = (url, "Explorer", changes, [process.pid], [url])
         if "replicas" in phases:
             group = stack.enter_context(replicas())
             pids = [p.pid for p in group.processes[:2]]
-            running["replicas"] = (group.url, "Explorer", EXPLORER_CHANGES, pids, group.replica_urls)
+            running["replicas"] = (group.url, "Explorer", changes, pids, group.replica_urls)
         yield running
 
 
@@ -225,7 +246,7 @@ async def run_phases(args) -> dict[str, list[Result]]:
     """Each round runs the crowd phases back to back on servers that stay up; churn comes last."""
     phases = args.phases.split(",")
     results: dict[str, list[Result]] = {}
-    with servers(phases) as running:
+    with servers(phases, BAR_CHANGES if args.mix == "bar" else EXPLORER_CHANGES) as running:
         for _url, page, _, _, direct in running.values():
             for replica in direct:
                 await warm_up(replica, page)
@@ -269,6 +290,15 @@ def ratios(results: dict[str, list[Result]]) -> None:
             print(
                 f"{top} p95 / {bottom} p95 = {statistics.median(each):.2f} median over rounds "
                 f"({', '.join(f'{v:.2f}' for v in each)})  (target {target})"
+            )
+    cpu = {name: [r.cpu_per_change for r in runs] for name, runs in results.items() if name != "churn"}
+    for top in ("explorer", "replicas"):
+        if top in cpu and "trivial" in cpu:
+            each = [a / b for a, b in zip(cpu[top], cpu["trivial"], strict=True)]
+            print(
+                f"{top} server CPU per change / trivial's = {statistics.median(each):.2f} median over rounds "
+                f"({', '.join(f'{a * 1000:.0f}/{b * 1000:.0f} ms' for a, b in zip(cpu[top], cpu['trivial'], strict=True))})"
+                "  (target <= 3)"
             )
     if "churn" in results:
         memory = results["churn"][0].rss_mb
@@ -543,6 +573,12 @@ def main() -> None:
         "--phases",
         default="trivial,explorer,replicas,churn",
         help="comma list; hostile is run only when named",
+    )
+    parser.add_argument(
+        "--mix",
+        choices=["sidebar", "bar"],
+        default="sidebar",
+        help="the Explorer's changes: sidebar (N, H = W, seed: mostly whole-page reruns) or bar (N, γ, β, norm)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
     parser.add_argument("--seed", type=int, default=0)

@@ -20,6 +20,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SUCCESS = ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")  # the page, or one fragment of it
 TRIGGER = object()  # a button's one-off press (``trigger_value``), as a widget value
 
 
@@ -39,7 +40,7 @@ class Run:
 
     @property
     def ok(self) -> bool:
-        return self.status == "FINISHED_SUCCESSFULLY" and not self.exceptions
+        return self.status in SUCCESS and not self.exceptions
 
 
 class Viewer:
@@ -55,6 +56,8 @@ class Viewer:
         self.timeout = timeout
         self.widget_ids: dict[str, str] = {}  # key -> element id
         self.widget_values: dict[str, object] = {}
+        self.widget_fragments: dict[str, str] = {}  # key -> the fragment that drew the widget, if any
+        self.widget_kinds: dict[str, str] = {}  # key -> widget type, as last drawn
         self.page_script_hash = ""
         self.session_id = ""
         self.cached_hashes: set[str] = set()  # messages the "browser" holds, as the frontend reports them
@@ -80,9 +83,20 @@ class Viewer:
         return await self._rerun()
 
     async def change(self, key: str, value) -> Run:
-        """Set the widget with ``key`` to ``value`` and wait for the rerun it causes."""
+        """Set the widget with ``key`` to ``value`` and wait for the rerun it causes.
+
+        A widget drawn by an ``st.fragment`` reruns that fragment alone, as the frontend asks. Choices given
+        as labels (``["4"]``) go to a slider as numbers, so one script times a page before and after a
+        slider became a segmented choice."""
+        if (
+            self.widget_kinds.get(key) == "slider"
+            and isinstance(value, list)
+            and value
+            and isinstance(value[0], str)
+        ):
+            value = [float(v) for v in value]
         self.widget_values[key] = value
-        return await self._rerun()
+        return await self._run(self._rerun_message(self.widget_fragments.get(key, "")))
 
     async def close(self) -> None:
         if self._socket is not None:
@@ -92,10 +106,11 @@ class Viewer:
     async def _rerun(self) -> Run:
         return await self._run(self._rerun_message())
 
-    def _rerun_message(self) -> BackMsg:
+    def _rerun_message(self, fragment_id: str = "") -> BackMsg:
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query
+        state.fragment_id = fragment_id
         state.page_script_hash = self.page_script_hash
         state.page_name = "" if self.page_script_hash else self.page
         state.cached_message_hashes.extend(sorted(self.cached_hashes))
@@ -111,7 +126,7 @@ class Viewer:
         await self._socket.send(message.SerializeToString())
         run = await asyncio.wait_for(self._read_until_finished(), self.timeout)
         run.seconds = time.perf_counter() - started
-        if run.status == "FINISHED_SUCCESSFULLY" and run.page != self.page:
+        if run.status == "FINISHED_SUCCESSFULLY" and run.page != self.page:  # a fragment run sends no page
             run.status = f"RAN_PAGE_{run.page or 'main'}_NOT_{self.page or 'main'}"
         return run
 
@@ -131,7 +146,7 @@ class Viewer:
                 self.page_script_hash = message.navigation.page_script_hash
                 run.page = _url_path(message.navigation)
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                self._read_element(message.delta.new_element, run)
+                self._read_element(message.delta.new_element, run, message.delta.fragment_id)
             elif kind == "page_not_found":
                 run.exceptions.append(f"page not found: {message.page_not_found.page_name}")
             elif kind == "script_finished":
@@ -139,7 +154,7 @@ class Viewer:
                 if message.script_finished != FINISHED.FINISHED_EARLY_FOR_RERUN:
                     return run
 
-    def _read_element(self, element, run: Run) -> None:
+    def _read_element(self, element, run: Run, fragment_id: str = "") -> None:
         kind = element.WhichOneof("type")
         body = getattr(element, kind)
         if kind == "exception":
@@ -155,7 +170,11 @@ class Viewer:
         if widget_id.startswith("$$ID-") and widget_id.count("-") >= 2:
             key = widget_id.split("-", 2)[2]
             self.widget_ids[key] = widget_id
-            run.widgets[key] = kind
+            run.widgets[key] = self.widget_kinds[key] = kind
+            if fragment_id:
+                self.widget_fragments[key] = fragment_id
+            else:
+                self.widget_fragments.pop(key, None)
 
 
 def run_async(coroutine):

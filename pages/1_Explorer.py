@@ -1,17 +1,20 @@
 """Explorer: pick a normalization and see exactly what it does to a batch.
 
-URL keys (every one optional; the default in brackets):
+URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode, n,
+g, ga, be and view; the sidebar the rest. A key whose control does not apply is dropped from the link.
   norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
   mode   train | eval [train]
   src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
   dist   normal | uniform | skewed | heavy | outliers [normal]
   off    spread of per-channel means, 0-5 [2.0]        spr  spread of per-channel log-scales, 0-1.5 [0.5]
   seed   0-9999 [0]
-  n      batch size N, 1-256 [16]   c  channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
-  g      groups G, a divisor of C [2, or 1 when 2 does not divide C]
-  eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]
-  mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]
-  rmax   Batch Renorm's r_max, 1-5 [3.0]     dmax  its d_max, 0-10 [5.0]
+  n      batch size N, 1-256 [16]: the bar offers 1, 2, 4, ..., 256; a link's other N is kept and offered
+  c      channels C, 1-64 [8]   hw  H = W, 1-32 [8]   (N*C*H*W is capped)
+  g      groups G, a divisor of C [2, or 1 when 2 does not divide C]; group norm only
+  eps    1e-08 | 1e-05 | 0.001 | 0.01 | 0.1 | 1.0 [1e-05]; not with norm=none
+  mom    momentum, 0.01-1 [0.1]     wb  warm-up training batches, 0-100 [20]: only where running
+         statistics are read (batch norm in eval mode, Batch Renorm)
+  rmax   Batch Renorm's r_max, 1-5 [3.0]     dmax  its d_max, 0-10 [5.0]: Batch Renorm only
   ga, be global γ and β, -3-3 [1.0, 0.0]
   gc, bc per-channel γ and β as comma lists of C numbers (override ga, be; dropped when these move)
   fn, fc, fp  the followed element: sample, channel, spatial position (row-major) [0, 0, 0]
@@ -24,10 +27,12 @@ URL keys (every one optional; the default in brackets):
          (class: channel fc is the right class; the code view adds the backward pass when up= is set)
   ex     backward view: the example whose upstream gradient changes, 0 to N-1 [0]
   exf    backward view: the factor on that example's upstream gradient, 0 | 2 | 10 | -1 [2]
+  si     backward view: the scale-invariance section open, true | false [true when the link has sa=, else false]
   sa     backward view: the weight scale a of the scale-invariance section, 0.01 ... 100 [1]
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
-so a slider move pays for what is on screen (docs/benchmarks.md, Explorer).
+so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). The bar and what it drives
+are one st.fragment: a move in the bar reruns them, not the sidebar and the page chrome.
 """
 
 from functools import partial
@@ -42,100 +47,114 @@ from ui import cached, explorer_backward
 from ui import explorer_cache as cache
 from ui import explorer_views as views
 from ui.chrome import page_setup
-from ui.explorer_controls import follow_inputs, per_channel, sidebar
+from ui.explorer_controls import Inputs, bar, follow_inputs, fragment_check, per_channel, sidebar
 from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck
 
 page_setup("explorer.title")
-check = UrlCheck("explorer")
-ctl = sidebar(check)
-shape, source, upload = views.batch_source(ctl, check)
-n, c, h, w = shape
-follow = follow_inputs(shape, check)
-gamma = per_channel("gc", c, ctl.gamma, check)
-beta = per_channel("bc", c, ctl.beta, check)
-worked_table = views.worked_table(check)
-refusal = None if shape == views.NO_BATCH else pytorch_refusal(shape, ctl.norm, ctl.groups, ctl.training)
-notices, histogram_area, view_area = st.container(), st.container(), st.container()
-if shape != views.NO_BATCH and not refusal:
-    with view_area:
-        view = views.view_choice(check)
-with notices:
-    check.show()
-    views.batch_of_one(shape, ctl, refusal)
-if shape == views.NO_BATCH or refusal:
-    st.stop()  # waiting for an upload, the upload was refused, or PyTorch refuses (each says why)
+st.caption(t("explorer.intro"))
+side_check = UrlCheck("explorer")
+side = sidebar(side_check)
+side_check.show()
 
-layer = cache.Layer(shape, source, ctl.norm, ctl.groups, ctl.training, ctl.eps, ctl.momentum, ctl.warmup,
-                    ctl.r_max, ctl.d_max)  # fmt: skip
-summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
-norm_name = t(f"explorer.norm.{ctl.norm}")
 
-with histogram_area:  # 1. before and after
-    before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
-                                 title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
-    show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
-    st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
+@st.fragment
+def stage(side: Inputs) -> None:
+    """The bar and everything it drives: a move in the bar reruns this, not the sidebar and the chrome."""
+    check = fragment_check("explorer")
+    bar_box = st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom")
+    notices, histogram_area = st.container(), st.container()
+    with bar_box:
+        ctl = bar(side, check)
+    shape, source, upload = views.batch_source(ctl, check)
+    n, c, h, w = shape
+    follow = follow_inputs(shape, check, side.follow_box)
+    gamma = per_channel("gc", c, ctl.gamma, check)
+    beta = per_channel("bc", c, ctl.beta, check)
+    worked_table = views.worked_table(check)
+    refusal = None if shape == views.NO_BATCH else pytorch_refusal(shape, ctl.norm, ctl.groups, ctl.training)
+    if shape != views.NO_BATCH and not refusal:
+        with bar_box:
+            view = views.view_choice(check)
+    with notices:
+        check.show()
+        views.batch_of_one(shape, ctl, refusal)
+    if shape == views.NO_BATCH or refusal:
+        return  # waiting for an upload, the upload was refused, or PyTorch refuses (each says why)
 
-if view == "sets":
-    left, right = st.columns(2)
-    with left:  # 2. small multiples
-        st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
-        multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
-                                  [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
-                                  title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-        show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
-    with right:  # 3. the N x C x (H*W) block
-        st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
-        block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
-                              title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-        show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
-                   selection_mode="points")  # fmt: skip
-        if n > summary.grid.shape[0]:
-            st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
+    layer = cache.Layer(shape, source, ctl.norm, ctl.groups, ctl.training, ctl.eps, ctl.momentum, ctl.warmup,
+                        ctl.r_max, ctl.d_max)  # fmt: skip
+    summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
+    norm_name = t(f"explorer.norm.{ctl.norm}")
 
-elif view == "stats":
-    left, right = st.columns(2)
-    with left:  # 4. the statistics used
-        st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-        stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
-                              own_mean=summary.own_mean, own_var=summary.own_var,
-                              title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-        show_chart(stats, key="stats", data=views.stats_frame(summary, ctl))
-        views.stats_notes(summary, ctl)
-    with right:  # 5. one element, step by step
-        st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
-        st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
-        st.caption(
-            t("explorer.follow_caption", n=follow[0], c=follow[1], p=follow[2], s=summary.followed["set"])
+    with histogram_area:  # 1. before and after
+        before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
+                                     title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
+        show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
+        st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
+
+    if view == "sets":
+        left, right = st.columns(2)
+        with left:  # 2. small multiples
+            st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
+            multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
+                                      [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
+                                      title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
+            show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
+        with right:  # 3. the N x C x (H*W) block
+            st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
+            block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
+                                  title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
+            show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
+                       selection_mode="points")  # fmt: skip
+            if n > summary.grid.shape[0]:
+                st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
+
+    elif view == "stats":
+        left, right = st.columns(2)
+        with left:  # 4. the statistics used
+            st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
+            stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
+                                  own_mean=summary.own_mean, own_var=summary.own_var,
+                                  title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
+            show_chart(stats, key="stats", data=views.stats_frame(summary, ctl))
+            views.stats_notes(summary, ctl)
+        with right:  # 5. one element, step by step
+            st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
+            st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
+            st.caption(
+                t("explorer.follow_caption", n=follow[0], c=follow[1], p=follow[2], s=summary.followed["set"])
+            )
+
+    elif view == "downstream":  # 6. gamma and beta downstream
+        st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
+        panels = [t("explorer.panel.x_hat"), t("explorer.panel.affine"), t(f"explorer.act.{ctl.activation}")]
+        downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
+                                   labels=views.hist_labels())  # fmt: skip
+        show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
+        views.downstream_metrics(summary, ctl)
+        views.gamma_beta_editor(
+            gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
         )
 
-elif view == "downstream":  # 6. gamma and beta downstream
-    st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
-    panels = [t("explorer.panel.x_hat"), t("explorer.panel.affine"), t(f"explorer.act.{ctl.activation}")]
-    downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
-                               labels=views.hist_labels())  # fmt: skip
-    show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
-    views.downstream_metrics(summary, ctl)
-    views.gamma_beta_editor(
-        gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
-    )
+    elif view == "worked":  # 7. the worked example
+        st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
+        views.worked_example(worked_table, ctl)
 
-elif view == "worked":  # 7. the worked example
-    st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
-    views.worked_example(worked_table, ctl)
+    else:  # 8. the backward pass, and 9. as PyTorch code
+        setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
+                      ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
+                      ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
+        if view == "backward":
+            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
+        else:
+            st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+            setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
+            st.code(pytorch_snippet(setup), language="python")
+            st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
+            if setup.upstream:
+                st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
 
-else:  # 8. the backward pass, and 9. as PyTorch code
-    setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
-                  ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
-                  ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
-    if view == "backward":
-        explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
-    else:
-        st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
-        setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
-        st.code(pytorch_snippet(setup), language="python")
-        st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
-        if setup.upstream:
-            st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
+
+stage(side)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import open_page
+from ui.i18n import translate
 
 PAGE = "pages/1_Explorer.py"
 NORMS = ["batch", "layer", "instance", "group", "rms", "batch_renorm", "none"]
@@ -18,7 +19,7 @@ CHARTS = {
     "stats": 2,
     "downstream": 2,
     "worked": 1,
-    "backward": 5,
+    "backward": 4,  # the scale-invariance section folded (a link with sa= or si=true opens it)
     "code": 1,
 }  # the histogram and the view's
 VIEWS = list(CHARTS)
@@ -78,7 +79,10 @@ def test_every_norm_in_both_modes_in_every_view(explorer):
 def test_only_the_chosen_view_runs_and_the_link_keeps_it():
     at = open_page(PAGE, {"n": "4", "hw": "2"})
     assert at.segmented_control(key="view").value == "sets" and "view" not in at.query_params
-    assert [s.value for s in at.main.subheader] == ["Per set", "Which elements share statistics"]
+    assert [s.value for s in at.main.subheader] == [
+        "Each set, before and after",
+        "Which elements share statistics",
+    ]
     show(at, "code")
     assert at.query_params["view"] == "code" and at.code and not at.latex and not at.data_editor
     at = open_page(PAGE, {"view": "worked", "lang": "ko"})  # a link in one language opens in another
@@ -134,10 +138,14 @@ def test_hostile_link_values_are_replaced_with_notices():
     no_errors(at)
     notice = texts(at.info)
     for key in hostile:
-        assert f"{key}=" in notice or key in ("c", "hw", "mom"), key  # c, hw, mom: text Streamlit ignores
+        # c, hw: text Streamlit ignores; g and mom do not apply to batch norm in training: dropped, no notice
+        assert f"{key}=" in notice or key in ("c", "hw", "mom", "g"), key
+    assert "g" not in at.query_params and "mom" not in at.query_params
     assert "norm=`<script>alert(1)</script>`" in notice  # shown as code, never as markup
     assert len(at.get("plotly_chart")) == CHARTS["sets"]
-    assert at.selectbox(key="norm").value == "batch" and at.slider(key="n").value == 16  # the default
+    assert (
+        at.selectbox(key="norm").value == "batch" and at.segmented_control(key="n").value == "16"
+    )  # the default
 
 
 def test_links_asking_for_too_many_elements_are_capped():
@@ -173,7 +181,9 @@ def test_batch_of_one_shows_what_pytorch_does():
         in warning
     )
     assert "eval mode" in warning
-    assert not at.get("plotly_chart") and not at.get("segmented_control")  # no views of nothing
+    assert not at.get("plotly_chart") and [c.key for c in at.segmented_control] == [
+        "n"
+    ]  # no views of nothing
     at.radio(key="mode").set_value("eval").run()  # a trained network with one sample
     no_errors(at)
     assert not at.warning and len(at.get("plotly_chart")) == CHARTS["sets"]
@@ -355,9 +365,11 @@ def test_backward_view_controls_in_both_modes(norm):
             assert "their largest difference is 0." in text
         elif norm not in ("none", "rms"):
             assert "**The mean cannot move.**" in text and "**The scale cannot move (up to ε).**" in text
+    assert not at.get("select_slider") or "sa" not in [s.key for s in at.select_slider]  # folded
+    at = open_page(PAGE, {"norm": norm, "n": "6", "c": "4", "hw": "2", "view": "backward", "si": "true"})
     at.select_slider(key="sa").set_value("0.01").run()
     no_errors(at)
-    assert at.query_params["sa"] == "0.01"
+    assert at.query_params["sa"] == "0.01" and len(at.get("plotly_chart")) == CHARTS["backward"] + 1
     ratio = next(m for m in at.metric if "‖" in m.label)
     assert float(ratio.value) > 50  # dL/d(aW) grows as the weights shrink (1/a = 100, eps pulls it off)
 
@@ -381,3 +393,76 @@ def test_code_view_with_the_backward_loss_prints_the_pages_gradient():
     printed = printed_value(code)
     shown = float(re.search(r"this page computes (\S+)\.$", texts(at.caption)).group(1))
     assert printed == pytest.approx(shown, rel=1e-4)
+
+
+# ---- the bar above the chart (issue 13 §1, §4, §5) ----
+
+BAR_KEYS = {"norm", "mode", "n", "ga", "be", "view"}
+
+
+def widget_keys(block) -> set[str]:
+    kinds = ("selectbox", "radio", "segmented_control", "slider", "select_slider", "number_input", "toggle")
+    return {w.key for kind in kinds for w in block.get(kind)}
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_the_bar_holds_the_lesson_controls_on_the_page(present):
+    at = open_page(PAGE, {"norm": "group", "present": "true"} if present else {"norm": "group"})
+    no_errors(at)
+    assert BAR_KEYS | {"g"} <= widget_keys(at.main)  # in presenter mode too: the sidebar is hidden there
+    assert not (BAR_KEYS | {"g"}) & widget_keys(at.sidebar)  # one widget per URL key, on the page
+    assert {"src", "c", "hw", "eps", "seed"} <= widget_keys(at.sidebar)
+    at.selectbox(key="norm").set_value("layer").run()
+    assert "g" not in widget_keys(at.main) | widget_keys(at.sidebar)  # G only when it applies
+    assert translate("explorer.intro", "en") in texts(at.caption)
+
+
+def test_batch_size_in_one_move_among_powers_of_two():
+    at = open_page(PAGE, {})
+    assert at.segmented_control(key="n").options == ["1", "2", "4", "8", "16", "32", "64", "128", "256"]
+    at.segmented_control(key="n").set_value("2").run()
+    no_errors(at)
+    assert at.query_params["n"] == "2" and "2 × 8 × 8 × 8" in texts(at.caption)
+
+
+@pytest.mark.parametrize("old", ["10", "3", "200"])
+def test_an_old_link_with_another_batch_size_keeps_it(old):
+    at = open_page(PAGE, {"n": old, "hw": "2"})
+    no_errors(at)
+    assert at.segmented_control(key="n").value == old and old in at.segmented_control(key="n").options
+    assert f"{old} × 8 × 2 × 2" in texts(at.caption) and not at.info  # kept, so no notice
+    at.segmented_control(key="n").set_value("4").run()
+    assert at.query_params["n"] == "4" and "4 × 8 × 2 × 2" in texts(at.caption)
+
+
+def test_a_batch_size_out_of_range_is_a_notice():
+    at = open_page(PAGE, {"n": "300"})
+    no_errors(at)
+    assert "n=`300`" in texts(at.info) and at.segmented_control(key="n").value == "16"
+
+
+@pytest.mark.parametrize(
+    ("link", "switch", "dropped"),
+    [
+        ({"norm": "group", "g": "8"}, ("norm", "layer"), ["g"]),
+        ({"norm": "batch_renorm", "rmax": "2", "dmax": "1", "mom": "0.5", "wb": "3"}, ("norm", "batch"), ["rmax", "dmax", "mom", "wb"]),
+        ({"mode": "eval", "mom": "0.5", "wb": "3"}, ("mode", "train"), ["mom", "wb"]),
+        ({"eps": "0.1"}, ("norm", "none"), ["eps"]),
+    ],
+)  # fmt: skip
+def test_keys_that_no_longer_apply_leave_the_link(link, switch, dropped):
+    at = open_page(PAGE, {**link, "hw": "2"})
+    no_errors(at)
+    assert all(key in at.query_params for key in dropped), at.query_params
+    key, value = switch
+    (at.selectbox if key == "norm" else at.radio)(key=key).set_value(value).run()
+    no_errors(at)
+    assert not [key for key in dropped if key in at.query_params], at.query_params
+    assert not set(dropped) & (widget_keys(at.main) | widget_keys(at.sidebar))
+
+
+def test_momentum_and_warm_up_apply_where_running_statistics_are_read():
+    for link, shown in [({}, False), ({"mode": "eval"}, True), ({"norm": "batch_renorm"}, True),
+                        ({"norm": "layer", "mode": "eval"}, False)]:  # fmt: skip
+        at = open_page(PAGE, {**link, "hw": "2"})
+        assert ({"mom", "wb"} <= widget_keys(at.sidebar)) == shown, link

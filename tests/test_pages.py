@@ -64,7 +64,7 @@ def test_explorer_controls(norm, mode):
     assert not at.exception
     assert at.selectbox(key="norm").value == norm
     assert at.radio(key="mode").value == mode
-    at.slider(key="n").set_value(3).run()
+    at.segmented_control(key="n").set_value("4").run()
     at.slider(key="hw").set_value(2).run()
     assert not at.exception
     assert not at.warning, [w.value for w in at.warning]
@@ -83,7 +83,7 @@ def test_explorer_batch_of_one_without_space_explains_instead_of_failing():
         {"n": "1e12"},
         {"n": "abc"},
         {"hw": "<script>alert(1)</script>"},
-        {"g": "5"},
+        {"g": "5", "norm": "group"},  # G applies to group norm only (elsewhere it leaves the link)
         {"norm": "banana"},
         {"mode": ["train", "eval", "x"]},
         {"seed": "nan"},

@@ -128,10 +128,17 @@ def show(layer: cache.Layer, ctl: Controls, gamma: list[float], beta: list[float
     _gradients(summary, norm_name)
     _full_and_naive(summary, ctl, norm_name)
     _coupling(layer, ctl, gamma, beta, up, follow, norm_name, upload)
-    _scale_invariance()
-    with st.expander(t("backward.code_header"), icon=":material/code:"):
-        st.code(pytorch_snippet(replace(setup, upstream=up)), language="python")
-        st.caption(t("backward.code_caption", dx=f"{summary.followed['full']:.6g}"))
+    # Folded by default (a γ move then redraws four sections, not five); a link with sa= opens it.
+    section = st.expander(t("backward.scale_header"), expanded="sa" in st.query_params, key="si",
+                          bind="query-params", icon=":material/straighten:")  # fmt: skip
+    if section.open:
+        with section:
+            _scale_invariance()
+    code = st.expander(t("backward.code_header"), icon=":material/code:", key="bw_code", on_change="rerun")
+    if code.open:  # made when opened, not on every move
+        with code:
+            st.code(pytorch_snippet(replace(setup, upstream=up)), language="python")
+            st.caption(t("backward.code_caption", dx=f"{summary.followed['full']:.6g}"))
 
 
 def _hist_labels() -> dict[str, str]:
@@ -256,7 +263,7 @@ def coupling_note(result: CouplingSummary, ctl: Controls, norm_name: str, factor
 
 
 def _scale_invariance() -> None:
-    st.subheader(t("backward.scale_header"), help=t("backward.scale_help"))
+    st.caption(t("backward.scale_help"))
     check = UrlCheck("explorer")
     scale = float(choice(st.select_slider, t("backward.scale"), SCALES, key="sa", check=check, default="1",
                          labels=lambda a: f"a = {a}", help=t("backward.scale_help_control")))  # fmt: skip

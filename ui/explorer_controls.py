@@ -8,16 +8,40 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from normcore import valid_group_counts
 from normcore.explorer import ACTIVATIONS, GROUPINGS, SHAPES, SOURCES
 from normcore.teaching import NORMS
 from ui.explorer_cache import load_upload
 from ui.i18n import t
-from ui.url import UrlCheck, choice, shown
+from ui.url import FRESH_VISIT_KEY, UrlCheck, choice, shown
 
 EPS_OPTIONS = ["1e-08", "1e-05", "0.001", "0.01", "0.1", "1.0"]
+DEFAULT_EPS, DEFAULT_MOMENTUM, DEFAULT_WARMUP, DEFAULT_RENORM = 1e-05, 0.1, 20, (3.0, 5.0)
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # N in one click; a link's other N is offered beside them
 PER_CHANNEL_LIMIT = 1000.0  # |γ|, |β| typed into the table or the link
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The sidebar's values: a change there reruns the whole page (the bar's controls rerun the stage)."""
+
+    source: str
+    c: int
+    hw: int
+    shape: str
+    offset: float
+    spread: float
+    seed: int
+    activation: str
+    by: str
+    layer_box: Any  # sidebar containers the stage fills (what they hold depends on the bar's norm and N)
+    follow_box: Any
+    upload: Any = None  # the UploadedFile, when the source is an upload
+    upload_array: np.ndarray | None = None  # (N, C, H, W) if the upload was accepted
+    upload_error: str | None = None  # why it was refused
 
 
 @dataclass(frozen=True)
@@ -66,20 +90,16 @@ def clear_per_channel() -> None:
         st.query_params.pop(key, None)
 
 
-def sidebar(check: UrlCheck) -> Controls:
+def sidebar(check: UrlCheck) -> Inputs:
+    """The secondary controls: the input, its shape and drawing, and the views' options."""
     with st.sidebar:
-        norm = _choice(st.selectbox, "norm", list(NORMS), "norm", check)
-        training = _choice(st.radio, "mode", ["train", "eval"], "mode", check, horizontal=True) == "train"
         st.subheader(t("explorer.input_header"))
         source = _choice(st.selectbox, "source", [*SOURCES, "upload"], "src", check)
         upload, array, error = upload_input() if source == "upload" else (None, None, None)
         st.subheader(t("explorer.shape_header"))
         generated = source != "upload"
-        n = _slider("batch", 1, 256, 16, "n", check, disabled=not generated)
         c = _slider("channels", 1, 64, 8, "c", check, disabled=not generated)
         hw = _slider("size", 1, 32, 8, "hw", check, disabled=not generated)
-        channels = array.shape[1] if array is not None else c
-        groups = group_choice(channels, check, disabled=norm != "group")
         st.subheader(t("explorer.draw_header"))
         synthetic = source == "synthetic"
         shape = _choice(st.selectbox, "dist", list(SHAPES), "dist", check, disabled=not synthetic)
@@ -88,21 +108,110 @@ def sidebar(check: UrlCheck) -> Controls:
         seed = st.number_input(t("explorer.seed"), 0, 9999, 0, key="seed", bind="query-params",
                                help=t("explorer.seed_help"), disabled=source == "upload")  # fmt: skip
         check.check("seed", seed)
-        st.subheader(t("explorer.layer_header"))
-        eps = float(_choice(st.select_slider, "eps", EPS_OPTIONS, "eps", check, default="1e-05", labels=str))
-        batch_family = norm in ("batch", "batch_renorm")
-        momentum = _slider("momentum", 0.01, 1.0, 0.1, "mom", check, step=0.01, disabled=not batch_family)
-        warmup = _slider("warmup", 0, 100, 20, "wb", check, disabled=not batch_family)
-        r_max = _slider("rmax", 1.0, 5.0, 3.0, "rmax", check, step=0.1, disabled=norm != "batch_renorm")
-        d_max = _slider("dmax", 0.0, 10.0, 5.0, "dmax", check, step=0.1, disabled=norm != "batch_renorm")
-        gamma = _slider("gamma", -3.0, 3.0, 1.0, "ga", check, step=0.05, on_change=clear_per_channel,
-                        disabled=norm == "none")  # fmt: skip
-        beta = _slider("beta", -3.0, 3.0, 0.0, "be", check, step=0.05, on_change=clear_per_channel,
-                       disabled=norm in ("none", "rms"))  # fmt: skip
+        layer_box = st.container()
         activation = _choice(st.radio, "act", list(ACTIVATIONS), "act", check, horizontal=True)
         by = _choice(st.radio, "by", list(GROUPINGS), "sm", check, horizontal=True)
-    return Controls(norm, n, c, hw, groups, training, source, shape, offset, spread, int(seed), eps, momentum,
-                    warmup, r_max, d_max, gamma, beta, activation, by, upload, array, error)  # fmt: skip
+        follow_box = st.container()
+    st.html(BAR_CSS)  # once per page run, not on every move in the bar
+    return Inputs(source, c, hw, shape, offset, spread, int(seed), activation, by, layer_box, follow_box,
+                  upload, array, error)  # fmt: skip
+
+
+def fragment_check(page: str) -> UrlCheck:
+    """A :class:`UrlCheck` that knows a rerun of a fragment alone is never the first run of a visit."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.session_state[FRESH_VISIT_KEY] = False
+    return UrlCheck(page)
+
+
+# The bar is the container keyed ``nc_stage`` (class ``st-key-nc_stage``): its segmented choices wrap onto
+# a second line on a narrow screen instead of scrolling sideways out of sight (constant CSS, nothing from the URL).
+BAR_CSS = (
+    "<style>.st-key-nc_stage [data-testid=stButtonGroup] > div { flex-wrap: wrap; row-gap: 0.25rem; }</style>"
+)
+
+
+def bar(side: Inputs, check: UrlCheck) -> Controls:
+    """The controls a lesson changes, on the page above the chart (in every mode); call inside the bar.
+
+    The layer's other settings go to the sidebar, only those that apply (the others leave the link)."""
+    norm = _choice(st.selectbox, "norm", list(NORMS), "norm", check, width=200)
+    training = (
+        _choice(st.radio, "mode", ["train", "eval"], "mode", check, horizontal=True, width="content")
+        == "train"
+    )
+    n = batch_choice(check, disabled=side.source == "upload")
+    channels = side.upload_array.shape[1] if side.upload_array is not None else side.c
+    if norm == "group":
+        groups = group_choice(channels, check)
+    else:  # G applies to group norm only: out of the bar and out of the link
+        st.query_params.pop("g", None)
+        groups = default_groups(channels)
+    gamma = _slider("gamma", -3.0, 3.0, 1.0, "ga", check, step=0.05, on_change=clear_per_channel,
+                    disabled=norm == "none", width=220)  # fmt: skip
+    beta = _slider("beta", -3.0, 3.0, 0.0, "be", check, step=0.05, on_change=clear_per_channel,
+                   disabled=norm in ("none", "rms"), width=220)  # fmt: skip
+    with side.layer_box:
+        eps, momentum, warmup, r_max, d_max = layer_settings(norm, training, check)
+    return Controls(norm, n, side.c, side.hw, groups, training, side.source, side.shape, side.offset, side.spread,
+                    side.seed, eps, momentum, warmup, r_max, d_max, gamma, beta, side.activation, side.by,
+                    side.upload, side.upload_array, side.upload_error)  # fmt: skip
+
+
+def drop(*keys: str) -> None:
+    """Keys of controls not drawn in this run leave the link. One drawn in the last run is still bound to
+    its widget: Streamlit drops that at the end of this run, and refuses a direct deletion."""
+    for key in keys:
+        try:
+            st.query_params.pop(key, None)
+        except StreamlitAPIException:
+            pass
+
+
+def reads_running(norm: str, training: bool) -> bool:
+    """Whether the layer reads running statistics (momentum and warm-up batches then matter)."""
+    return norm == "batch_renorm" or (norm == "batch" and not training)
+
+
+def layer_settings(norm: str, training: bool, check: UrlCheck) -> tuple[float, float, int, float, float]:
+    """ε, momentum, warm-up batches, r_max and d_max: the controls of those that apply, defaults for the rest.
+
+    A bound control not drawn leaves the link (Streamlit drops its key); ε's key is dropped here."""
+    st.subheader(t("explorer.layer_header"))
+    if norm == "none":
+        st.query_params.pop("eps", None)
+        st.caption(t("explorer.layer_none"))
+        eps = DEFAULT_EPS
+    else:
+        eps = float(_choice(st.select_slider, "eps", EPS_OPTIONS, "eps", check, default="1e-05", labels=str))
+    momentum, warmup = DEFAULT_MOMENTUM, DEFAULT_WARMUP
+    if reads_running(norm, training):
+        momentum = _slider("momentum", 0.01, 1.0, DEFAULT_MOMENTUM, "mom", check, step=0.01)
+        warmup = _slider("warmup", 0, 100, DEFAULT_WARMUP, "wb", check)
+    else:
+        drop("mom", "wb")
+    r_max, d_max = DEFAULT_RENORM
+    if norm == "batch_renorm":
+        r_max = _slider("rmax", 1.0, 5.0, r_max, "rmax", check, step=0.1)
+        d_max = _slider("dmax", 0.0, 10.0, d_max, "dmax", check, step=0.1)
+    else:
+        drop("rmax", "dmax")
+    return eps, momentum, warmup, r_max, d_max
+
+
+def batch_choice(check: UrlCheck, disabled: bool) -> int:
+    """N in one click among powers of two; a link's other N (1 to 256) is kept and offered beside them."""
+    options = list(BATCH_SIZES)
+    for asked in (st.query_params.get("n"), st.session_state.get("n")):
+        try:
+            value = int(str(asked))
+        except ValueError:
+            continue
+        if str(value) == str(asked) and 1 <= value <= max(BATCH_SIZES) and value not in options:
+            options = sorted([*options, value])
+    return int(choice(st.segmented_control, t("explorer.batch"), [str(v) for v in options], key="n", check=check,
+                      labels=str, default="16", help=t("explorer.batch_help"), required=True, disabled=disabled))  # fmt: skip
 
 
 def upload_input():
@@ -115,10 +224,10 @@ def upload_input():
     return (file, None, loaded) if isinstance(loaded, str) else (file, loaded, None)
 
 
-def follow_inputs(shape: tuple[int, int, int, int], check: UrlCheck) -> tuple[int, int, int]:
+def follow_inputs(shape: tuple[int, int, int, int], check: UrlCheck, box) -> tuple[int, int, int]:
     """The followed element: sample, channel and spatial position (row-major), each within the batch."""
     n, c, h, w = shape
-    with st.sidebar:
+    with box:
         st.subheader(t("explorer.follow_inputs"), help=t("explorer.follow_inputs_help"))
         cols = st.columns(3)
         picked = []
@@ -131,14 +240,16 @@ def follow_inputs(shape: tuple[int, int, int, int], check: UrlCheck) -> tuple[in
     return tuple(picked)
 
 
-def group_choice(c: int, check: UrlCheck, disabled: bool) -> int:
+def default_groups(c: int) -> int:
+    return 2 if c % 2 == 0 else 1
+
+
+def group_choice(c: int, check: UrlCheck) -> int:
     """G among the divisors of C; a G that stopped dividing C falls back with a notice."""
     options = [str(g) for g in valid_group_counts(c)]
-    default = "2" if "2" in options else "1"
+    default = str(default_groups(c))
     previous = st.session_state.get("g")
-    groups = _choice(
-        st.selectbox, "groups", options, "g", check, default=default, labels=str, disabled=disabled
-    )
+    groups = _choice(st.selectbox, "groups", options, "g", check, default=default, labels=str, width=110)
     if previous is not None and previous not in options:
         check.notice(t("explorer.groups_fallback", asked=previous, c=c, used=groups))
     return int(groups)

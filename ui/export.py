@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from figures.style import for_projector
+from ui import cached
 from ui.chrome import presenter_on
 from ui.i18n import t
 
@@ -25,6 +26,8 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
             st.markdown(f"**{plain(title)}**")
     if presenter_on():  # taller, larger text for a projector; the cached figure stays as it is
         fig = for_projector(fig)
+    else:
+        fig = cached.sendable(fig)  # a cached figure's dict, made once
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:

@@ -27,15 +27,12 @@ def selected(page, label):
     return page.get_by_role("combobox", name=label).input_value()
 
 
-def test_explorer_chart_changes_when_the_batch_slider_moves(page, served_app):
+def test_explorer_chart_changes_when_the_batch_size_changes(page, served_app):
     page.goto(f"{served_app}/Explorer?norm=batch")
     wait_for_app(page)
     before = after_trace(page)
-    slider = page.locator("[data-testid=stSlider]").first.get_by_role("slider")
-    slider.focus()
-    for _ in range(5):
-        slider.press("ArrowLeft")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('n') === '11'", timeout=30_000)
+    page.locator(".st-key-nc_stage").get_by_role("radio", name="8", exact=True).click()  # the bar's N
+    page.wait_for_function("() => new URLSearchParams(location.search).get('n') === '8'", timeout=30_000)
     wait_for_app(page)
     page.wait_for_function(
         f"before => JSON.stringify({AFTER_TRACE}) !== before",
@@ -65,7 +62,7 @@ def test_deep_link_on_a_fresh_server(browser, tmp_path):
         wait_for_app(page)
         assert page.get_by_role("heading", name="탐색기").is_visible(), "the page ran with its chrome"
         assert selected(page, "정규화") == "층 정규화"
-        assert page.get_by_role("slider", name="배치 크기 N").input_value() == "7"
+        assert page.get_by_role("radio", name="7", exact=True).get_attribute("aria-checked") == "true"
         after_trace(page)
         assert drawn_bars(page) == 50
         assert page.locator(ERRORS).count() == 0

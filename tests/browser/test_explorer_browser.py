@@ -57,7 +57,7 @@ def test_clicking_the_block_follows_that_element(page, served_app):
     page.wait_for_function("() => new URLSearchParams(location.search).get('fn') === '3'", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
     assert param(page, "fc") == "7"
-    page.get_by_role("radio", name="Statistics").click()  # the view that follows it step by step
+    page.get_by_role("radio", name="Statistics", exact=True).click()  # the view that follows it step by step
     page.wait_for_function(
         "() => new URLSearchParams(location.search).get('view') === 'stats'", timeout=WAIT_MS
     )
@@ -86,7 +86,7 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
         wait_for_app(page, WAIT_MS)
         assert page.get_by_role("combobox", name="Normalization").input_value() == "Group Norm"
         assert page.get_by_role("combobox", name="Groups G").input_value() == "4"
-        assert page.get_by_role("slider", name="Batch size N").input_value() == "7"
+        assert page.get_by_role("radio", name="7", exact=True).get_attribute("aria-checked") == "true"  # kept
         assert page.get_by_role("combobox", name="Distribution shape").input_value() == "skewed (exponential)"
         # The bars are the core's numbers for exactly these settings.
         x = make_input(7, 8, 5, 5, Population(shape="skewed", seed=3))
@@ -122,6 +122,42 @@ def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
     wait_for_app(page, WAIT_MS)
     assert trace_values(page, 1, 0) != upstream
     charts = page.locator(".js-plotly-plot").count()
-    assert charts == 5  # the batch; dy, dx, naive, difference; per-set sums; the block; the scale curve
+    assert charts == 4  # the batch; dy, dx, naive, difference; per-set sums; the block (scale section folded)
     assert "Coupled." in page.locator("[data-testid=stMarkdownContainer]").all_inner_texts().__str__()
     assert page.locator(ERRORS).count() == 0
+
+
+# ---- the bar above the chart (issue 13) ----
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_batch_size_two_in_one_click_in_the_bar_redraws_the_chart(page, served_app, present):
+    page.goto(f"{served_app}/Explorer?hw=4" + ("&present=true" if present else ""))
+    wait_for_app(page, WAIT_MS)
+    after = trace_values(page, 0, 1)
+    page.evaluate(f"() => {{ window.afterBefore = JSON.stringify({AFTER}); }}")
+    bar = page.locator(".st-key-nc_stage")
+    assert bar.is_visible()  # on the page, presenter mode (no sidebar) included
+    bar.get_by_role("radio", name="2", exact=True).click()  # one action
+    page.wait_for_function("() => new URLSearchParams(location.search).get('n') === '2'", timeout=WAIT_MS)
+    page.wait_for_function(f"() => JSON.stringify({AFTER}) !== window.afterBefore", timeout=WAIT_MS)
+    wait_for_app(page, WAIT_MS)
+    assert trace_values(page, 0, 1) != after
+    x = make_input(2, 8, 4, 4, Population())
+    y = run(x, "batch").output
+    np.testing.assert_allclose(
+        trace_values(page, 0, 1), histogram(y, 50, value_range(x, y)).density(), rtol=1e-6
+    )
+    assert page.locator(ERRORS).count() == 0
+
+
+def test_the_bar_fits_a_phone(browser, served_app):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{served_app}/Explorer")
+    wait_for_app(page, WAIT_MS)
+    bar = page.locator(".st-key-nc_stage")
+    for name in ["256", "PyTorch code"]:  # the last of each segmented choice, wrapped onto the screen
+        box = bar.get_by_role("radio", name=name, exact=True).bounding_box()
+        assert box and box["x"] + box["width"] <= 390, (name, box)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.close()
