@@ -34,13 +34,11 @@ PAGES = [
 PAGE_LABELS = {script: label_key for script, label_key, _ in PAGES}
 PRESENTER_KEY = "present"
 
-# Hidden with CSS, not skipped: the sidebar's widgets still run and take their values
-# from the URL, so the picture is exactly the one the link describes.
+# Presenter mode folds the sidebar away (its » button still opens it: nothing becomes
+# unreachable); the lesson's controls stand on the page (``nc_stage`` containers).
 PRESENTER_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] { display: none !important; }
 [data-testid="stMain"] .block-container { max-width: 100%; padding: 3.5rem 2rem 2rem; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
@@ -165,6 +163,7 @@ def page_setup(title_key: str) -> bool:
             help=t("chrome.copy_link_help"),
         )
     st.html(CHROME_JS, unsafe_allow_javascript=True)
+    st.set_page_config(initial_sidebar_state="collapsed" if presenter else "auto")  # calls are additive
     check.check(PRESENTER_KEY, presenter)
     _check_tour_param(check)
     check.show()

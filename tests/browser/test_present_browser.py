@@ -32,6 +32,8 @@ TEXT_SIZES = """() => [...document.querySelectorAll(
   '.js-plotly-plot .legendtext, .js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .annotation-text'
 )].map(e => parseFloat(getComputedStyle(e).fontSize))"""
 
+SIDEBAR_FOLDED = "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0"
+
 
 def load(page, url: str) -> None:
     page.goto(url)
@@ -51,7 +53,7 @@ def test_presenter_mode_chart_text_is_large_whether_switched_on_or_linked(served
     assert normal and max(normal) < 18  # the measure can tell: at a desk the text is smaller
     page.get_by_text(translate("chrome.presenter", "en")).click()
     page.wait_for_url("**present=true**")
-    page.wait_for_function("() => !document.querySelector('[data-testid=stSidebar]')?.checkVisibility()")
+    page.wait_for_function(SIDEBAR_FOLDED)
     wait_for_app(page, LOAD_MS)
     page.wait_for_function(
         "() => parseFloat(getComputedStyle(document.querySelector('.js-plotly-plot .xtick text')).fontSize) >= 18",
@@ -64,6 +66,21 @@ def test_presenter_mode_chart_text_is_large_whether_switched_on_or_linked(served
     assert len(toggled) > 10 and min(toggled) >= 18, sorted(toggled)[:5]
     assert len(linked) > 10 and min(linked) >= 18, sorted(linked)[:5]
     assert sorted(toggled) == sorted(linked)  # one size whichever way presenter mode came on
+
+
+def test_presenter_mode_folds_the_sidebar_and_its_button_opens_it(served_app, page):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    load(page, f"{served_app}/Explorer?present=true")
+    page.wait_for_function(SIDEBAR_FOLDED)
+    channels = page.locator("[data-testid=stSidebar]").get_by_text(translate("explorer.channels", "en"))
+    box = channels.bounding_box()
+    assert box["x"] + box["width"] <= 0  # folded off the screen, so the stage is the page's
+    page.locator("[data-testid=stExpandSidebarButton]").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().left >= 0"
+    )
+    page.wait_for_timeout(500)  # the sidebar slides in
+    assert channels.bounding_box()["x"] >= 0  # a secondary control is one click away, not gone
 
 
 def test_presenter_mode_metrics_grow_and_the_chrome_stays_out_of_the_way(served_app, page):

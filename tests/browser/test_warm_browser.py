@@ -28,7 +28,7 @@ def test_the_first_tour_step_shows_its_charts_without_a_click(fresh_server, page
     charts.first.wait_for(timeout=90_000)
     assert charts.count() == 2  # Figure 1: accuracy, percentiles
     main = page.locator("[data-testid=stMain]")
-    assert main.get_by_role("button", name=translate("lab.train", "en")).count() == 0
+    assert main.get_by_role("button", name=translate("lab.train", "en"), exact=True).count() == 0
     assert translate("lab.press_train", "en")[:20] not in main.inner_text()
     assert page.locator(ERRORS).count() == 0
 
@@ -38,13 +38,15 @@ def test_a_changed_setting_keeps_the_charts_under_a_note_and_the_train_button(fr
     wait_for_app(page)
     charts = page.locator("[data-testid=stPlotlyChart]")
     charts.first.wait_for(timeout=90_000)
-    lr = page.locator("[data-testid=stSidebar] input[type=number]").nth(1)  # σ, then the learning rate
+    lr = page.locator(".st-key-nc_stage input[type=number]").nth(1)  # σ, then the learning rate
     lr.fill("0.3")
     lr.press("Enter")
     note = page.locator("[data-testid=stMain] [data-testid=stAlert]", has_text="Learning rate 0.5 (now 0.3)")
     note.wait_for(timeout=90_000)
     wait_for_app(page)
-    train = page.locator("[data-testid=stMain]").get_by_role("button", name=translate("lab.train", "en"))
+    train = page.locator("[data-testid=stMain]").get_by_role(
+        "button", name=translate("lab.train", "en"), exact=True
+    )
     assert train.count() == 1 and charts.count() == 2
     top = lambda locator: locator.bounding_box()["y"]  # noqa: E731
     assert top(train) < top(note) < top(charts.first)  # the button and the note above the kept charts

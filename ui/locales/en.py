@@ -4,7 +4,7 @@ STRINGS = {
     # ---- chrome (every page) ----
     "chrome.language_help": "The language of every label, help text and chart. Kept in the link as lang=en or lang=ko.",
     "chrome.presenter": "Presenter mode",
-    "chrome.presenter_help": "Larger text and charts for a projector; hides the sidebar controls. Kept in the link as present=true.",
+    "chrome.presenter_help": "Larger text and charts for a projector; the sidebar folds away (» opens it), the lesson's controls stay on the page. Kept in the link as present=true.",
     "url.corrected": "The link asked for {param}={asked}, which is not allowed here; showing {used} instead.",
     "url.nearest": "The link asked for {param}={asked}, which is not one of the choices here; showing the nearest, {used}.",
     "nav.home": "Home",

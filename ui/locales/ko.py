@@ -4,7 +4,7 @@ STRINGS = {
     # ---- chrome (every page) ----
     "chrome.language_help": "모든 레이블, 도움말, 차트의 언어입니다. 링크에 lang=en 또는 lang=ko로 저장됩니다.",
     "chrome.presenter": "발표자 모드",
-    "chrome.presenter_help": "프로젝터용으로 글자와 차트를 크게 하고 사이드바 컨트롤을 숨깁니다. 링크에 present=true로 저장됩니다.",
+    "chrome.presenter_help": "프로젝터용으로 글자와 차트를 크게 하고 사이드바를 접습니다(»로 다시 열 수 있음). 수업에 필요한 컨트롤은 페이지에 그대로 있습니다. 링크에 present=true로 저장됩니다.",
     "url.corrected": "링크가 {param}={asked} 값을 요청했지만 여기서는 허용되지 않는 값이라 {used}(으)로 표시합니다.",
     "url.nearest": "링크가 {param}={asked} 값을 요청했지만 여기서 고를 수 있는 값이 아니라 가장 가까운 {used}(으)로 표시합니다.",
     "nav.home": "홈",
