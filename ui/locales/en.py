@@ -25,6 +25,7 @@ STRINGS = {
     "chrome.copy_link": "Copy link",
     "chrome.copy_link_help": "The address of exactly what is on screen: every control, the language and presenter mode (an uploaded file stays in your session and is not part of it). Paste it into slides or a chat; it opens the same picture.",
     # ---- end chrome ----
+
     # ---- home (app.py) ----
     "home.title": "normcore: how normalization layers work",
     "home.intro": "Interactive, exact pictures of Batch Normalization and its relatives. Every number is what PyTorch computes for the same input, and the pictures are computed live from the controls you change, with one exception: the Group Normalization sweep on the Small batches page opens with a result shipped with the app, which you can recompute.",
@@ -135,6 +136,7 @@ STRINGS = {
     "home.map.weight_norms": "Weight Standardization and Spectral Norm, the norms that act on the weights.",
     "home.map.tour": "a lecture's worth of steps, each one page with preset controls and a few sentences of narration.",
     # ---- end home ----
+
     # ---- explorer (pages/1_Explorer.py) ----
     "explorer.title": "Explorer",
     "explorer.norm": "Normalization",
@@ -307,6 +309,7 @@ STRINGS = {
     "explorer.code_help": "The same input through torch.nn modules with the same settings; run it next to the repository and it prints the followed element's output.",
     "explorer.code_caption": "It prints {y}: the followed element's y, as in the Statistics view.",
     # ---- end explorer ----
+
     # ---- small batches (pages/2_Small_batches.py) ----
     "small.title": "Small batches: why Batch Norm wobbles",
     "small.intro": "Batch Norm normalizes each feature with the mean and variance **of the current batch**. Those are estimates of the population's statistics from B samples, and small B makes them noisy. Everything below is drawn live from one fixed, seeded population of 4096 examples with 8 features.",
@@ -393,6 +396,7 @@ STRINGS = {
     "small.gn_failed.abandoned": "The recompute was stopped because this page stopped asking for it; the figure stays as it was.",
     "small.gn_failed.session": "The recompute was stopped because its browser session ended; the figure stays as it was.",
     # ---- end small batches ----
+
     # ---- train vs eval (pages/3_Train_vs_eval.py) ----
     "tve.title": "Train vs eval: what running statistics really do",
     "tve.intro": "In training mode Batch Norm normalizes with the statistics of the current batch and, on the side, keeps a running average of them. In eval mode (`model.eval()`) it uses that running average instead. Everything below is computed live with normcore's batch_norm, which matches PyTorch's nn.BatchNorm1d buffer for buffer.",
@@ -488,6 +492,7 @@ STRINGS = {
     "tve.norm.batch_renorm": "Batch Renorm (train mode)",
     "tve.y_gap": "mean |train − eval|",
     # ---- end train vs eval ----
+
     # ---- training lab (pages/4_Training_lab.py) ----
     "lab.title": "Training lab",
     "lab.view": "Experiment",
@@ -585,10 +590,12 @@ STRINGS = {
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     "lab.fig1_measured": "Measured in these runs: with BN the test accuracy first reached the final accuracy without BN ({final}) at step {reach} of {steps}. From step {start} to the end, the {act} input's 15th, 50th and 85th percentiles went from ({none_first}) to ({none_last}) without BN and from ({bn_first}) to ({bn_last}) with BN; at the end the slope at the farthest of them is {none_slope} of its peak without BN and {bn_slope} with BN (saturated: below {share}).",
     "lab.inside_measured": "The first layer's ‖∇W‖/‖W‖ in these runs: at step {first}, {none_first} without BN and {bn_first} with BN ({early} times as large with BN); at step {last}, {none_last} and {bn_last} ({late} times).",
+
+
     "lab.view.place": "Where to put BN",
     "lab.wd": "Weight decay (λ = {wd:g})",
     "lab.wd_help": "SGD's weight decay on every parameter: each step also multiplies every weight by (1 − learning rate × {wd:g}). Used by the learning-rate and initialization sweeps only, to show where BN's weights settle; λ is set high so that it acts within a sweep's few hundred steps. Kept in the link as wd=…",
-    "lab.about.place": 'Where to put BN. The BN paper adds it immediately before the nonlinearity (Linear → BN → activation, §3.2): it normalizes x = Wu, which it expects to be more symmetric and "more Gaussian" than the previous nonlinearity\'s output u. Some later work puts BN after the activation instead (Linear → activation → BN). Here the same network, data and initial weights are trained three ways: without BN, with BN before and with BN after the activation. Below: test accuracy and training loss, the first step each run reached 90% and 95%, and each hidden layer\'s activations (the nonlinearity\'s output; in the "after" run, before the BN that follows it).',
+    "lab.about.place": "Where to put BN. The BN paper adds it immediately before the nonlinearity (Linear → BN → activation, §3.2): it normalizes x = Wu, which it expects to be more symmetric and \"more Gaussian\" than the previous nonlinearity's output u. Some later work puts BN after the activation instead (Linear → activation → BN). Here the same network, data and initial weights are trained three ways: without BN, with BN before and with BN after the activation. Below: test accuracy and training loss, the first step each run reached 90% and 95%, and each hidden layer's activations (the nonlinearity's output; in the \"after\" run, before the BN that follows it).",
     "lab.scale_how": "**Why BN makes training indifferent to the weights' scale** (BN paper §3.3). A hidden layer followed by BN gives the same output for W and aW (a > 0; exactly, but for the small ε BN adds to the variance), and its gradient at aW is 1/a times the gradient at W: a step of the same learning rate changes aW by 1/a² as much *relative to its size*. Without weight decay, plain SGD can only grow ‖W‖ of such a layer (its gradient is orthogonal to W), so small initial weights take large relative steps and grow, and large ones take small steps. With weight decay λ, the decay shrinks ‖W‖ until the two balance, and the relative step then stays near √(2ηλ) for learning rate η (Wan et al., 2021, \"Spherical Motion Dynamics\"; the dashed line in the initialization sweep): with weight decay the relative step depends on the learning rate again, as √η; weights that start far larger need more steps to get there. The charts below follow the first hidden layer's ‖W‖ and effective step ‖ΔW‖/‖W‖ in the runs above.",
     "lab.scale_caption": "**What these runs measured** (first hidden layer, {runs} runs each). **With BN**: ‖W‖ went from {batch_start} at the start to {batch_end} at the end; the effective step ‖ΔW‖/‖W‖, averaged over the second half of training, spans {batch_step}; final test accuracy {batch_accuracy} ({bn_stalled} runs below {below:.0%}). **Without BN**: ‖W‖ from {none_start} to {none_end}, effective step {none_step}, final test accuracy {none_accuracy}; {stalled} of {runs} runs ended below {below:.0%} and {diverged} diverged. (×: largest over smallest.)",
     "lab.place_caption": "Final test accuracy: {none_acc:.1%} without BN, {before_acc:.1%} with BN before the activation, {after_acc:.1%} with BN after it. Saturated units (local slope below {share} of its peak) at step {step}, averaged over the hidden layers: {none_sat:.1%}, {before_sat:.1%} and {after_sat:.1%}.",
@@ -606,6 +613,7 @@ STRINGS = {
     "lab.train_loss_title": "Training loss (mean over the steps since the last evaluation)",
     "lab.y_train_loss": "cross-entropy (log scale)",
     # ---- end training lab ----
+
     # ---- images (pages/5_Images.py) ----
     "images.title": "Images & AdaIN",
     "images.intro": "Normalization on real pictures: a convolution turns each image into feature maps, a norm rescales them, ReLU keeps the positive part. Below, Instance Norm wipes out brightness and contrast, and AdaIN moves one image's statistics onto another.",
@@ -686,6 +694,7 @@ STRINGS = {
     "images.adain_features_title": "On convolution features: each of the 12 channels takes the style's mean and standard deviation",
     "images.adain_caption": "In a style-transfer network AdaIN works on deep features like the second chart, and a trained decoder turns them back into a picture. The pixel version above is the same formula one layer down. The result is clipped to displayable colours; its statistics are those of the AdaIN output itself.",
     # ---- end images ----
+
     # ---- weight norms (pages/6_Weight_norms.py) ----
     "weights.title": "Weight norms",
     "weights.intro": "Two norms that act on a layer's weights instead of its activations: Weight Standardization gives every output channel's filter mean 0 and variance 1; Spectral Normalization divides the whole weight by its largest singular value σ, so that, once σ is estimated exactly, the layer stretches no input by more than a factor of 1.",
@@ -727,6 +736,7 @@ STRINGS = {
     "weights.stretch_title": "How much the layer stretches 2000 random inputs: never beyond its largest singular value",
     "weights.stretch_check": "Largest stretch seen: **{before:.3f}** before and **{after:.3f}** after. After normalization the bound (the layer's Lipschitz constant) is **{bound:.4f}**: exactly 1 once the estimate has converged, a little above 1 while it is still low. Random inputs rarely point along the most-stretched direction (the top right singular vector, stretched by exactly σ), so the largest stretch seen stays below the bound.",
     # ---- end weight norms ----
+
     # ---- tour (pages/7_Tour.py) ----
     "tour.title": "Guided tour",
     "tour.intro": "A path through normalization for a class, one idea per step. Each step opens a page with its controls preset and a few sentences to read; use previous and next to move, and change any control on the way. Every step has its own link, to put on a slide.",
