@@ -30,6 +30,10 @@ __all__ = ["MAX_CONCURRENT", "RunStore", "cached", "run"]
 
 MAX_RUN_SECONDS = 120  # a run still going after this is cut short (its partial result is shown)
 DRAW_EVERY_SECONDS = 0.5
+# Drawing the partial curves (building and serializing the page's figures) runs in the server under the
+# interpreter lock every viewer needs: ~80-340 ms a frame for the heavy preset. Frames are spaced so that
+# drawing takes at most this share of the time (docs/benchmarks.md, hostile phase).
+DRAW_SHARE = 0.1
 train_child.prestart()  # the zygote imports torch (at low priority) while the viewer sets up a run
 
 
@@ -94,7 +98,7 @@ def _train_all(configs: dict, results: dict, draw: Callable[[dict], None]) -> No
     total = sum(totals.values())
     shown = [0.0, t("lab.progress", done=0, total=total)]  # what the bar says now
     bar = st.progress(*shown)
-    state = {"label": None, "before": 0, "drawn": 0.0}
+    state = {"label": None, "before": 0, "next_draw": 0.0}
 
     def on_eval(result: TrainResult, done: int, steps: int) -> None:
         results[state["label"]] = result
@@ -103,9 +107,11 @@ def _train_all(configs: dict, results: dict, draw: Callable[[dict], None]) -> No
             t("lab.progress", done=state["before"] + done, total=total),
         ]
         bar.progress(*shown)
-        if time.monotonic() - state["drawn"] > DRAW_EVERY_SECONDS or done == steps:
+        if time.monotonic() > state["next_draw"] or done == steps:
+            started = time.monotonic()
             draw(results)
-            state["drawn"] = time.monotonic()
+            cost = time.monotonic() - started
+            state["next_draw"] = started + max(DRAW_EVERY_SECONDS, cost / DRAW_SHARE)
 
     def tick() -> None:  # while waiting for the child: any st call lets a Stop click through
         bar.progress(*shown)
