@@ -6,10 +6,11 @@ step is mostly Python, so it held the interpreter lock that every other viewer's
 each run is a child process that
 
 - is **forked from a pre-started zygote** (``python -m ui.train_child``, a child of the server
-  that has imported torch and :mod:`normcore.training` once, at low priority): a run starts in
-  ~0.05 s and shares the zygote's pages, instead of a 3-8 s torch import and ~220 MB per run
-  (measured in docs/benchmarks.md, "Training in a child process"). Not ``multiprocessing``'s
-  forkserver: each of its children re-runs the parent's ``__main__`` (Streamlit's CLI script);
+  that has imported torch and :mod:`normcore.training` once, at low priority): a run sends its
+  first curves after 0.1-0.2 s and shares the zygote's pages, instead of a 4-10 s torch import
+  and ~220 MB RSS per run (docs/benchmarks.md, hostile phase, "Training in a child process").
+  Not ``multiprocessing``'s forkserver: each of its children re-runs the parent's ``__main__``
+  (Streamlit's CLI script);
 - runs in a **process group of its own** (``os.setsid``), at **lower CPU priority**
   (:data:`NICE`, inherited from the zygote) with one torch thread, under a **CPU-time limit**
   (the run's wall-clock cap plus :data:`CPU_GRACE_SECONDS`) and a **memory limit**
