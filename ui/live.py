@@ -30,9 +30,9 @@ __all__ = ["MAX_CONCURRENT", "RunStore", "cached", "run"]
 
 MAX_RUN_SECONDS = 120  # a run still going after this is cut short (its partial result is shown)
 DRAW_EVERY_SECONDS = 0.5
-# Drawing the partial curves (building and serializing the page's figures) runs in the server under the
-# interpreter lock every viewer needs: 342 ms a frame for the heavy preset at load average 13. Frames are spaced so that
-# drawing takes at most this share of the time (docs/benchmarks.md, hostile phase).
+# Drawing the partial curves (building and serializing the page's figures) runs in the server under
+# the interpreter lock every viewer needs: 342 ms a frame for the heavy preset at load average 13.
+# Frames are spaced so that drawing takes at most this share of the time (docs/benchmarks.md, hostile).
 DRAW_SHARE = 0.1
 train_child.prestart()  # the zygote imports torch (at low priority) while the viewer sets up a run
 
