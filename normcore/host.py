@@ -1,4 +1,4 @@
-"""What this process may use of the host: CPUs (affinity and the cgroup CPU quota), and the limits of its children.
+"""What this process may use of the host (CPUs: affinity and the cgroup quota), and limits for its children.
 
 ``os.cpu_count()`` counts the machine's CPUs, not the ones a container may use: under
 ``docker run --cpus=1`` on an 8-core host it still says 8, and eight busy workers then

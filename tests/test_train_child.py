@@ -1,4 +1,4 @@
-"""ui.train_child: a run in a child process equals one in-process, streams, stops and leaves nothing behind."""
+"""ui.train_child: a run in a child equals one in-process, streams, stops and leaves nothing behind."""
 
 import os
 from pathlib import Path
