@@ -1,4 +1,4 @@
-"""What this process may use of the host: CPUs (affinity and the cgroup CPU quota).
+"""What this process may use of the host (CPUs: affinity and the cgroup quota), and limits for its children.
 
 ``os.cpu_count()`` counts the machine's CPUs, not the ones a container may use: under
 ``docker run --cpus=1`` on an 8-core host it still says 8, and eight busy workers then
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import signal
-import subprocess
 from pathlib import Path
 
 CGROUP = Path("/sys/fs/cgroup")
@@ -72,11 +72,43 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def kill_group(child: subprocess.Popen) -> None:
-    """Kill ``child``'s process group (started with ``start_new_session=True``: the child and every
-    worker it spawned) and reap the child."""
+def kill_group(child) -> None:
+    """Kill ``child``'s process group (the child and every worker it spawned) and reap the child.
+
+    ``child`` is a :class:`subprocess.Popen` started with ``start_new_session=True`` or a
+    :class:`multiprocessing.Process` that called ``os.setsid()`` first. One killed before its
+    ``setsid`` has no group yet: then the child alone is killed.
+    """
     try:
         os.killpg(child.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
-    child.wait()
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    child.wait() if hasattr(child, "wait") else child.join()
+
+
+def mapped_bytes() -> int:
+    """This process's address space (``VmSize``) in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def limit_self(cpu_seconds: int, memory_bytes: int, nice: int = 0) -> None:
+    """Bound this process (a child, from its first line): ``cpu_seconds`` more CPU time, ``memory_bytes``
+    more address space than it maps now, no core file, and ``nice`` lower CPU priority.
+
+    Past the CPU limit the kernel sends SIGXCPU (which ends it), SIGKILL a second later; past the
+    memory limit an allocation fails (``MemoryError`` in Python, ``RuntimeError`` in torch).
+    """
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + cpu_seconds, spent + cpu_seconds + 1))
+    address_space = mapped_bytes() + memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    if nice:
+        os.nice(nice)

@@ -6,9 +6,11 @@ settings gets them at once. The store lives in :mod:`ui.server_state`, where no 
 reset it. At most :data:`MAX_CONCURRENT` runs train at a time on the host, at most one per
 viewer (a second tab is told to wait for its first), in the order viewers asked; a viewer
 whose settings another viewer is already training waits for that run instead of starting a
-second one. Stopping is Streamlit's own: any click (the Stop
-button) reruns the script, which interrupts the run at its next progress update; the
-partial curves stay on screen.
+second one. A run trains in a child process (:mod:`ui.train_child`: low CPU priority, one torch
+thread, CPU-time and memory limits) whose snapshots the script run draws as they come. Stopping
+is Streamlit's own: any click (the Stop button) reruns the script, which interrupts the wait at
+its next progress update, and the child is killed; the partial curves stay on screen. A closed
+session stops its run the same way.
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from normcore.training import TrainConfig, TrainResult, load_digits, train
-from ui import warm
+from normcore.training import TrainConfig, TrainResult, load_digits
+from ui import train_child, warm
 from ui.i18n import t
+from ui.jobs import session_alive
 from ui.server_state import MAX_CONCURRENT, RUNS, RunStore, viewer_id
 
 __all__ = ["MAX_CONCURRENT", "RunStore", "cached", "run"]
 
 MAX_RUN_SECONDS = 120  # a run still going after this is cut short (its partial result is shown)
 DRAW_EVERY_SECONDS = 0.5
+# Drawing the partial curves (building and serializing the page's figures) runs in the server under
+# the interpreter lock every viewer needs: 342 ms a frame for the heavy preset at load average 13.
+# Frames are spaced so that drawing takes at most this share of the time (docs/benchmarks.md, hostile).
+DRAW_SHARE = 0.1
+train_child.prestart()  # the zygote imports torch (at low priority) while the viewer sets up a run
 
 
 class AlreadyTraining(Exception):
@@ -93,27 +101,39 @@ def _train_all(configs: dict, results: dict, draw: Callable[[dict], None]) -> No
     data = load_digits()
     totals = {label: config.total_steps(len(data.y_train)) for label, config in configs.items()}
     total = sum(totals.values())
-    bar = st.progress(0.0, text=t("lab.progress", done=0, total=total))
-    state = {"label": None, "before": 0, "drawn": 0.0}
+    shown = [0.0, t("lab.progress", done=0, total=total)]  # what the bar says now
+    bar = st.progress(*shown)
+    state = {"label": None, "before": 0, "next_draw": 0.0}
 
     def on_eval(result: TrainResult, done: int, steps: int) -> None:
         results[state["label"]] = result
-        bar.progress(
+        shown[:] = [
             min((state["before"] + done) / total, 1.0),
-            text=t("lab.progress", done=state["before"] + done, total=total),
-        )
-        if time.monotonic() - state["drawn"] > DRAW_EVERY_SECONDS or done == steps:
+            t("lab.progress", done=state["before"] + done, total=total),
+        ]
+        bar.progress(*shown)
+        if time.monotonic() > state["next_draw"] or done == steps:
+            started = time.monotonic()
             draw(results)
-            state["drawn"] = time.monotonic()
+            cost = time.monotonic() - started
+            state["next_draw"] = started + max(DRAW_EVERY_SECONDS, cost / DRAW_SHARE)
+
+    def tick() -> None:  # while waiting for the child: any st call lets a Stop click through
+        bar.progress(*shown)
 
     for label, config in configs.items():
         state["label"] = label
-        results[label] = _one_run(config, on_eval, bar) or TrainResult(config)
+        try:
+            results[label] = _one_run(config, on_eval, bar, tick) or TrainResult(config)
+        except train_child.TrainingFailed:
+            bar.empty()
+            st.warning(t("lab.child_failed"), icon=":material/error:")
+            st.stop()  # not run()'s rerun: the message stays, beside the curves drawn so far
         state["before"] += totals[label]
     bar.empty()
 
 
-def _one_run(config: TrainConfig, on_eval, bar) -> TrainResult | None:
+def _one_run(config: TrainConfig, on_eval, bar, tick=None) -> TrainResult | None:
     """Train ``config`` (or wait for the viewer already training it); store it if it finished."""
     runs = store()
     while (result := runs.get(config)) is None:
@@ -123,13 +143,14 @@ def _one_run(config: TrainConfig, on_eval, bar) -> TrainResult | None:
             other.wait(timeout=1.0)
             continue
         try:
-            return _train_in_slot(config, on_eval, bar)
+            return _train_in_slot(config, on_eval, bar, tick)
         finally:
             runs.release(config)
     return result
 
 
-def _train_in_slot(config: TrainConfig, on_eval, bar) -> TrainResult:
+def _train_in_slot(config: TrainConfig, on_eval, bar, tick=None) -> TrainResult:
+    """Train ``config`` in a child process once this viewer gets a slot; killed if the script run stops."""
     runs = store()
     viewer, session = _who()
     while (answer := runs.enter(viewer, session)) != "go":
@@ -138,8 +159,13 @@ def _train_in_slot(config: TrainConfig, on_eval, bar) -> TrainResult:
         bar.progress(0.0, text=t("lab.waiting_slot"))  # also lets a Stop click through
         time.sleep(1.0)
     try:
-        deadline = time.monotonic() + MAX_RUN_SECONDS
-        result = train(config, on_eval=on_eval, should_stop=lambda: time.monotonic() > deadline)
+        result = train_child.train(
+            config,
+            on_eval=on_eval,
+            should_stop=lambda: not session_alive(session),  # a closed tab: stop, keep nothing
+            tick=tick,
+            seconds=MAX_RUN_SECONDS,
+        )
     finally:
         runs.leave(viewer, session)
     if not result.stopped:

@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # normcore.training imports torch: only pages that train pay 
     from normcore.training import TrainConfig, TrainResult
 
 MAX_STORED_RUNS = 256  # a recorded run is at most a few hundred kB
-# Training runs are threads of the server process (one torch thread each): they share its CPUs and
-# its interpreter lock with every viewer's script runs. One core stays free for the viewers: with two
-# runs on a 2-core host the calm viewers' p95 doubled (docs/benchmarks.md, hostile phase).
+# Training runs are child processes (ui/train_child.py: one torch thread each, at lower CPU priority);
+# they no longer hold the server's interpreter lock, but they share its CPUs. One core stays free for
+# the viewers: with two runs on a 2-core host the calm viewers' p95 doubled when runs were threads of
+# the server (docs/benchmarks.md, hostile phase).
 MAX_CONCURRENT = max(1, usable_cpus() - 1)
 QUEUE_STALE_SECONDS = 5.0  # a waiting viewer polls every second; one silent this long has left
 

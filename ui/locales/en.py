@@ -589,6 +589,7 @@ STRINGS = {
     "lab.shown_for": "The charts below are the last result, trained with other settings: {settings}. Press **Train** for the current settings.",
     "lab.shown_item": "{name} {shown} (now {now})",
     "lab.shown_wd": "weight decay λ",
+    "lab.child_failed": "The training process ended without a result: it ran into the server's limit on CPU time or memory. Choose a shorter run (fewer steps, a smaller network) and press Train again.",
     "lab.already_training": "You already have a run training in another tab of this browser; wait for it or stop it there, then press Train here.",
     "lab.diverged": "Training diverged (the loss overflowed) for: {runs}. Those curves end where it happened and count as their last accuracy; a smaller learning rate or initial scale avoids it.",
     "lab.fig1_measured": "Measured in these runs: with BN the test accuracy first reached the final accuracy without BN ({final}) at step {reach} of {steps}. From step {start} to the end, the {act} input's 15th, 50th and 85th percentiles went from ({none_first}) to ({none_last}) without BN and from ({bn_first}) to ({bn_last}) with BN; at the end the slope at the farthest of them is {none_slope} of its peak without BN and {bn_slope} with BN (saturated: below {share}).",
