@@ -97,6 +97,9 @@ def mapped_bytes() -> int:
     return 0
 
 
+BACKGROUND_NICE = 10  # background work (training runs, sweeps) yields the CPU to viewers' reruns
+
+
 def limit_self(cpu_seconds: int, memory_bytes: int, nice: int = 0) -> None:
     """Bound this process (a child, from its first line): ``cpu_seconds`` more CPU time, ``memory_bytes``
     more address space than it maps now, no core file, and ``nice`` lower CPU priority.

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from normcore.experiments import gn_batch
+from normcore.host import BACKGROUND_NICE
 from ui import jobs
 
 # A child that starts a "worker" of its own (same process group), reports progress and waits.
@@ -88,6 +89,8 @@ def test_session_end_kills_the_child_and_its_workers(make_registry):
     registry.submit("a", SLEEPER, timeout=600, parse_progress=gn_batch.parse_progress)
     job = started_with_worker(registry, "a")
     assert (job.done, job.total) == (1, 2)
+    for pid in group_members(job.process.pid):  # the child and the worker it started yield to viewers
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICE
     sessions.active.discard("a")  # the tab closed
     wait_for(lambda: job.state == jobs.FAILED)
     assert job.reason == "session" and gone(job.process.pid)

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from normcore.host import kill_group, memory_kb
+from normcore.host import BACKGROUND_NICE, kill_group, memory_kb
 
 MAX_RUNNING = int(os.environ.get("NORMCORE_MAX_JOBS", "1"))  # host-wide; a sweep takes the CPUs
 ABANDON_SECONDS = 90.0  # no poll for this long: the page is gone (a hidden tab still polls, slower)
@@ -260,6 +260,10 @@ class Registry:
             text=True,
             start_new_session=True,  # its own process group: killpg reaches its workers
         )
+        nice = (
+            os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICE
+        )  # below the server, before it starts workers
+        os.setpriority(os.PRIO_PROCESS, job.process.pid, nice)
         job.state, job.started_at = RUNNING, time.monotonic()
         threading.Thread(target=self._follow, args=(job,), name="jobs-stderr", daemon=True).start()
 

@@ -44,9 +44,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from normcore.host import kill_group, limit_self
+from normcore.host import BACKGROUND_NICE, kill_group, limit_self
 
-NICE = 10  # the zygote's (and so every run's) CPU priority below the server's: a viewer's rerun preempts it
+NICE = BACKGROUND_NICE  # the zygote's (and so every run's) priority below the server's: a viewer's rerun preempts it
 MEMORY_MB = int(os.environ.get("NORMCORE_TRAIN_MEMORY_MB", "256"))  # beyond the forked pages; see deploy.md
 CPU_GRACE_SECONDS = 10  # CPU time beyond the run's wall-clock cap before the kernel ends it
 SNAPSHOT_SECONDS = 0.25  # the child sends its result so far at most this often (and at the end)
