@@ -77,6 +77,8 @@ CHROME_JS = """
 @media (max-width: 640px) {
   [data-testid="stMain"] .block-container { padding-left: 0.75rem; padding-right: 0.75rem; }
   [class*="st-key-nc_stage"] > * { min-width: 100% !important; flex: 1 1 100% !important; }
+  .st-key-nc_stage > :is(.st-key-norm, .st-key-mode, .st-key-ga, .st-key-be, .st-key-g) {
+    min-width: 45% !important; flex: 1 1 45% !important; }
   [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; flex: 1 1 100% !important; }
   .js-plotly-plot .modebar-container { display: none !important; }
