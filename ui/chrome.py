@@ -46,6 +46,13 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 [data-testid="stMetricValue"] p { font-size: 3rem; line-height: 1.2; }
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
 [class*="st-key-"][class*="_csv"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+/* a phone in presenter mode (a student following the lecturer's link): phone sizes */
+@media (max-width: 640px) {
+  html, body, [data-testid="stAppViewContainer"] { font-size: 1rem; }
+  [data-testid="stMain"] .block-container { padding: 3.5rem 0.75rem 2rem; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
+  [data-testid="stMain"] h1 { font-size: 1.9rem; }
+}
 </style>
 """
 
@@ -76,6 +83,8 @@ CHROME_JS = """
 [class*="st-key-nc_stage"] { flex-wrap: wrap; }
 @media (max-width: 640px) {
   [data-testid="stMain"] .block-container { padding-left: 0.75rem; padding-right: 0.75rem; }
+  [data-testid="stMain"] h1 { font-size: 1.9rem !important; }
+  [data-testid="stMain"] h2 { font-size: 1.45rem !important; }
   [class*="st-key-nc_stage"] > * { min-width: 100% !important; flex: 1 1 100% !important; }
   .st-key-nc_stage > :is(.st-key-norm, .st-key-mode, .st-key-ga, .st-key-be, .st-key-g) {
     min-width: 45% !important; flex: 1 1 45% !important; }
