@@ -95,7 +95,7 @@ def stage(side: Inputs) -> None:
     with histogram_area:  # 1. before and after
         before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
                                      title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
-        show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
+        show_chart(before_after, key="hist", data=partial(views.hist_frame, summary.before, summary.after))
         st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
     with view_area:
@@ -106,12 +106,12 @@ def stage(side: Inputs) -> None:
                 multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
                                           [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
                                           title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-                show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
+                show_chart(multiples, key="multiples", data=partial(views.multiples_frame, summary))
             with right:  # 3. the N x C x (H*W) block
                 st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
                 block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
                                       title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-                show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
+                show_chart(block, key="block", data=partial(views.block_frame, summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
                            selection_mode="points")  # fmt: skip
                 if n > summary.grid.shape[0]:
                     st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
@@ -123,7 +123,7 @@ def stage(side: Inputs) -> None:
                 stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
                                       own_mean=summary.own_mean, own_var=summary.own_var,
                                       title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-                show_chart(stats, key="stats", data=views.stats_frame(summary, ctl))
+                show_chart(stats, key="stats", data=partial(views.stats_frame, summary, ctl))
                 views.stats_notes(summary, ctl)
             with right:  # 5. one element, step by step
                 st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
@@ -147,7 +147,9 @@ def stage(side: Inputs) -> None:
             ]
             downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
                                        labels=views.hist_labels())  # fmt: skip
-            show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
+            show_chart(
+                downstream, key="downstream", data=partial(views.downstream_frame, summary.downstream, panels)
+            )
             views.downstream_metrics(summary, ctl)
             views.gamma_beta_editor(
                 gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
