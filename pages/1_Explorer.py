@@ -43,7 +43,7 @@ from figures import explorer as figs
 from figures import histograms
 from normcore.explorer import pytorch_refusal, recovering_affine
 from normcore.snippet import Setup, pytorch_snippet
-from ui import cached, explorer_backward
+from ui import cached, explorer_backward, tour
 from ui import explorer_cache as cache
 from ui import explorer_views as views
 from ui.chrome import page_setup
@@ -64,7 +64,7 @@ def stage(side: Inputs) -> None:
     """The bar and everything it drives: a move in the bar reruns this, not the sidebar and the chrome."""
     check = fragment_check("explorer")
     bar_box = st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom")
-    notices, histogram_area = st.container(), st.container()
+    notices, upper, lower = st.container(), st.container(), st.container()
     with bar_box:
         ctl = bar(side, check)
     shape, source, upload = views.batch_source(ctl, check)
@@ -87,74 +87,93 @@ def stage(side: Inputs) -> None:
                         ctl.r_max, ctl.d_max)  # fmt: skip
     summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
     norm_name = t(f"explorer.norm.{ctl.norm}")
+    # The whole batch's histogram first; on a tour step that opens another view, that view first (the
+    # step's narration talks about it, and in presenter mode it is then on the first screen).
+    on_tour = tour.step_at(st.query_params.get(tour.ON_PAGE_PARAM)) is not None
+    histogram_area, view_area = (lower, upper) if on_tour and view != views.VIEWS[0] else (upper, lower)
 
     with histogram_area:  # 1. before and after
         before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
                                      title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
-        show_chart(before_after, key="hist", data=views.hist_frame(summary.before, summary.after))
+        show_chart(before_after, key="hist", data=partial(views.hist_frame, summary.before, summary.after))
         st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
-    if view == "sets":
-        left, right = st.columns(2)
-        with left:  # 2. small multiples
-            st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
-            multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
-                                      [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
-                                      title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-            show_chart(multiples, key="multiples", data=views.multiples_frame(summary))
-        with right:  # 3. the N x C x (H*W) block
-            st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
-            block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
-                                  title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-            show_chart(block, key="block", data=views.block_frame(summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
-                       selection_mode="points")  # fmt: skip
-            if n > summary.grid.shape[0]:
-                st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
+    with view_area:
+        if view == "sets":
+            left, right = st.columns(2)
+            with left:  # 2. small multiples
+                st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
+                multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
+                                          [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
+                                          title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
+                show_chart(multiples, key="multiples", data=partial(views.multiples_frame, summary))
+            with right:  # 3. the N x C x (H*W) block
+                st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
+                block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
+                                      title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
+                show_chart(block, key="block", data=partial(views.block_frame, summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
+                           selection_mode="points")  # fmt: skip
+                if n > summary.grid.shape[0]:
+                    st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
 
-    elif view == "stats":
-        left, right = st.columns(2)
-        with left:  # 4. the statistics used
-            st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-            stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
-                                  own_mean=summary.own_mean, own_var=summary.own_var,
-                                  title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-            show_chart(stats, key="stats", data=views.stats_frame(summary, ctl))
-            views.stats_notes(summary, ctl)
-        with right:  # 5. one element, step by step
-            st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
-            st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
-            st.caption(
-                t("explorer.follow_caption", n=follow[0], c=follow[1], p=follow[2], s=summary.followed["set"])
+        elif view == "stats":
+            left, right = st.columns(2)
+            with left:  # 4. the statistics used
+                st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
+                stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
+                                      own_mean=summary.own_mean, own_var=summary.own_var,
+                                      title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
+                show_chart(stats, key="stats", data=partial(views.stats_frame, summary, ctl))
+                views.stats_notes(summary, ctl)
+            with right:  # 5. one element, step by step
+                st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
+                st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
+                st.caption(
+                    t(
+                        "explorer.follow_caption",
+                        n=follow[0],
+                        c=follow[1],
+                        p=follow[2],
+                        s=summary.followed["set"],
+                    )
+                )
+
+        elif view == "downstream":  # 6. gamma and beta downstream
+            st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
+            panels = [
+                t("explorer.panel.x_hat"),
+                t("explorer.panel.affine"),
+                t(f"explorer.act.{ctl.activation}"),
+            ]
+            downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
+                                       labels=views.hist_labels())  # fmt: skip
+            show_chart(
+                downstream, key="downstream", data=partial(views.downstream_frame, summary.downstream, panels)
+            )
+            views.downstream_metrics(summary, ctl)
+            views.gamma_beta_editor(
+                gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
             )
 
-    elif view == "downstream":  # 6. gamma and beta downstream
-        st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
-        panels = [t("explorer.panel.x_hat"), t("explorer.panel.affine"), t(f"explorer.act.{ctl.activation}")]
-        downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
-                                   labels=views.hist_labels())  # fmt: skip
-        show_chart(downstream, key="downstream", data=views.downstream_frame(summary.downstream, panels))
-        views.downstream_metrics(summary, ctl)
-        views.gamma_beta_editor(
-            gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
-        )
+        elif view == "worked":  # 7. the worked example
+            st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
+            views.worked_example(worked_table, ctl)
 
-    elif view == "worked":  # 7. the worked example
-        st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
-        views.worked_example(worked_table, ctl)
-
-    else:  # 8. the backward pass, and 9. as PyTorch code
-        setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
-                      ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
-                      ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
-        if view == "backward":
-            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
-        else:
-            st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
-            setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
-            st.code(pytorch_snippet(setup), language="python")
-            st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
-            if setup.upstream:
-                st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
+        else:  # 8. the backward pass, and 9. as PyTorch code
+            setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
+                          ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
+                          ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
+            if view == "backward":
+                explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
+            else:
+                st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+                setup = explorer_backward.code_setup(
+                    setup
+                )  # with the Backward view's loss when the link has up=
+                st.code(pytorch_snippet(setup), language="python")
+                st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
+                if setup.upstream:
+                    st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
 
 
 stage(side)

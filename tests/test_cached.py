@@ -29,3 +29,29 @@ def test_a_cached_figure_sends_exactly_what_the_figure_would_and_stays_as_it_was
         histogram(x, 50, edges), histogram(y, 50, edges), labels=labels, title="u"
     )
     assert cached.sendable(plain) is plain  # a figure not from the cache is sent as it is
+
+
+def test_equal_arguments_share_one_figure_and_different_ones_do_not():
+    labels = {"before": "b", "after": "a", "reference": "r", "x": "x", "y": "y"}
+    x = np.random.default_rng(1).normal(size=300)
+    edges = value_range(x, x + 1)
+
+    def made(shift: float, title: str = "t"):  # new arrays each call: equal by value, not the same objects
+        return cached.figure(histograms.before_after, histogram(x.copy(), 40, edges),
+                             histogram(x + shift, 40, edges), labels=dict(labels), title=title)  # fmt: skip
+
+    first = made(1.0)
+    assert made(1.0) is first  # a hit: the arrays are digested by value
+    other = made(0.5)
+    assert other is not first
+    assert other.to_dict()["data"] != first.to_dict()["data"]
+    assert made(1.0, title="u") is not first  # any argument, small ones too, is part of the key
+
+
+def test_the_cache_stays_bounded():
+    labels = {"before": "b", "after": "a", "reference": "r", "x": "x", "y": "y"}
+    x = np.arange(10.0)
+    for k in range(cached.MAX_ENTRIES + 5):
+        cached.figure(histograms.before_after, histogram(x, 5, (0.0, 10.0)), histogram(x, 5, (0.0, 10.0)),
+                      labels=labels, title=f"bounded {k}")  # fmt: skip
+    assert len(cached._figures) == cached.MAX_ENTRIES

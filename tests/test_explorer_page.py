@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 
 import numpy as np
 import pytest
 
 from tests.conftest import open_page
+from ui import tour
 from ui.i18n import translate
 
 PAGE = "pages/1_Explorer.py"
@@ -466,3 +468,28 @@ def test_momentum_and_warm_up_apply_where_running_statistics_are_read():
                         ({"norm": "layer", "mode": "eval"}, False)]:  # fmt: skip
         at = open_page(PAGE, {**link, "hw": "2"})
         assert ({"mom", "wb"} <= widget_keys(at.sidebar)) == shown, link
+
+
+def first_chart_title(at) -> str:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_tour_step_shows_its_view_before_the_whole_batch_histogram(present):
+    """Step 3 (γ/β) opens the Downstream view, step 4 the Backward view: that view's chart comes first, the
+    whole-batch histogram after it; step 7 opens the default view, which keeps the histogram first."""
+    hist = translate("explorer.hist_title", "en", norm=translate("explorer.norm.batch", "en"))
+    firsts = {3: translate("explorer.downstream_title", "en"), 4: translate("backward.pair_title", "en")}
+    for number, first in firsts.items():
+        assert tour.STEPS[number - 1].page == "pages/1_Explorer.py"
+        at = open_page("pages/1_Explorer.py", tour.step_params(number, present=present))
+        no_errors(at)
+        titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+        assert titles[0] == first and hist in titles[1:], (number, titles)
+    at = open_page("pages/1_Explorer.py", tour.step_params(7, present=present))
+    no_errors(at)
+    assert first_chart_title(at) == translate(
+        "explorer.hist_title", "en", norm=translate("explorer.norm.group", "en")
+    )
+    at = open_page("pages/1_Explorer.py", dict(tour.STEPS[2].params))  # the same link, not as a tour step
+    assert first_chart_title(at) == hist

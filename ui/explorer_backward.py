@@ -9,6 +9,7 @@ Caches take values, never widgets; torch is imported only by the scale-invarianc
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -163,7 +164,7 @@ def _gradients(summary: BackwardSummary, norm_name: str) -> None:
     colours = [style.BEFORE, style.AFTER, style.PALETTE[0], style.REFERENCE]
     fig = cached.figure(figs.histogram_panels, hists, panels, colours, title=t("backward.pair_title"),
                         labels=_hist_labels(), cols=2, height=480)  # fmt: skip
-    show_chart(fig, key="bw_grads", data=_frame(panels, hists))
+    show_chart(fig, key="bw_grads", data=partial(_frame, panels, hists))
     f = summary.followed
     st.caption(
         t("backward.followed", dy=f"{f['dy']:.4g}", full=f"{f['full']:.4g}", naive=f"{f['naive']:.4g}")
@@ -178,7 +179,7 @@ def _full_and_naive(summary: BackwardSummary, ctl: Controls, norm_name: str) -> 
                          (summary.dots_full, summary.dots_naive),
                          title=t("backward.sums_title", shown=summary.set_ids.size, sets=summary.num_sets),
                          labels=labels)  # fmt: skip
-    show_chart(sums, key="bw_sums", data=_sums_frame(summary))
+    show_chart(sums, key="bw_sums", data=partial(_sums_frame, summary))
     for line in set_notes(summary, ctl, norm_name):
         st.markdown(line)
 
@@ -230,7 +231,7 @@ def _coupling(layer, ctl: Controls, gamma, beta, up: str, follow: tuple, norm_na
               "y": t("explorer.block.y"), "hover": t("backward.block.hover")}  # fmt: skip
     fig = cached.figure(figs.coupling_block, result.change, result.first, example,
                         title=t("backward.block_title", k=example, f=factor), labels=labels)  # fmt: skip
-    show_chart(fig, key="bw_block", data=_block_frame(result))
+    show_chart(fig, key="bw_block", data=partial(_block_frame, result))
     if result.change.shape[0] < result.rows:
         st.caption(t("backward.block_rows", first=result.first, last=result.first + result.change.shape[0] - 1,
                      n=result.rows))  # fmt: skip

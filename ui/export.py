@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,8 +15,16 @@ from ui.chrome import presenter_on
 from ui.i18n import t
 
 
-def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **chart_options) -> None:
-    """Draw ``fig``; with ``data``, offer it as a CSV download beside the chart.
+def show_chart(
+    fig: go.Figure,
+    *,
+    key: str,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    **chart_options,
+) -> None:
+    """Draw ``fig``; with ``data`` (a frame, or a function making it), offer it as a CSV download beside it.
+
+    A function is called only when the button is clicked: a rerun does not build a frame nobody downloads.
 
     ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
     """
@@ -33,7 +42,7 @@ def show_chart(fig: go.Figure, *, key: str, data: pd.DataFrame | None = None, **
     if data is not None:
         st.download_button(
             t("common.download_csv"),
-            lambda: data.to_csv(index=False).encode(),  # made on click: not every rerun pays for it
+            lambda: (data() if callable(data) else data).to_csv(index=False).encode(),  # made on click only
             file_name=f"normcore-{key}.csv",
             mime="text/csv",
             key=f"{key}_csv",

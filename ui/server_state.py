@@ -7,9 +7,9 @@ other viewers' results must not be rebuilt, or the cap resets (three clears let 
 run against a cap of 2) and finished runs vanish for everyone. A module is imported once per
 process, so these are created once and no client message can replace them.
 
-What stays in ``st.cache_data``/``st.cache_resource`` (figures in :mod:`ui.cached`, arrays in
-:mod:`ui.explorer_cache`, the Train vs eval model) is recomputable: losing it costs time,
-never correctness. Clearing from a client is blocked anyway (:mod:`ui.hardening`).
+What stays in ``st.cache_data``/``st.cache_resource`` (arrays in :mod:`ui.explorer_cache`, the
+Train vs eval model) or in a bounded cache of its own (figures in :mod:`ui.cached`) is recomputable:
+losing it costs time, never correctness. Clearing from a client is blocked anyway (:mod:`ui.hardening`).
 
 Nothing here holds one viewer's state: everything is keyed by the training settings or by
 a viewer id, and bounded.
