@@ -158,7 +158,7 @@ def test_train_vs_eval_default_and_main_controls():
     assert float(metrics["Batch Renorm: mean gap"]) < float(metrics["Batch Norm: mean gap"])
     at.slider(key="rmax").set_value(1.0).run()
     at.slider(key="dmax").set_value(0.0).run()  # no correction: Batch Renorm is Batch Norm
-    assert not at.exception and chart_count(at) == 3
+    assert not at.exception and chart_count(at) == 4
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ratio B/(B − 1)"] == "2.0000"
     assert metrics["Batch Renorm: mean gap"] == metrics["Batch Norm: mean gap"]

@@ -29,7 +29,7 @@ STRINGS = {
 
     # ---- home (app.py) ----
     "home.title": "normcore: how normalization layers work",
-    "home.intro": "Interactive, exact pictures of Batch Normalization and its relatives. Every number is what PyTorch computes for the same input, and the pictures are computed live from the controls you change, with two exceptions that open with results shipped with the app, so that they show at once: the Group Normalization sweep on the Small batches page (which you can recompute) and the Training lab's runs at its default settings (a test retrains them and gets the same numbers; any other setting trains when you press Train).",
+    "home.intro": "Interactive, exact pictures of Batch Normalization and its relatives. Every number is what PyTorch computes for the same input, and the pictures are computed live from the controls you change, with three exceptions that open with results shipped with the app, so that they show at once: the Group Normalization sweep on the Small batches page (which you can recompute), the Training lab's runs at its default settings (a test retrains them and gets the same numbers; any other setting trains when you press Train), and the trained network of the “Forgot model.eval()” demo on the Train vs eval page (a test retrains it and gets the same weights).",
     "home.coming": "The {page} page is not in this version yet.",
     "home.h.why": "What normalization is for",
     "home.why_text": "A deep network is a stack of layers, each learning from the outputs of the one below. Normalization layers rescale those outputs inside the network, so that every layer sees inputs of a predictable size. Three explanations of why that helps so much:",
