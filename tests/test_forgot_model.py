@@ -74,3 +74,26 @@ def test_first_view_draws_the_demo_from_the_file_without_training(monkeypatch):
     assert metrics[translate("tve.accuracy", "en")] == f"{100 * accuracy:.1f} %"
     assert metrics[translate("tve.wrong_eval", "en")] in {"0 / 100", "100 / 100"}
     assert translate("tve.forgot_off", "en") not in [i.value for i in at.info]
+
+
+def test_the_command_writes_the_shipped_file(tmp_path):
+    """``python -m normcore.experiments forgot-model`` regenerates the file: the same content, timings aside."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "forgot_model.json.gz"
+    completed = subprocess.run(
+        [sys.executable, "-m", "normcore.experiments", "forgot-model", "--json", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+
+    def untimed(made: dict) -> dict:
+        return {k: v for k, v in made.items() if k not in ("seconds", "cpu_seconds")}
+
+    assert untimed(forgot_model.read(path)) == untimed(forgot_model.read())
