@@ -52,6 +52,7 @@ def renorm_demo(batch_size: int, steps: int, momentum: float, r_max: float, d_ma
 
 @st.cache_resource(max_entries=1)  # recomputable (seeded), so a cache; no client can clear it (ui.hardening)
 def bn_model():
+    """The shipped trained network (normcore/experiments/forgot_model.json.gz); trained here only without it."""
     from normcore import forgot_eval  # imports torch: only when the demo is switched on
 
     return forgot_eval.trained_model()
@@ -158,7 +159,7 @@ st.metric(t("tve.max_diff"), f"{np.abs(result['difference']).max():.4f}", help=t
 st.header(t("tve.forgot_header"))
 st.markdown(t("tve.forgot_text", n=FORGOT_BATCHES))
 columns = bar("nc_stage_forgot", 3)
-demo = columns[0].toggle(t("tve.demo"), False, key="demo", bind="query-params", help=t("tve.demo_help"))
+demo = columns[0].toggle(t("tve.demo"), True, key="demo", bind="query-params", help=t("tve.demo_help"))
 example = columns[1].number_input(
     t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
 )

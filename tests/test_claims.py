@@ -234,14 +234,16 @@ def test_home_sat_caption():
 
 
 def test_home_intro():
-    """Two shipped results: the Group Norm sweep (recomputable) and the lab's default runs (retrained in
-    tests/test_lab_defaults.py); nothing else the app loads is precomputed."""
+    """Three shipped results: the Group Norm sweep (recomputable), the lab's default runs (retrained in
+    tests/test_lab_defaults.py) and the forgot-eval demo's network (retrained in tests/test_forgot_model.py);
+    nothing else the app loads is precomputed."""
     shipped = {
         p.name for p in (ROOT / "normcore" / "experiments").iterdir() if p.suffix in (".json", ".gz", ".npz")
     }
-    assert shipped == {"gn_batch.json", "lab_defaults.json.gz"}
+    assert shipped == {"gn_batch.json", "lab_defaults.json.gz", "forgot_model.json.gz"}
     assert "gn_recompute" in (ROOT / "pages" / "2_Small_batches.py").read_text()
     assert "lab_defaults" in (ROOT / "ui" / "warm.py").read_text()
+    assert "forgot_model.load" in (ROOT / "normcore" / "forgot_eval.py").read_text()
 
 
 def test_home_story_shift_text():

@@ -8,6 +8,7 @@ from normcore.experiments import gn_batch
 from tests.conftest import open_page
 from tests.stage_layout import chart_spec, sidebar_controls, stages
 from ui import gn_recompute, jobs
+from ui.i18n import translate
 
 SMALL = "pages/2_Small_batches.py"
 TRAIN_EVAL = "pages/3_Train_vs_eval.py"
@@ -145,7 +146,8 @@ def test_recompute_can_be_switched_off(monkeypatch):
 
 def test_train_vs_eval_default_and_main_controls():
     at = open_page(TRAIN_EVAL)
-    assert not at.exception and chart_count(at) == 3 and at.info  # the demo's "switch on" hint
+    assert not at.exception and chart_count(at) == 4  # the demo is on: its shipped model needs no training
+    assert translate("tve.forgot_off", "en") not in [i.value for i in at.info]
     at.select_slider(key="m").set_value("0.3").run()
     at.slider(key="b").set_value(2).run()
     at.slider(key="steps").set_value(50).run()
@@ -156,7 +158,7 @@ def test_train_vs_eval_default_and_main_controls():
     assert float(metrics["Batch Renorm: mean gap"]) < float(metrics["Batch Norm: mean gap"])
     at.slider(key="rmax").set_value(1.0).run()
     at.slider(key="dmax").set_value(0.0).run()  # no correction: Batch Renorm is Batch Norm
-    assert not at.exception and chart_count(at) == 3
+    assert not at.exception and chart_count(at) == 4
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ratio B/(B − 1)"] == "2.0000"
     assert metrics["Batch Renorm: mean gap"] == metrics["Batch Norm: mean gap"]
@@ -172,6 +174,15 @@ def test_train_vs_eval_forgot_eval_demo():
     assert metrics["wrong in training mode"] != metrics["wrong in eval mode"]
 
 
+def test_train_vs_eval_old_links_switch_the_demo_without_a_notice():
+    """demo=true (the old way to switch it on) and demo=false (off) are both still valid links."""
+    off = open_page(TRAIN_EVAL, {"demo": "false"})
+    assert not off.exception and chart_count(off) == 3
+    assert [i.value for i in off.info] == [translate("tve.forgot_off", "en")]
+    on = open_page(TRAIN_EVAL, {"demo": "true"})
+    assert not on.exception and chart_count(on) == 4 and not on.info
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -181,7 +192,7 @@ def test_train_vs_eval_forgot_eval_demo():
 )
 def test_train_vs_eval_hostile_links_get_a_notice(params):
     at = open_page(TRAIN_EVAL, params)
-    assert not at.exception and chart_count(at) == 3
+    assert not at.exception and chart_count(at) == 4  # the demo is on by default
     notices = " ".join(i.value for i in at.info)
     for key in params:
         assert f"{key}=" in notices, key
@@ -189,7 +200,7 @@ def test_train_vs_eval_hostile_links_get_a_notice(params):
 
 def test_largest_settings_stay_under_the_element_cap():
     at = open_page(TRAIN_EVAL, {"b": "256", "steps": "1000", "m": "0.001"})
-    assert not at.exception and chart_count(at) == 3
+    assert not at.exception and chart_count(at) == 4
     assert not any("link asked" in i.value for i in at.info)
     at = open_page(SMALL, {"b": "128", "k": "5000"})
     assert not at.exception and chart_count(at) == 4 and not at.info

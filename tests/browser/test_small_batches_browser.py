@@ -106,11 +106,11 @@ def test_presenter_mode_keeps_the_controls_on_the_page(
 def test_batch_renorm_gap_changes_with_r_max(page, served_app):
     page.goto(f"{served_app}/Train_vs_eval?rk=cluster")
     wait_for_app(page, FIRST_LOAD_MS)
-    before = chart_y(page, 2, 2)  # the Batch Renorm chart: Batch Norm's and Batch Renorm's gap per step
+    before = chart_y(page, 3, 2)  # the Batch Renorm chart (after the forgot-eval demo's): both gaps per step
     press(page, "r_max (batch renorm)", "Home", 1)  # 3 -> 1: r no longer corrects the spread
     page.wait_for_function("() => new URLSearchParams(location.search).get('rmax') === '1'", timeout=30_000)
     wait_for_app(page)
-    wait_for_change(page, 2, before)
+    wait_for_change(page, 3, before)
     assert page.locator(ERRORS).count() == 0
 
 
