@@ -39,13 +39,18 @@ PRESENTER_KEY = "present"
 PRESENTER_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
-[data-testid="stMain"] .block-container { max-width: 100%; padding: 3.5rem 2rem 2rem; }
+[data-testid="stMain"] .block-container { max-width: 100%; padding: 2.5rem 2rem 2rem; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; }
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMetricValue"] p { font-size: 3rem; line-height: 1.2; }
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
 [class*="st-key-"][class*="_csv"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+/* the lecturer works the bar; the room reads the chart below it: a compact bar, the chart higher up */
+[data-testid="stMain"] h1 { padding-top: 0; }
+[class*="st-key-nc_stage"] [data-testid="stWidgetLabel"] p,
+[class*="st-key-nc_stage"] [data-testid="stButtonGroup"] p,
+[class*="st-key-nc_stage"] [data-testid="stRadio"] p { font-size: 1rem; }
 /* a phone in presenter mode (a student following the lecturer's link): phone sizes */
 @media (max-width: 640px) {
   html, body, [data-testid="stAppViewContainer"] { font-size: 1rem; }
