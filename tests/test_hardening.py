@@ -124,8 +124,8 @@ def test_without_the_patch_every_upload_is_kept(bare_probe):
 class TableViewer(Viewer):
     """A viewer that also counts the rows of each table the page sends (data editors and frames)."""
 
-    def _read_element(self, element, run):
-        super()._read_element(element, run)
+    def _read_element(self, element, run, fragment_id: str = ""):
+        super()._read_element(element, run, fragment_id)
         if element.WhichOneof("type") == "dataframe":
             rows = pa.ipc.open_stream(element.dataframe.arrow_data.data).read_all().num_rows
             run.texts.append(f"table rows {rows}")

@@ -111,6 +111,7 @@ UPSTREAM = "Array.from(document.querySelectorAll('.js-plotly-plot')[1]._fullData
 def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
     page.goto(f"{served_app}/Explorer?n=8&hw=4&view=backward")
     wait_for_app(page, WAIT_MS)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 4", timeout=WAIT_MS)
     upstream, grad = trace_values(page, 1, 0), trace_values(page, 1, 1)  # dL/dy and dL/dx
     assert sum(upstream) == sum(grad) == 8 * 8 * 4 * 4  # every value of the batch, binned
     page.evaluate(f"() => {{ window.upstreamBefore = JSON.stringify({UPSTREAM}); }}")
