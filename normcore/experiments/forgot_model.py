@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -87,15 +86,9 @@ def add_arguments(parser) -> None:
 def run(args) -> dict:
     """Train the demo's network (:func:`normcore.forgot_eval.train_model`); the caller writes the JSON."""
     from normcore import forgot_eval
-    from normcore.experiments.gn_batch import environment
+    from normcore.experiments import clock, provenance
 
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started = clock()
     model, accuracy = forgot_eval.train_model(args.seed)
-    return {
-        "experiment": NAME,
-        "command": f"python -m normcore.experiments {NAME} --seed {args.seed} --json PATH",
-        "environment": environment(),
-        "seconds": round(time.perf_counter() - started, 2),
-        "cpu_seconds": round(time.process_time() - cpu_started, 2),
-        **encode(model, accuracy, forgot_eval.config(args.seed)),
-    }
+    command = f"python -m normcore.experiments {NAME} --seed {args.seed} --json PATH"
+    return {**provenance(NAME, command, started), **encode(model, accuracy, forgot_eval.config(args.seed))}

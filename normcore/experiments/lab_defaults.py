@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import time
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -117,21 +116,15 @@ def add_arguments(parser) -> None:
 
 def run(args) -> dict:
     """Train every default run of the chosen views (progress on stderr); the caller writes the JSON."""
-    from normcore.experiments.gn_batch import environment
+    from normcore.experiments import clock, provenance
     from normcore.training import train
 
     wanted = [c for view in args.views for c in default_configs()[view].values()]
     configs = list(dict.fromkeys(wanted))
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started = clock()
     runs = []
     for done, config in enumerate(configs, 1):
         runs.append(encode(train(config)))
         print(f"{NAME} progress {done}/{len(configs)}", file=sys.stderr, flush=True)
-    return {
-        "experiment": NAME,
-        "command": f"python -m normcore.experiments {NAME} --views {' '.join(args.views)} --json PATH",
-        "environment": environment(),
-        "seconds": round(time.perf_counter() - started, 2),
-        "cpu_seconds": round(time.process_time() - cpu_started, 2),
-        "runs": runs,
-    }
+    command = f"python -m normcore.experiments {NAME} --views {' '.join(args.views)} --json PATH"
+    return {**provenance(NAME, command, started), "runs": runs}
