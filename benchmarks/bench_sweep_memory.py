@@ -13,13 +13,13 @@ memory cgroup charges, roughly). ``--limit-mb`` sets the child's address-space l
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from normcore.experiments import gn_batch  # noqa: E402
 from normcore.host import memory_kb  # noqa: E402
 
 
@@ -52,14 +52,7 @@ def main() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
     started = time.perf_counter()
-    child = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=limit,
-    )
+    child = gn_batch.start(command, preexec_fn=limit)  # its own session: session_processes finds it all
     peak_rss = peak_pss = peak_count = 0
     while child.poll() is None:
         pids = session_processes(child.pid)
@@ -68,7 +61,7 @@ def main() -> None:
         peak_pss = max(peak_pss, sum(p for _, p in sizes))
         peak_count = max(peak_count, len(pids))
         time.sleep(0.1)
-    error = child.stderr.read().decode()[-400:]
+    error = child.stderr.read()[-400:]
     print(
         f"exit code {child.returncode}, wall {time.perf_counter() - started:.0f} s, "
         f"workers {args.workers}, seeds {args.seeds}, RLIMIT_AS {args.limit_mb or 'none'} MB"

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.layout import EVERY_PAGE_KO, meets
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
 LOAD_MS = 180_000  # a first visit computes and draws every chart; the shared host can be very loaded
 
-# Every page with charts (the Training lab draws only after a run), with each of the Explorer's views,
+# Every page with charts but the Training lab (not checked here) and the Tour (no charts), with each of
+# the Explorer's views,
 # and in presenter mode (style.for_projector: every text at least 18 px).
-PAGES = [
-    "?lang=ko",
-    "Explorer?lang=ko",
-    "Explorer?lang=ko&view=stats",
-    "Explorer?lang=ko&view=downstream",
-    "Explorer?lang=ko&view=backward",
-    "Small_batches?lang=ko",
-    "Train_vs_eval?lang=ko",
-    "Images?lang=ko",
-    "Weight_norms?lang=ko",
+PAGES = [p for p in EVERY_PAGE_KO if not p.startswith(("Training_lab", "Tour"))] + [
     "Small_batches?lang=ko&present=true",  # presenter mode: larger text and margins (style.for_projector)
     "Images?lang=ko&present=true",
     "?lang=ko&present=true",
@@ -46,15 +39,6 @@ BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(chart => 
     xTitles: all('text[class^=x][class$=title]'),
   };
 })"""
-
-
-def meets(a: dict, b: dict) -> bool:
-    return (
-        a["left"] < b["right"]
-        and b["left"] < a["right"]
-        and a["top"] < b["bottom"]
-        and b["top"] < a["bottom"]
-    )
 
 
 def collisions(chart: dict) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.layout import EVERY_PAGE_KO
 from tests.conftest import wait_for_app
 from ui import tour
 from ui.i18n import translate
@@ -12,20 +13,7 @@ pytestmark = pytest.mark.browser
 LOAD_MS = 180_000  # a first visit computes and draws every chart; the shared host can be very loaded
 PHONE = {"width": 390, "height": 844}
 
-# Every page, in Korean (the longer titles); the Explorer's views each draw other charts.
-PAGES = [
-    "?lang=ko",
-    "Explorer?lang=ko",
-    "Explorer?lang=ko&view=stats",
-    "Explorer?lang=ko&view=downstream",
-    "Explorer?lang=ko&view=backward",
-    "Small_batches?lang=ko",
-    "Train_vs_eval?lang=ko",
-    "Training_lab?lang=ko",
-    "Images?lang=ko",
-    "Weight_norms?lang=ko",
-    "Tour?lang=ko",
-]
+PAGES = EVERY_PAGE_KO
 
 # The computed font size (px) of every legend entry, tick label and panel title of every drawn chart.
 TEXT_SIZES = """() => [...document.querySelectorAll(

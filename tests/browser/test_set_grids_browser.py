@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.layout import meets
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -24,15 +25,6 @@ BOXES = """(index) => { const chart = document.querySelectorAll('.js-plotly-plot
     yTicks: [...chart.querySelectorAll('.ytick text')].map(t => t.textContent),
   };
 }"""
-
-
-def meets(a: dict, b: dict) -> bool:
-    return (
-        a["left"] < b["right"]
-        and b["left"] < a["right"]
-        and a["top"] < b["bottom"]
-        and b["top"] < a["bottom"]
-    )
 
 
 def open_chart(page, served_app: str, path: str, size: str, index: int) -> dict:
