@@ -6,7 +6,7 @@ from figures import train_eval as figs
 from normcore import batch_stats as bs
 from normcore.stats import histogram
 from ui import cached
-from ui.chrome import page_setup
+from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck, choice, nearest_choice
@@ -20,12 +20,6 @@ page_setup("tve.title")
 check = UrlCheck("tve")
 notices = st.container()  # filled once every control has been checked
 st.markdown(t("tve.intro"))
-
-
-def bar(key: str, count):
-    """A row of ``count`` columns (or widths) for a section's controls, on the page in every mode (presenter,
-    phone), in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
-    return st.container(key=key, border=True).columns(count)
 
 
 @st.cache_data(max_entries=64)
@@ -68,7 +62,7 @@ def predictions(example: int, batch_size: int):
 # ---- B. running statistics
 st.header(t("tve.running_header"))
 st.markdown(t("tve.running_text"))
-columns = bar("nc_stage", 5)
+columns = stage_bar("", 5)
 momentum = nearest_choice(
     columns[0].select_slider, t("tve.momentum"), MOMENTA, key="m", default=0.1, check=check,
     help=t("tve.momentum_help"),
@@ -158,7 +152,7 @@ st.metric(t("tve.max_diff"), f"{np.abs(result['difference']).max():.4f}", help=t
 
 st.header(t("tve.forgot_header"))
 st.markdown(t("tve.forgot_text", n=FORGOT_BATCHES))
-columns = bar("nc_stage_forgot", 3)
+columns = stage_bar("forgot", 3)
 demo = columns[0].toggle(t("tve.demo"), True, key="demo", bind="query-params", help=t("tve.demo_help"))
 example = columns[1].number_input(
     t("tve.example"), 0, TEST_EXAMPLES - 1, 0, key="ex", bind="query-params", help=t("tve.example_help")
@@ -193,7 +187,7 @@ else:
 
 st.header(t("tve.renorm_header"))
 renorm_text = st.empty()  # the section's text, written once its controls (below it) are read
-columns = bar("nc_stage_renorm", [1, 1.4, 1, 1])
+columns = stage_bar("renorm", [1, 1.4, 1, 1])
 renorm_batch = columns[0].slider(t("tve.rb"), 2, 64, 4, key="rb", bind="query-params", help=t("tve.rb_help"))
 kind = choice(columns[1].radio, t("tve.kind"), list(bs.BATCH_KINDS), key="rk", check=check,
               labels=lambda k: t(f"tve.kind.{k}"), help=t("tve.kind_help"))  # fmt: skip

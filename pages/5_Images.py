@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -8,11 +10,11 @@ from normcore import functional as F
 from normcore import images as I
 from normcore.stats import histogram, value_range
 from ui.cached import figure
-from ui.chrome import page_setup
+from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
 from ui.script_run import stop_requested
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, bound_number, choice
 
 CHANNELS = 12
 DIGITS = 8
@@ -20,6 +22,7 @@ ROLES = ["content", "style", "result"]
 
 page_setup("images.title")
 check = UrlCheck("images")
+number = partial(bound_number, check=check, catalog="images")
 notices = st.container()  # filled at the end, once every control has been checked
 st.markdown(t("images.intro"))
 
@@ -65,13 +68,6 @@ def pick(widget, name: str, options: list[str], key: str, labels=None, **kwargs)
     return choice(
         widget, t(f"images.{name}"), options, key=key, labels=labels, check=check, help=help_text, **kwargs
     )
-
-
-def number(widget, name: str, *bounds, key: str):
-    """A number kept in the URL as ``key``; a value the widget refused becomes a notice."""
-    value = widget(t(f"images.{name}"), *bounds, key=key, bind="query-params", help=t(f"images.{name}_help"))
-    check.check(key, value)
-    return value
 
 
 def label(code: str) -> str:
@@ -124,7 +120,7 @@ batch = {"photos": photos, "upload": gallery, "digits": {str(d): digits[d] for d
 
 st.header(t("images.conv_header"))
 st.markdown(t("images.conv_intro"))
-left, middle, right = st.container(key="nc_stage_conv", border=True).columns(3)
+left, middle, right = stage_bar("conv", 3)
 norm = pick(left.radio, "norm", list(I.FEATURE_NORMS), key="norm", default="group", horizontal=True)
 divisors = [str(g) for g in F.valid_group_counts(CHANNELS)]
 groups = int(
@@ -173,7 +169,7 @@ show_chart(fig, key="channel_hist", data=table)
 
 st.header(t("images.in_header"))
 st.markdown(t("images.in_intro"))
-left, right = st.container(key="nc_stage_in", border=True).columns(2)
+left, right = stage_bar("in", 2)
 brightness = number(left.slider, "brightness", -0.5, 0.5, 0.3, 0.05, key="bright")
 contrast = number(right.slider, "contrast", 0.2, 3.0, 0.5, 0.05, key="contrast")
 adjusted = I.brightness_contrast(batch[shown], brightness, contrast)
@@ -191,7 +187,7 @@ st.markdown(t("images.in_difference", difference=float(np.abs(normalized[0] - no
 
 st.header(t("images.adain_header"))
 st.markdown(t("images.adain_intro"))
-left, right = st.container(key="nc_stage_adain", border=True).columns(2)
+left, right = stage_bar("adain", 2)
 content = pick(left.selectbox, "content", list(gallery), key="content", labels=label, default="china")
 style_image = pick(right.selectbox, "style", list(gallery), key="style", labels=label, default="flower")
 with notices:

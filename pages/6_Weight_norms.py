@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,27 +12,19 @@ from normcore import images as I
 from normcore import weights as W
 from normcore.stats import histogram, value_range
 from ui.cached import figure
-from ui.chrome import page_setup
+from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck
+from ui.url import UrlCheck, bound_number
 
 CHANNELS = 12
 STRETCH_SAMPLES = 2000
 
 page_setup("weights.title")
 check = UrlCheck("weights")
+number = partial(bound_number, check=check, catalog="weights")
 notices = st.container()  # filled once every control has been checked
 st.markdown(t("weights.intro"))
-
-
-def number(widget, name: str, *bounds, key: str):
-    """A number kept in the URL as ``key``; a value the widget refused becomes a notice."""
-    value = widget(
-        t(f"weights.{name}"), *bounds, key=key, bind="query-params", help=t(f"weights.{name}_help")
-    )
-    check.check(key, value)
-    return value
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -67,7 +61,7 @@ st.header(t("weights.ws_header"))
 st.markdown(t("weights.ws_intro"))
 # Each section's controls stand above its charts in every mode (presenter, phone), in containers keyed
 # nc_stage... that the presenter CSS can find; the seed (both sections) sits with the first.
-left, right = st.container(key="nc_stage", border=True).columns([4, 1])
+left, right = stage_bar("", [4, 1])
 drift = number(left.slider, "drift", 0.0, 1.0, 0.5, 0.05, key="drift")
 seed = number(right.number_input, "seed", 0, 9999, 0, key="seed")
 raw, standardized, names, raw_stats, ws_stats, ws_interior = standardization(drift, seed)
@@ -121,7 +115,7 @@ st.caption(t("weights.output_caption", low=float(ws_interior.min()), high=float(
 
 st.header(t("weights.sn_header"))
 st.markdown(t("weights.sn_intro"))
-left, middle, right = st.container(key="nc_stage_sn", border=True).columns(3)
+left, middle, right = stage_bar("sn", 3)
 out_features = number(left.slider, "rows", 2, 64, 16, key="out")
 in_features = number(left.slider, "cols", 2, 64, 32, key="in")
 decay = number(middle.slider, "decay", 0.0, 0.5, 0.02, 0.01, key="decay")

@@ -190,6 +190,14 @@ def page_setup(title_key: str) -> bool:
     return presenter
 
 
+def stage_bar(section: str, spec) -> list:
+    """A bordered row of columns (``spec``: a count or widths) for a section's controls, standing on the page
+    in every mode (the presenter CSS folds the sidebar; phones stack it), keyed ``nc_stage`` (``section``
+    empty) or ``nc_stage_<section>`` so that the CSS above can find it."""
+    key = f"nc_stage_{section}" if section else "nc_stage"
+    return st.container(key=key, border=True).columns(spec)
+
+
 def presenter_on() -> bool:
     """Whether the viewer has presenter mode on (after :func:`page_setup` ran)."""
     return bool(st.session_state.get(PRESENTER_KEY, False))

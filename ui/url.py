@@ -95,6 +95,15 @@ def choice(
     return value
 
 
+def bound_number(widget, name: str, *bounds, key: str, check: UrlCheck, catalog: str, **kwargs):
+    """A slider or number input kept in the URL as ``key``, labelled and explained by ``<catalog>.<name>``
+    (and ``..._help``); a value the widget refused becomes a notice."""
+    label, help_text = t(f"{catalog}.{name}"), t(f"{catalog}.{name}_help")
+    value = widget(label, *bounds, key=key, bind="query-params", help=help_text, **kwargs)
+    check.check(key, value)
+    return value
+
+
 def number_choice(widget, label: str, numbers, *, key: str, default: int, check: UrlCheck, **kwargs) -> int:
     """:func:`choice` among whole numbers: the URL holds the number, the widget shows it."""
     options = [str(n) for n in numbers]
