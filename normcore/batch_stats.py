@@ -190,6 +190,13 @@ def _first_rows(batches: np.ndarray, norm: str, num_groups: int, running, r_max:
     return (x_hat * r + d)[:, 0]
 
 
+def near_unit_share(population: np.ndarray, num_groups: int, tol: float) -> float:
+    """The share of ``population``'s group-normalized values within ``tol`` of ±1 (each example's features
+    split into ``num_groups`` groups): with two features a group nearly every value is ±1."""
+    out = F.group_norm(population[:, :, None], num_groups)  # (N, C, 1): each example's groups of features
+    return float(np.mean(np.abs(np.abs(out) - 1) < tol))
+
+
 def band_summary(values: np.ndarray, low: float = 5, high: float = 95) -> dict[str, np.ndarray]:
     """Per row of ``values`` (sizes x batches): the low/high percentiles and the median; NaN rows stay NaN."""
     rows = [np.nanpercentile(v, [low, 50, high]) if np.isfinite(v).any() else [np.nan] * 3 for v in values]

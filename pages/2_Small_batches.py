@@ -1,14 +1,12 @@
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from figures import small_batches as figs
 from normcore import batch_stats as bs
-from normcore import functional as F
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
 from ui import cached, gn_recompute
-from ui.chrome import page_setup
+from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck, number_choice
@@ -24,14 +22,8 @@ notices = st.container()  # filled once every control has been checked
 st.markdown(t("small.intro"))
 
 
-def bar(key: str, count: int):
-    """A row of ``count`` columns for a section's controls, on the page in every mode (presenter, phone),
-    in a container keyed ``nc_stage...`` so that the presenter CSS can find it."""
-    return st.container(key=key, border=True).columns(count)
-
-
 # The population: shared by the two live sections below.
-left, right = bar("nc_stage", 2)
+left, right = stage_bar("", 2)
 channel = left.slider(
     t("small.channel"), 0, bs.CHANNELS - 1, 0, key="ch", bind="query-params", help=t("small.channel_help")
 )
@@ -50,9 +42,7 @@ def moments(seed: int, channel: int, b: int, batches: int):
 @st.cache_data(max_entries=16)
 def near_one_share(seed: int, groups: int) -> float:
     """The share of the population's group-normalized values within NEAR_ONE of ±1."""
-    pop = bs.population(seed)
-    out = F.group_norm(pop[:, :, None], groups)  # (N, C, 1): each example's groups of features
-    return float(np.mean(np.abs(np.abs(out) - 1) < NEAR_ONE))
+    return bs.near_unit_share(bs.population(seed), groups, NEAR_ONE)
 
 
 @st.cache_data(max_entries=64)
@@ -73,7 +63,7 @@ def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_ma
 # ---- A. batch statistics are estimates
 st.header(t("small.moments_header"))
 st.markdown(t("small.moments_text"))
-left, right = bar("nc_stage_moments", 2)
+left, right = stage_bar("moments", 2)
 b = number_choice(
     left.select_slider, t("small.b"), bs.BATCH_SIZES, key="b", default=4, check=check, help=t("small.b_help")
 )
@@ -126,7 +116,7 @@ show_chart(fig, key="summary", data=pd.DataFrame({k: v for k, v in summary.items
 # ---- A. one example, many batches
 st.header(t("small.bands_header"))
 st.markdown(t("small.bands_text", n=BAND_BATCHES))
-columns = bar("nc_stage_bands", 4)
+columns = stage_bar("bands", 4)
 example = columns[0].number_input(
     t("small.example"),
     0,
