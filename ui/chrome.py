@@ -84,8 +84,9 @@ CHROME_JS = """
   [class*="st-key-nc_ctitle"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-nc_ctitle"]),
   .stElementContainer:has(> [class*="st-key-nc_ctitle"]) { display: none; }
 }
-/* the on-page control bars wrap rather than run off a narrow screen */
+/* the on-page control bars, and their segmented choices, wrap rather than run off a narrow screen */
 [class*="st-key-nc_stage"] { flex-wrap: wrap; }
+[class*="st-key-nc_stage"] [data-testid=stButtonGroup] > div { flex-wrap: wrap; row-gap: 0.25rem; }
 @media (max-width: 640px) {
   [data-testid="stMain"] .block-container { padding-left: 0.75rem; padding-right: 0.75rem; }
   [data-testid="stMain"] h1 { font-size: 1.9rem !important; }

@@ -112,7 +112,6 @@ def sidebar(check: UrlCheck) -> Inputs:
         activation = _choice(st.radio, "act", list(ACTIVATIONS), "act", check, horizontal=True)
         by = _choice(st.radio, "by", list(GROUPINGS), "sm", check, horizontal=True)
         follow_box = st.container()
-    st.html(BAR_CSS)  # once per page run, not on every move in the bar
     return Inputs(source, c, hw, shape, offset, spread, int(seed), activation, by, layer_box, follow_box,
                   upload, array, error)  # fmt: skip
 
@@ -123,13 +122,6 @@ def fragment_check(page: str) -> UrlCheck:
     if ctx is not None and ctx.fragment_ids_this_run:
         st.session_state[FRESH_VISIT_KEY] = False
     return UrlCheck(page)
-
-
-# The bar is the container keyed ``nc_stage`` (class ``st-key-nc_stage``): its segmented choices wrap onto
-# a second line on a narrow screen instead of scrolling sideways out of sight (constant CSS, nothing from the URL).
-BAR_CSS = (
-    "<style>.st-key-nc_stage [data-testid=stButtonGroup] > div { flex-wrap: wrap; row-gap: 0.25rem; }</style>"
-)
 
 
 def bar(side: Inputs, check: UrlCheck) -> Controls:
