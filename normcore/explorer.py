@@ -21,7 +21,7 @@ import numpy as np
 from normcore import functional as F
 from normcore import saturation
 from normcore.data import MAX_ELEMENTS, check_size
-from normcore.stats import Histogram, histogram, value_range
+from normcore.stats import Histogram, grouped_histograms, histogram, value_range
 from normcore.teaching import BATCH_DEPENDENT, Explained, explain, follow_element
 
 SOURCES = ("synthetic", "photo", "digits")
@@ -435,7 +435,6 @@ def summarize(
     cells = np.broadcast_to(group_index(explained, x.shape, by)[..., 0], x.shape[:2])  # (N, C)
     count = int(cells.max()) + 1
     groups = sorted({int(g) for g in np.linspace(0, count - 1, min(multiples, count)).round()})
-    members = [np.nonzero(cells == g) for g in groups]  # the (n, c) cells of each group
     ids = np.arange(min(explained.num_sets, max_sets))
     activated = activate(y, activation)
     act_range = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation)
@@ -444,8 +443,8 @@ def summarize(
         before=histogram(x, bins, shared),
         after=histogram(y, bins, shared),
         groups=groups,
-        group_before=[histogram(x[m], bins // 2, shared) for m in members],
-        group_after=[histogram(y[m], bins // 2, shared) for m in members],
+        group_before=grouped_histograms(x, cells[..., None], groups, bins // 2, shared),
+        group_after=grouped_histograms(y, cells[..., None], groups, bins // 2, shared),
         grid=set_grid(explained, (min(x.shape[0], block_rows), x.shape[1])).copy(),
         set_ids=ids,
         mean=explained.mean[ids],

@@ -56,6 +56,26 @@ def histogram(
     return Histogram(edges, counts)
 
 
+def grouped_histograms(
+    values: np.ndarray, labels: np.ndarray, wanted: list[int], bins: int, value_range: tuple[float, float]
+) -> list[Histogram]:
+    """``[histogram(values[labels == g], bins, value_range) for g in wanted]``, binned in one pass.
+
+    ``labels`` are whole numbers from 0, broadcast against ``values``. The bins are numpy's own
+    (``np.histogram_bin_edges``); a value falls in the bin whose edges hold it, the last bin holding its
+    right edge, as in ``np.histogram`` (tests/test_stats.py compares the two, values on edges included).
+    """
+    values, labels = np.broadcast_arrays(np.asarray(values), np.asarray(labels))
+    values, labels = values.ravel(), labels.ravel()
+    low, high = _resolvable(value_range, bins, values.dtype)
+    edges = np.histogram_bin_edges(values[:0], bins, range=(low, high))
+    keep = (values >= low) & (values <= high)  # non-finite values fail both
+    index = np.clip(np.searchsorted(edges, values[keep], side="right") - 1, 0, bins - 1)  # (kept,)
+    count = int(labels.max()) + 1 if labels.size else 0
+    table = np.bincount(labels[keep] * bins + index, minlength=count * bins).reshape(count, bins)  # (sets, bins)
+    return [Histogram(edges, table[g] if g < count else np.zeros(bins, dtype=np.intp)) for g in wanted]
+
+
 def _resolvable(value_range: tuple[float, float], bins: int, dtype) -> tuple[float, float]:
     """``value_range`` widened, if needed, to hold ``bins`` edges distinct in ``dtype``
     (numpy computes the edges in the data's precision)."""

@@ -1,7 +1,7 @@
 """Explorer: pick a normalization and see exactly what it does to a batch.
 
-URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode, n,
-g, ga, be and view; the sidebar the rest. A key whose control does not apply is dropped from the link.
+URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode and g
+(first row), n, ga, be and view (second row); the sidebar the rest. A key whose control does not apply is dropped from the link.
   norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
   mode   train | eval [train]
   src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
@@ -31,8 +31,9 @@ g, ga, be and view; the sidebar the rest. A key whose control does not apply is 
   sa     backward view: the weight scale a of the scale-invariance section, 0.01 ... 100 [1]
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
-so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). The bar and what it drives
-are one st.fragment: a move in the bar reruns them, not the sidebar and the page chrome.
+so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). Each bar row is an st.fragment
+around what it drives: a change of N, γ, β or the view reruns the second row and the charts; of the norm,
+the mode or G both rows; neither reruns the sidebar and the page chrome.
 """
 
 from functools import partial
@@ -47,7 +48,17 @@ from ui import cached, explorer_backward, tour
 from ui import explorer_cache as cache
 from ui import explorer_views as views
 from ui.chrome import page_setup
-from ui.explorer_controls import Inputs, bar, follow_inputs, fragment_check, per_channel, sidebar
+from ui.explorer_controls import (
+    Controls,
+    Inputs,
+    LayerChoice,
+    batch_bar,
+    followed_in,
+    fragment_check,
+    layer_bar,
+    per_channel,
+    sidebar,
+)
 from ui.export import show_chart
 from ui.i18n import t
 from ui.url import UrlCheck
@@ -61,15 +72,24 @@ side_check.show()
 
 @st.fragment
 def stage(side: Inputs) -> None:
-    """The bar and everything it drives: a move in the bar reruns this, not the sidebar and the chrome."""
+    """The bar's first row (the layer) and everything under it: a change there reruns this, not the sidebar."""
+    check = fragment_check("explorer")
+    with st.container(key="nc_stage_layer", horizontal=True, vertical_alignment="bottom"):
+        choice = layer_bar(side, check)
+    check.show()
+    batch_stage(side, choice)
+
+
+@st.fragment
+def batch_stage(side: Inputs, choice: LayerChoice) -> None:
+    """The bar's second row (N, γ, β, View) and the charts: a move there reruns only this."""
     check = fragment_check("explorer")
     bar_box = st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom")
-    notices, upper, lower = st.container(), st.container(), st.container()
     with bar_box:
-        ctl = bar(side, check)
+        ctl = batch_bar(side, choice, check)
     shape, source, upload = views.batch_source(ctl, check)
     n, c, h, w = shape
-    follow = follow_inputs(shape, check, side.follow_box)
+    follow = followed_in(side.follow, n, check)
     gamma = per_channel("gc", c, ctl.gamma, check)
     beta = per_channel("bc", c, ctl.beta, check)
     worked_table = views.worked_table(check)
@@ -77,103 +97,112 @@ def stage(side: Inputs) -> None:
     if shape != views.NO_BATCH and not refusal:
         with bar_box:
             view = views.view_choice(check)
-    with notices:
-        check.show()
-        views.batch_of_one(shape, ctl, refusal)
+    check.show()
+    views.batch_of_one(shape, ctl, refusal)
     if shape == views.NO_BATCH or refusal:
         return  # waiting for an upload, the upload was refused, or PyTorch refuses (each says why)
 
     layer = cache.Layer(shape, source, ctl.norm, ctl.groups, ctl.training, ctl.eps, ctl.momentum, ctl.warmup,
                         ctl.r_max, ctl.d_max)  # fmt: skip
     summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
-    norm_name = t(f"explorer.norm.{ctl.norm}")
     # The whole batch's histogram first; on a tour step that opens another view, that view first (the
     # step's narration talks about it, and in presenter mode it is then on the first screen).
     on_tour = tour.step_at(st.query_params.get(tour.ON_PAGE_PARAM)) is not None
-    histogram_area, view_area = (lower, upper) if on_tour and view != views.VIEWS[0] else (upper, lower)
+    if on_tour and view != views.VIEWS[0]:
+        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table)
+        whole_batch(summary, ctl, shape)
+    else:
+        whole_batch(summary, ctl, shape)
+        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table)
 
-    with histogram_area:  # 1. before and after
-        before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
-                                     title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
-        show_chart(before_after, key="hist", data=partial(views.hist_frame, summary.before, summary.after))
-        st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
-    with view_area:
-        if view == "sets":
-            left, right = st.columns(2)
-            with left:  # 2. small multiples
-                st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
-                multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
-                                          [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
-                                          title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-                show_chart(multiples, key="multiples", data=partial(views.multiples_frame, summary))
-            with right:  # 3. the N x C x (H*W) block
-                st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
-                block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
-                                      title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-                show_chart(block, key="block", data=partial(views.block_frame, summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
-                           selection_mode="points")  # fmt: skip
-                if n > summary.grid.shape[0]:
-                    st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
+def whole_batch(summary, ctl: Controls, shape: tuple[int, int, int, int]) -> None:
+    """1. The histogram of the whole batch, before and after."""
+    n, c, h, w = shape
+    norm_name = t(f"explorer.norm.{ctl.norm}")
+    before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
+                                 title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
+    show_chart(before_after, key="hist", data=partial(views.hist_frame, summary.before, summary.after))
+    st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
-        elif view == "stats":
-            left, right = st.columns(2)
-            with left:  # 4. the statistics used
-                st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-                stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
-                                      own_mean=summary.own_mean, own_var=summary.own_var,
-                                      title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-                show_chart(stats, key="stats", data=partial(views.stats_frame, summary, ctl))
-                views.stats_notes(summary, ctl)
-            with right:  # 5. one element, step by step
-                st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
-                st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
-                st.caption(
-                    t(
-                        "explorer.follow_caption",
-                        n=follow[0],
-                        c=follow[1],
-                        p=follow[2],
-                        s=summary.followed["set"],
-                    )
+
+def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, upload, worked_table) -> None:
+    """2.-9. The view chosen in the bar (only it runs)."""
+    shape = layer.shape
+    n, c, h, w = shape
+    if view == "sets":
+        left, right = st.columns(2)
+        with left:  # 2. small multiples
+            st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
+            multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
+                                      [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
+                                      title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
+            show_chart(multiples, key="multiples", data=partial(views.multiples_frame, summary))
+        with right:  # 3. the N x C x (H*W) block
+            st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
+            block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
+                                  title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
+            show_chart(block, key="block", data=partial(views.block_frame, summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
+                       selection_mode="points")  # fmt: skip
+            if n > summary.grid.shape[0]:
+                st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
+
+    elif view == "stats":
+        left, right = st.columns(2)
+        with left:  # 4. the statistics used
+            st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
+            stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
+                                  own_mean=summary.own_mean, own_var=summary.own_var,
+                                  title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
+            show_chart(stats, key="stats", data=partial(views.stats_frame, summary, ctl))
+            views.stats_notes(summary, ctl)
+        with right:  # 5. one element, step by step
+            st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
+            st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
+            st.caption(
+                t(
+                    "explorer.follow_caption",
+                    n=follow[0],
+                    c=follow[1],
+                    p=follow[2],
+                    s=summary.followed["set"],
                 )
-
-        elif view == "downstream":  # 6. gamma and beta downstream
-            st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
-            panels = [
-                t("explorer.panel.x_hat"),
-                t("explorer.panel.affine"),
-                t(f"explorer.act.{ctl.activation}"),
-            ]
-            downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
-                                       labels=views.hist_labels())  # fmt: skip
-            show_chart(
-                downstream, key="downstream", data=partial(views.downstream_frame, summary.downstream, panels)
-            )
-            views.downstream_metrics(summary, ctl)
-            views.gamma_beta_editor(
-                gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
             )
 
-        elif view == "worked":  # 7. the worked example
-            st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
-            views.worked_example(worked_table, ctl)
+    elif view == "downstream":  # 6. gamma and beta downstream
+        st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
+        panels = [
+            t("explorer.panel.x_hat"),
+            t("explorer.panel.affine"),
+            t(f"explorer.act.{ctl.activation}"),
+        ]
+        downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
+                                   labels=views.hist_labels())  # fmt: skip
+        show_chart(
+            downstream, key="downstream", data=partial(views.downstream_frame, summary.downstream, panels)
+        )
+        views.downstream_metrics(summary, ctl)
+        views.gamma_beta_editor(
+            gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
+        )
 
-        else:  # 8. the backward pass, and 9. as PyTorch code
-            setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
-                          ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
-                          ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
-            if view == "backward":
-                explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
-            else:
-                st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
-                setup = explorer_backward.code_setup(
-                    setup
-                )  # with the Backward view's loss when the link has up=
-                st.code(pytorch_snippet(setup), language="python")
-                st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
-                if setup.upstream:
-                    st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
+    elif view == "worked":  # 7. the worked example
+        st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
+        views.worked_example(worked_table, ctl)
+
+    else:  # 8. the backward pass, and 9. as PyTorch code
+        setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
+                      ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
+                      ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
+        if view == "backward":
+            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
+        else:
+            st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
+            setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
+            st.code(pytorch_snippet(setup), language="python")
+            st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
+            if setup.upstream:
+                st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
 
 
 stage(side)

@@ -55,3 +55,19 @@ def test_the_cache_stays_bounded():
         cached.figure(histograms.before_after, histogram(x, 5, (0.0, 10.0)), histogram(x, 5, (0.0, 10.0)),
                       labels=labels, title=f"bounded {k}")  # fmt: skip
     assert len(cached._figures) == cached.MAX_ENTRIES
+
+
+def test_a_cached_value_is_shared_keyed_by_its_arguments_but_not_the_underscored_ones():
+    calls = []
+
+    def summed(values: tuple, scale: float, _array=None) -> float:
+        calls.append((values, scale))
+        return sum(values) * scale + (0 if _array is None else float(_array.sum()))
+
+    first = cached.value(summed, (1, 2), 2.0, _array=np.ones(3))
+    assert first == 9.0 and cached.value(summed, (1, 2), 2.0, _array=np.zeros(3)) == 9.0  # not in the key
+    assert cached.value(summed, (1, 2), 3.0) == 9.0 and cached.value(summed, (1, 3), 2.0) == 8.0
+    assert calls == [((1, 2), 2.0), ((1, 2), 3.0), ((1, 3), 2.0)]
+    for i in range(cached.MAX_VALUES + 5):
+        cached.value(summed, (i,), 1.0)
+    assert len(cached._values) <= cached.MAX_VALUES

@@ -67,7 +67,7 @@ def test_every_norm_in_both_modes_in_every_view(explorer):
     for norm in NORMS:
         at.selectbox(key="norm").set_value(norm).run()
         for mode in ["train", "eval"]:
-            at.radio(key="mode").set_value(mode).run()
+            at.segmented_control(key="mode").set_value(mode).run()
             for view in VIEWS:
                 show(at, view)
                 assert not at.warning, (norm, mode, view, texts(at.warning))
@@ -183,13 +183,11 @@ def test_batch_of_one_shows_what_pytorch_does():
         in warning
     )
     assert "eval mode" in warning
-    assert not at.get("plotly_chart") and [c.key for c in at.segmented_control] == [
-        "n"
-    ]  # no views of nothing
-    at.radio(key="mode").set_value("eval").run()  # a trained network with one sample
+    assert not at.get("plotly_chart") and "view" not in [c.key for c in at.segmented_control]  # no views of nothing
+    at.segmented_control(key="mode").set_value("eval").run()  # a trained network with one sample
     no_errors(at)
     assert not at.warning and len(at.get("plotly_chart")) == CHARTS["sets"]
-    at.radio(key="mode").set_value("train").run()
+    at.segmented_control(key="mode").set_value("train").run()
     at.slider(key="hw").set_value(4).run()  # (1, C, H, W): statistics over space
     no_errors(at)
     assert "H·W = 16 values" in texts(at.info) and len(at.get("plotly_chart")) == CHARTS["sets"]
@@ -348,7 +346,7 @@ def test_backward_view_controls_in_both_modes(norm):
     at = open_page(PAGE, {"norm": norm, "n": "6", "c": "4", "hw": "2", "view": "backward"})
     no_errors(at)
     for mode in ["train", "eval"]:
-        at.radio(key="mode").set_value(mode).run()
+        at.segmented_control(key="mode").set_value(mode).run()
         for up in ["zero", "input", "random", "class"]:
             at.segmented_control(key="up").set_value(up).run()
             no_errors(at)
@@ -457,7 +455,7 @@ def test_keys_that_no_longer_apply_leave_the_link(link, switch, dropped):
     no_errors(at)
     assert all(key in at.query_params for key in dropped), at.query_params
     key, value = switch
-    (at.selectbox if key == "norm" else at.radio)(key=key).set_value(value).run()
+    (at.selectbox if key == "norm" else at.segmented_control)(key=key).set_value(value).run()
     no_errors(at)
     assert not [key for key in dropped if key in at.query_params], at.query_params
     assert not set(dropped) & (widget_keys(at.main) | widget_keys(at.sidebar))

@@ -63,7 +63,7 @@ def test_explorer_controls(norm, mode):
     at = open_page("pages/1_Explorer.py", {"norm": norm, "mode": mode})
     assert not at.exception
     assert at.selectbox(key="norm").value == norm
-    assert at.radio(key="mode").value == mode
+    assert at.segmented_control(key="mode").value == mode
     at.segmented_control(key="n").set_value("4").run()
     at.slider(key="hw").set_value(2).run()
     assert not at.exception

@@ -24,7 +24,9 @@ from collections import OrderedDict
 import plotly.graph_objects as go
 
 MAX_ENTRIES = 256
+MAX_VALUES = 64  # summaries: ~0.1-1 MB each at the largest batch
 _figures: OrderedDict[bytes, go.Figure] = OrderedDict()
+_values: OrderedDict[bytes, object] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -39,23 +41,40 @@ class Sent(go.Figure):
 
 def figure(make, *args, **kwargs):
     """``make(*args, **kwargs)`` from a shared cache; the caller must never mutate the result."""
+    return _shared(_figures, MAX_ENTRIES, _built, make, args, kwargs)
+
+
+def value(make, *args, **kwargs):
+    """``make(*args, **kwargs)`` from a shared cache of values (summaries: numbers and small arrays).
+
+    Keyword arguments whose names start with ``_`` are passed but not part of the key, as in Streamlit's
+    caches (an upload's array, whose digest is already an argument). The caller must never mutate the
+    result: every session gets the same object."""
+    keyed = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+    return _shared(_values, MAX_VALUES, lambda f, a, k: f(*a, **k), make, args, kwargs, keyed)
+
+
+def _shared(table: OrderedDict, bound: int, build, make, args, kwargs, keyed=None):
+    """``build(make, args, kwargs)`` kept in ``table`` (at most ``bound`` entries) under a digest of the
+    pickled function name and arguments (``keyed`` in place of ``kwargs`` when given)."""
     name = f"{make.__module__}.{make.__qualname__}"
     try:
-        key = hashlib.blake2b(pickle.dumps((name, args, kwargs), protocol=5), digest_size=20).digest()
+        key = hashlib.blake2b(pickle.dumps((name, args, kwargs if keyed is None else keyed), protocol=5),
+                              digest_size=20).digest()  # fmt: skip
     except (pickle.PicklingError, TypeError, AttributeError):  # not picklable: built, not cached
-        return _built(make, args, kwargs)
+        return build(make, args, kwargs)
     with _lock:
-        fig = _figures.get(key)
-        if fig is not None:
-            _figures.move_to_end(key)
-            return fig
-    fig = _built(make, args, kwargs)  # outside the lock: two sessions may both build it, both right
+        found = table.get(key)
+        if found is not None:
+            table.move_to_end(key)
+            return found
+    made = build(make, args, kwargs)  # outside the lock: two sessions may both build it, both right
     with _lock:
-        fig = _figures.setdefault(key, fig)
-        _figures.move_to_end(key)
-        while len(_figures) > MAX_ENTRIES:
-            _figures.popitem(last=False)
-    return fig
+        made = table.setdefault(key, made)
+        table.move_to_end(key)
+        while len(table) > bound:
+            table.popitem(last=False)
+    return made
 
 
 def _built(make, args, kwargs) -> go.Figure:

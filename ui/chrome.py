@@ -92,7 +92,7 @@ CHROME_JS = """
   [data-testid="stMain"] h1 { font-size: 1.9rem !important; }
   [data-testid="stMain"] h2 { font-size: 1.45rem !important; }
   [class*="st-key-nc_stage"] > * { min-width: 100% !important; flex: 1 1 100% !important; }
-  .st-key-nc_stage > :is(.st-key-norm, .st-key-mode, .st-key-ga, .st-key-be, .st-key-g) {
+  :is(.st-key-nc_stage, .st-key-nc_stage_layer) > :is(.st-key-norm, .st-key-mode, .st-key-ga, .st-key-be, .st-key-g) {
     min-width: 45% !important; flex: 1 1 45% !important; }
   [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; flex: 1 1 100% !important; }

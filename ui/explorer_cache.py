@@ -1,9 +1,10 @@
-"""The Explorer's caches: values in, never widgets; large arrays shared read-only, summaries copied.
+"""The Explorer's caches: values in, never widgets; large arrays and summaries shared read-only.
 
 Big arrays (the batch, the normalized batch) live in ``st.cache_resource`` so a rerun does
 not copy megabytes; they are never written to (the input is made read-only, and
 :func:`normcore.explorer.with_affine` copies before applying γ/β). What is drawn comes
-from ``st.cache_data``: small, binned summaries. An upload enters as ``_upload`` (not
+from :func:`ui.cached.value`: small, binned summaries, shared (Streamlit's cache hashed their
+arguments object by object and handed out a copy: ~2 ms of a slider move). An upload enters as ``_upload`` (not
 hashed) beside its digest in ``source``. All of it is recomputable from the settings, so it is
 a cache and not a server-wide resource (those live in ui/server_state.py); no client can clear it
 on this app (ui/hardening.py).
@@ -30,6 +31,7 @@ from normcore.explorer import (
 )
 from normcore.teaching import Explained
 from normcore.uploads import load_activations
+from ui import cached
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,14 @@ def normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
                momentum=layer.momentum, eps=layer.eps, r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, follow: tuple,
             _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
+    """What the Explorer draws of ``layer`` with γ/β (shared by every session; never mutate it)."""
+    return cached.value(_summary, layer, gamma, beta, activation, by, follow, _upload=_upload)
+
+
+def _summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, follow: tuple,
+             _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
     explained = with_affine(normalized(layer, _upload), np.array(gamma), np.array(beta))
     return summarize(batch(layer.shape, layer.source, _upload), explained, activation=activation, by=by,
                      follow=follow)  # fmt: skip

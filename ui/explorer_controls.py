@@ -37,8 +37,10 @@ class Inputs:
     seed: int
     activation: str
     by: str
-    layer_box: Any  # sidebar containers the stage fills (what they hold depends on the bar's norm and N)
-    follow_box: Any
+    layer_box: Any  # a sidebar container the stage fills (what it holds depends on the bar's norm and mode)
+    follow: tuple[
+        int, int, int
+    ]  # the followed element as asked: sample (not yet bounded by N), channel, position
     upload: Any = None  # the UploadedFile, when the source is an upload
     upload_array: np.ndarray | None = None  # (N, C, H, W) if the upload was accepted
     upload_error: str | None = None  # why it was refused
@@ -111,8 +113,12 @@ def sidebar(check: UrlCheck) -> Inputs:
         layer_box = st.container()
         activation = _choice(st.radio, "act", list(ACTIVATIONS), "act", check, horizontal=True)
         by = _choice(st.radio, "by", list(GROUPINGS), "sm", check, horizontal=True)
-        follow_box = st.container()
-    return Inputs(source, c, hw, shape, offset, spread, int(seed), activation, by, layer_box, follow_box,
+        channels, size = (
+            (array.shape[1], array.shape[2] * array.shape[3]) if array is not None else (c, hw * hw)
+        )
+        samples = array.shape[0] if array is not None else max(BATCH_SIZES)
+        follow = follow_inputs((samples, channels, size), check)
+    return Inputs(source, c, hw, shape, offset, spread, int(seed), activation, by, layer_box, follow,
                   upload, array, error)  # fmt: skip
 
 
@@ -124,31 +130,51 @@ def fragment_check(page: str) -> UrlCheck:
     return UrlCheck(page)
 
 
-def bar(side: Inputs, check: UrlCheck) -> Controls:
-    """The controls a lesson changes, on the page above the chart (in every mode); call inside the bar.
+@dataclass(frozen=True)
+class LayerChoice:
+    """The layer as the first bar row sets it (a change there reruns the whole stage)."""
+
+    norm: str
+    training: bool
+    groups: int
+    eps: float
+    momentum: float
+    warmup: int
+    r_max: float
+    d_max: float
+
+
+def layer_bar(side: Inputs, check: UrlCheck) -> LayerChoice:
+    """The norm, the mode and G, on the page; call inside the bar's first row.
 
     The layer's other settings go to the sidebar, only those that apply (the others leave the link)."""
     norm = _choice(st.selectbox, "norm", list(NORMS), "norm", check, width=200)
     training = (
-        _choice(st.radio, "mode", ["train", "eval"], "mode", check, horizontal=True, width="content")
-        == "train"
+        _choice(st.segmented_control, "mode", ["train", "eval"], "mode", check, required=True) == "train"
     )
-    n = batch_choice(check, disabled=side.source == "upload")
     channels = side.upload_array.shape[1] if side.upload_array is not None else side.c
     if norm == "group":
         groups = group_choice(channels, check)
     else:  # G applies to group norm only: out of the bar and out of the link
         st.query_params.pop("g", None)
         groups = default_groups(channels)
-    gamma = _slider("gamma", -3.0, 3.0, 1.0, "ga", check, step=0.05, on_change=clear_per_channel,
-                    disabled=norm == "none", width=220)  # fmt: skip
-    beta = _slider("beta", -3.0, 3.0, 0.0, "be", check, step=0.05, on_change=clear_per_channel,
-                   disabled=norm in ("none", "rms"), width=220)  # fmt: skip
     with side.layer_box:
-        eps, momentum, warmup, r_max, d_max = layer_settings(norm, training, check)
-    return Controls(norm, n, side.c, side.hw, groups, training, side.source, side.shape, side.offset, side.spread,
-                    side.seed, eps, momentum, warmup, r_max, d_max, gamma, beta, side.activation, side.by,
-                    side.upload, side.upload_array, side.upload_error)  # fmt: skip
+        settings = layer_settings(norm, training, check)
+    return LayerChoice(norm, training, groups, *settings)
+
+
+def batch_bar(side: Inputs, layer: LayerChoice, check: UrlCheck) -> Controls:
+    """N, γ and β, on the page; call inside the bar's second row (a change there reruns only that row and
+    the charts)."""
+    n = batch_choice(check, disabled=side.source == "upload")
+    gamma = _slider("gamma", -3.0, 3.0, 1.0, "ga", check, step=0.05, on_change=clear_per_channel,
+                    disabled=layer.norm == "none", width=220)  # fmt: skip
+    beta = _slider("beta", -3.0, 3.0, 0.0, "be", check, step=0.05, on_change=clear_per_channel,
+                   disabled=layer.norm in ("none", "rms"), width=220)  # fmt: skip
+    return Controls(layer.norm, n, side.c, side.hw, layer.groups, layer.training, side.source, side.shape,
+                    side.offset, side.spread, side.seed, layer.eps, layer.momentum, layer.warmup, layer.r_max,
+                    layer.d_max, gamma, beta, side.activation, side.by, side.upload, side.upload_array,
+                    side.upload_error)  # fmt: skip
 
 
 def drop(*keys: str) -> None:
@@ -216,20 +242,28 @@ def upload_input():
     return (file, None, loaded) if isinstance(loaded, str) else (file, loaded, None)
 
 
-def follow_inputs(shape: tuple[int, int, int, int], check: UrlCheck, box) -> tuple[int, int, int]:
-    """The followed element: sample, channel and spatial position (row-major), each within the batch."""
-    n, c, h, w = shape
-    with box:
-        st.subheader(t("explorer.follow_inputs"), help=t("explorer.follow_inputs_help"))
-        cols = st.columns(3)
-        picked = []
-        for col, key, size in zip(cols, ("fn", "fc", "fp"), (n, c, h * w), strict=True):
-            with col:
-                value = st.number_input(t(f"explorer.{key}"), 0, max(size - 1, 0), 0, key=key,
-                                        bind="query-params", help=t(f"explorer.{key}_help"))  # fmt: skip
-            check.check(key, value)
-            picked.append(int(min(value, max(size - 1, 0))))
+def follow_inputs(bounds: tuple[int, int, int], check: UrlCheck) -> tuple[int, int, int]:
+    """The followed element: sample, channel and spatial position (row-major), each below its bound.
+
+    Drawn with the page (a move in the bar does not redraw them), so the sample's bound is the largest
+    batch; :func:`followed_in` keeps it within the batch the bar chose."""
+    st.subheader(t("explorer.follow_inputs"), help=t("explorer.follow_inputs_help"))
+    picked = []
+    for col, key, size in zip(st.columns(3), ("fn", "fc", "fp"), bounds, strict=True):
+        with col:
+            value = st.number_input(t(f"explorer.{key}"), 0, max(size - 1, 0), 0, key=key,
+                                    bind="query-params", help=t(f"explorer.{key}_help"))  # fmt: skip
+        check.check(key, value)
+        picked.append(int(min(value, max(size - 1, 0))))
     return tuple(picked)
+
+
+def followed_in(follow: tuple[int, int, int], samples: int, check: UrlCheck) -> tuple[int, int, int]:
+    """``follow`` with its sample within a batch of ``samples`` (the last one, with a notice, if beyond)."""
+    if follow[0] < samples:
+        return follow
+    check.notice(t("explorer.follow_beyond", asked=follow[0], n=samples, used=samples - 1))
+    return (samples - 1, *follow[1:])
 
 
 def default_groups(c: int) -> int:

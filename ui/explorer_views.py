@@ -121,7 +121,7 @@ def block_frame(grid: np.ndarray) -> pd.DataFrame:
 
 
 def block_clicked(shape: tuple[int, ...]) -> None:
-    """A click on a cell of the ``shape`` block follows an element of that (sample, channel).
+    """A click on a cell of the ``shape`` block follows an element of that (sample, channel), rerunning the page.
 
     Anything else in the selection (no point, a point the chart cannot send) is ignored."""
     points = st.session_state["block"].selection.get("points", [])
@@ -131,6 +131,7 @@ def block_clicked(shape: tuple[int, ...]) -> None:
         return
     if 0 <= sample < shape[0] and 0 <= channel < shape[1]:
         st.session_state["fn"], st.session_state["fc"] = sample, channel
+        st.rerun()  # the whole page: the followed element's inputs are drawn with it, not with the stage
 
 
 def stats_labels(ctl: Controls) -> dict[str, str]:

@@ -222,6 +222,7 @@ STRINGS = {
     "explorer.fc_help": "Which channel (0 is the first).",
     "explorer.fp": "position",
     "explorer.fp_help": "Which spatial position, counted row by row from 0 to H·W − 1.",
+    "explorer.follow_beyond": "The batch has {n} samples (0 to {used}): following sample {used}, not {asked}.",
     "explorer.upload_refused": "Your file was not used: {error}.",
     "explorer.upload_needed": "Choose a .npy or .csv file in the sidebar to see your own activations.",
     "explorer.capped": "N = {asked} with C = {c} and {hw}×{hw} would exceed the limit of {cap} values; using N = {used}.",

@@ -222,6 +222,7 @@ STRINGS = {
     "explorer.fc_help": "몇 번째 채널인지입니다 (0이 첫 번째).",
     "explorer.fp": "위치",
     "explorer.fp_help": "공간 위치를 행 순서로 0부터 H·W − 1까지 센 번호입니다.",
+    "explorer.follow_beyond": "배치에 샘플이 {n}개(0~{used})뿐이라 샘플 {asked} 대신 샘플 {used}을(를) 따라갑니다.",
     "explorer.upload_refused": "파일을 사용하지 않았습니다: {error}.",
     "explorer.upload_needed": "직접 만든 활성값을 보려면 사이드바에서 .npy 또는 .csv 파일을 고르세요.",
     "explorer.capped": "C = {c}, {hw}×{hw}에서 N = {asked}이면 값 {cap}개 제한을 넘으므로 N = {used}을(를) 사용합니다.",
