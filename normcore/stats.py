@@ -72,7 +72,8 @@ def grouped_histograms(
     keep = (values >= low) & (values <= high)  # non-finite values fail both
     index = np.clip(np.searchsorted(edges, values[keep], side="right") - 1, 0, bins - 1)  # (kept,)
     count = int(labels.max()) + 1 if labels.size else 0
-    table = np.bincount(labels[keep] * bins + index, minlength=count * bins).reshape(count, bins)  # (sets, bins)
+    table = np.bincount(labels[keep] * bins + index, minlength=count * bins)
+    table = table.reshape(count, bins)  # (sets, bins)
     return [Histogram(edges, table[g] if g < count else np.zeros(bins, dtype=np.intp)) for g in wanted]
 
 
