@@ -1,7 +1,7 @@
 """Explorer: pick a normalization and see exactly what it does to a batch.
 
-URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode and g
-(first row), n, ga, be and view (second row); the sidebar the rest. A key whose control does not apply is dropped from the link.
+URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode, g and
+view (first row), n, ga and be (second row); the sidebar the rest. A key whose control does not apply is dropped from the link.
   norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
   mode   train | eval [train]
   src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
@@ -32,8 +32,8 @@ URL keys (every one optional; the default in brackets). The bar above the chart 
 
 The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
 so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). Each bar row is an st.fragment
-around what it drives: a change of N, γ, β or the view reruns the second row and the charts; of the norm,
-the mode or G both rows; neither reruns the sidebar and the page chrome.
+around what it drives: a change of N, γ or β reruns the second row and the charts; of the norm, the mode,
+G or the view both rows; neither reruns the sidebar and the page chrome.
 """
 
 from functools import partial
@@ -76,16 +76,16 @@ def stage(side: Inputs) -> None:
     check = fragment_check("explorer")
     with st.container(key="nc_stage_layer", horizontal=True, vertical_alignment="bottom"):
         choice = layer_bar(side, check)
+        view = views.view_choice(check)
     check.show()
-    batch_stage(side, choice)
+    batch_stage(side, choice, view)
 
 
 @st.fragment
-def batch_stage(side: Inputs, choice: LayerChoice) -> None:
-    """The bar's second row (N, γ, β, View) and the charts: a move there reruns only this."""
+def batch_stage(side: Inputs, choice: LayerChoice, view: str) -> None:
+    """The bar's second row (N, γ, β) and the charts: a move there reruns only this."""
     check = fragment_check("explorer")
-    bar_box = st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom")
-    with bar_box:
+    with st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom"):
         ctl = batch_bar(side, choice, check)
     shape, source, upload = views.batch_source(ctl, check)
     n, c, h, w = shape
@@ -94,9 +94,6 @@ def batch_stage(side: Inputs, choice: LayerChoice) -> None:
     beta = per_channel("bc", c, ctl.beta, check)
     worked_table = views.worked_table(check)
     refusal = None if shape == views.NO_BATCH else pytorch_refusal(shape, ctl.norm, ctl.groups, ctl.training)
-    if shape != views.NO_BATCH and not refusal:
-        with bar_box:
-            view = views.view_choice(check)
     check.show()
     views.batch_of_one(shape, ctl, refusal)
     if shape == views.NO_BATCH or refusal:

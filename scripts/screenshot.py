@@ -10,6 +10,7 @@ import sys
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, ".")
+from tests.browser.layout import PHONE_AGENT  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PHONE = (390, 844)
@@ -21,6 +22,8 @@ def main(base: str, path: str, out: str, full: bool, phone: bool = False) -> Non
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
+        if phone:  # a phone's browser names itself so; the app then sends chart titles as wrapping text
+            page.set_extra_http_headers({"User-Agent": PHONE_AGENT})
         page.goto(f"{base}/{path.lstrip('/')}")
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=120_000)
         page.wait_for_function(  # every chart drawn, no placeholder left

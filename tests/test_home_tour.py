@@ -375,11 +375,18 @@ def test_presenter_mode_folds_a_tour_steps_narration_under_its_title():
         assert translate(f"tour.{step.slug}.text", "en") in shown_text(at)
 
 
-def test_every_titled_chart_has_its_title_as_text_for_narrow_screens():
-    at = open_page("pages/6_Weight_norms.py", {"lang": "ko"})
-    assert not at.exception, at.exception
-    titles = [layout["title"]["text"] for layout in chart_layouts(at) if layout.get("title", {}).get("text")]
-    keyed = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert titles
-    for title in titles:
-        assert any(value.replace("\\", "") == f"**{title}**" for value in keyed), title
+def test_every_titled_chart_has_its_title_as_text_on_a_phone_and_only_there(monkeypatch):
+    from ui import export
+
+    for phone in (True, False):  # a phone's browser names itself in its User-Agent (ui.chrome.on_phone)
+        monkeypatch.setattr(export, "on_phone", lambda phone=phone: phone)
+        at = open_page("pages/6_Weight_norms.py", {"lang": "ko"})
+        assert not at.exception, at.exception
+        titles = [
+            layout["title"]["text"] for layout in chart_layouts(at) if layout.get("title", {}).get("text")
+        ]
+        keyed = [m.value for m in at.markdown if m.value.startswith("**")]
+        assert titles
+        for title in titles:
+            shown = any(value.replace("\\", "") == f"**{title}**" for value in keyed)
+            assert shown == phone, (phone, title)

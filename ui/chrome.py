@@ -204,6 +204,15 @@ def presenter_on() -> bool:
     return bool(st.session_state.get(PRESENTER_KEY, False))
 
 
+PHONE_AGENT_MARKS = ("Mobi", "Android", "iPhone")  # a phone's browser names itself so (MDN: "Mobi" in the UA)
+
+
+def on_phone() -> bool:
+    """Whether the viewer's browser says it runs on a phone (its User-Agent header)."""
+    agent = (st.context.headers or {}).get("User-Agent") or ""
+    return any(mark in agent for mark in PHONE_AGENT_MARKS)
+
+
 def link_params() -> dict[str, str] | None:
     """The URL parameters that follow the viewer from page to page: language, presenter mode."""
     params = {"lang": current_language()} if current_language() != "en" else {}

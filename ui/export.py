@@ -11,7 +11,7 @@ import streamlit as st
 
 from figures.style import for_projector
 from ui import cached
-from ui.chrome import presenter_on
+from ui.chrome import on_phone, presenter_on
 from ui.i18n import t
 
 
@@ -29,7 +29,8 @@ def show_chart(
     ``chart_options`` go to ``st.plotly_chart`` (``on_select``, ``selection_mode``, ...).
     """
     # Plotly draws a title on one line, cut on a phone: there (CSS in ui.chrome) this one, which wraps, stands in.
-    title = fig.layout.title.text
+    # Sent to phones only: two more elements per chart are a good part of a slider move's cost.
+    title = on_phone() and fig.layout.title.text
     if title:
         with st.container(key=f"nc_ctitle_{key}"):
             st.markdown(f"**{plain(title)}**")

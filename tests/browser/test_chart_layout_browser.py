@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.layout import EVERY_PAGE_KO, meets
+from tests.browser.layout import EVERY_PAGE_KO, as_phone, meets
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,8 @@ def collisions(chart: dict) -> list[str]:
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("path", PAGES)
 def test_no_chart_title_meets_its_legend_or_plot_in_korean(served_app, page, path, size):
-    page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    screen = dict(zip(("width", "height"), SIZES[size], strict=True))
+    as_phone(page, screen) if size == "phone" else page.set_viewport_size(screen)
     page.goto(f"{served_app}/{path}")
     wait_for_app(page, LOAD_MS)
     page.wait_for_function(

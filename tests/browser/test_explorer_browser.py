@@ -7,6 +7,7 @@ import pytest
 
 from normcore.explorer import Population, make_input, run, with_affine
 from normcore.stats import histogram, value_range
+from tests.browser.layout import as_phone
 from tests.conftest import serve, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -153,12 +154,15 @@ def test_batch_size_two_in_one_click_in_the_bar_redraws_the_chart(page, served_a
 
 
 def test_the_bar_fits_a_phone(browser, served_app):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page = browser.new_page()
+    as_phone(page)
     page.goto(f"{served_app}/Explorer")
     wait_for_app(page, WAIT_MS)
-    bar = page.locator(".st-key-nc_stage")
-    for name in ["256", "PyTorch code"]:  # the last of each segmented choice, wrapped onto the screen
-        box = bar.get_by_role("radio", name=name, exact=True).bounding_box()
+    for row, name in [
+        ("nc_stage", "256"),
+        ("nc_stage_layer", "PyTorch code"),
+    ]:  # each choice's last, on screen
+        box = page.locator(f".st-key-{row}").get_by_role("radio", name=name, exact=True).bounding_box()
         assert box and box["x"] + box["width"] <= 390, (name, box)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.close()

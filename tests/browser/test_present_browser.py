@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.layout import EVERY_PAGE_KO
+from tests.browser.layout import EVERY_PAGE_KO, PHONE, as_phone
 from tests.conftest import wait_for_app
 from ui import tour
 from ui.i18n import translate
 
 pytestmark = pytest.mark.browser
 LOAD_MS = 180_000  # a first visit computes and draws every chart; the shared host can be very loaded
-PHONE = {"width": 390, "height": 844}
 
 PAGES = EVERY_PAGE_KO
 
@@ -90,7 +89,7 @@ def test_presenter_mode_metrics_grow_and_the_chrome_stays_out_of_the_way(served_
 
 @pytest.mark.parametrize("path", PAGES)
 def test_a_phone_shows_every_page_within_the_screen(served_app, page, path):
-    page.set_viewport_size(PHONE)
+    as_phone(page)
     load(page, f"{served_app}/{path}")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     charts = page.evaluate(
@@ -119,7 +118,7 @@ def test_a_phone_shows_every_page_within_the_screen(served_app, page, path):
 
 
 def test_a_phone_stacks_side_by_side_columns(served_app, page):
-    page.set_viewport_size(PHONE)
+    as_phone(page)
     load(page, f"{served_app}/Explorer?lang=ko")
     columns = page.evaluate(
         "() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stColumn]')]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.layout import meets
+from tests.browser.layout import as_phone, meets
 from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,8 @@ BOXES = """(index) => { const chart = document.querySelectorAll('.js-plotly-plot
 
 
 def open_chart(page, served_app: str, path: str, size: str, index: int) -> dict:
-    page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    screen = dict(zip(("width", "height"), SIZES[size], strict=True))
+    as_phone(page, screen) if size == "phone" else page.set_viewport_size(screen)
     page.goto(f"{served_app}/{path}")
     wait_for_app(page, LOAD_MS)
     page.wait_for_function(
