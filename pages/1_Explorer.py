@@ -59,7 +59,7 @@ from ui.explorer_controls import (
     per_channel,
     sidebar,
 )
-from ui.export import show_chart
+from ui.export import charts_data_button, show_chart
 from ui.i18n import t
 from ui.url import UrlCheck
 
@@ -74,16 +74,19 @@ side_check.show()
 def stage(side: Inputs) -> None:
     """The bar's first row (the layer) and everything under it: a change there reruns this, not the sidebar."""
     check = fragment_check("explorer")
+    charts_data = {}  # the data behind the charts on screen, refilled by every run of batch_stage
     with st.container(key="nc_stage_layer", horizontal=True, vertical_alignment="bottom"):
         choice = layer_bar(side, check)
         view = views.view_choice(check)
+        charts_data_button(charts_data, key="explorer")
     check.show()
-    batch_stage(side, choice, view)
+    batch_stage(side, choice, view, charts_data)
 
 
 @st.fragment
-def batch_stage(side: Inputs, choice: LayerChoice, view: str) -> None:
+def batch_stage(side: Inputs, choice: LayerChoice, view: str, charts_data: dict) -> None:
     """The bar's second row (N, γ, β) and the charts: a move there reruns only this."""
+    charts_data.clear()
     check = fragment_check("explorer")
     with st.container(key="nc_stage", horizontal=True, vertical_alignment="bottom"):
         ctl = batch_bar(side, choice, check)
@@ -106,24 +109,26 @@ def batch_stage(side: Inputs, choice: LayerChoice, view: str) -> None:
     # step's narration talks about it, and in presenter mode it is then on the first screen).
     on_tour = tour.step_at(st.query_params.get(tour.ON_PAGE_PARAM)) is not None
     if on_tour and view != views.VIEWS[0]:
-        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table)
-        whole_batch(summary, ctl, shape)
+        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table, charts_data)
+        whole_batch(summary, ctl, shape, charts_data)
     else:
-        whole_batch(summary, ctl, shape)
-        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table)
+        whole_batch(summary, ctl, shape, charts_data)
+        chosen_view(view, layer, summary, ctl, gamma, beta, follow, upload, worked_table, charts_data)
 
 
-def whole_batch(summary, ctl: Controls, shape: tuple[int, int, int, int]) -> None:
+def whole_batch(summary, ctl: Controls, shape: tuple[int, int, int, int], charts_data: dict) -> None:
     """1. The histogram of the whole batch, before and after."""
     n, c, h, w = shape
     norm_name = t(f"explorer.norm.{ctl.norm}")
     before_after = cached.figure(histograms.before_after, summary.before, summary.after, labels=views.hist_labels(),
                                  title=t("explorer.hist_title", norm=norm_name))  # fmt: skip
-    show_chart(before_after, key="hist", data=partial(views.hist_frame, summary.before, summary.after))
+    charts_data["hist"] = partial(views.hist_frame, summary.before, summary.after)
+    show_chart(before_after, key="hist")
     st.caption(t("explorer.hist_caption", shape=f"{n} × {c} × {h} × {w}", count=f"{n * c * h * w:,}"))
 
 
-def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, upload, worked_table) -> None:
+def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, upload, worked_table,
+                charts_data: dict) -> None:  # fmt: skip
     """2.-9. The view chosen in the bar (only it runs)."""
     shape = layer.shape
     n, c, h, w = shape
@@ -134,12 +139,14 @@ def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, u
             multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
                                       [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
                                       title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-            show_chart(multiples, key="multiples", data=partial(views.multiples_frame, summary))
+            charts_data["multiples"] = partial(views.multiples_frame, summary)
+            show_chart(multiples, key="multiples")
         with right:  # 3. the N x C x (H*W) block
             st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
             block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
                                   title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-            show_chart(block, key="block", data=partial(views.block_frame, summary.grid), on_select=partial(views.block_clicked, summary.grid.shape),
+            charts_data["block"] = partial(views.block_frame, summary.grid)
+            show_chart(block, key="block", on_select=partial(views.block_clicked, summary.grid.shape),
                        selection_mode="points")  # fmt: skip
             if n > summary.grid.shape[0]:
                 st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
@@ -151,7 +158,8 @@ def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, u
             stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
                                   own_mean=summary.own_mean, own_var=summary.own_var,
                                   title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-            show_chart(stats, key="stats", data=partial(views.stats_frame, summary, ctl))
+            charts_data["stats"] = partial(views.stats_frame, summary, ctl)
+            show_chart(stats, key="stats")
             views.stats_notes(summary, ctl)
         with right:  # 5. one element, step by step
             st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
@@ -175,9 +183,8 @@ def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, u
         ]
         downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
                                    labels=views.hist_labels())  # fmt: skip
-        show_chart(
-            downstream, key="downstream", data=partial(views.downstream_frame, summary.downstream, panels)
-        )
+        charts_data["downstream"] = partial(views.downstream_frame, summary.downstream, panels)
+        show_chart(downstream, key="downstream")
         views.downstream_metrics(summary, ctl)
         views.gamma_beta_editor(
             gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error

@@ -110,6 +110,7 @@ COMPUTED_AT_RUNTIME = {
     "tve.ratio_help": {"b"},
     "tve.forgot_text": {"n"},
     "explorer.capped": {"asked", "c", "hw", "cap", "used"},
+    "explorer.follow_beyond": {"asked", "n", "used"},
 }
 
 LABEL = "a label, name, paper citation (year, figure, section) or index, not a computed claim"
@@ -167,6 +168,7 @@ REVIEWED = {
     "explorer.stuck.relu": NOTATION,
     "explorer.act_help": NOTATION,
     "explorer.capped": NOTATION,
+    "explorer.follow_beyond": NOTATION,  # "0": the first sample's index
     "explorer.worked_caption": OTHER_BRANCH,
     "explorer.worked_help": NOTATION,
     "explorer.worked_groups": NOTATION,

@@ -491,3 +491,13 @@ def test_a_tour_step_shows_its_view_before_the_whole_batch_histogram(present):
     )
     at = open_page("pages/1_Explorer.py", dict(tour.STEPS[2].params))  # the same link, not as a tour step
     assert first_chart_title(at) == hist
+
+
+def test_a_followed_sample_beyond_the_batch_follows_its_last_sample_with_a_notice():
+    at = open_page(PAGE, {"n": "4", "hw": "2", "fn": "20", "view": "stats"})
+    no_errors(at)
+    assert translate("explorer.follow_beyond", "en", asked=20, n=4, used=3) in texts(at.info)
+    assert "x[3, 0" in texts(at.caption)  # the step-by-step view follows sample 3
+    at.segmented_control(key="n").set_value("32").run()  # a batch that holds sample 20
+    no_errors(at)
+    assert "x[20, 0" in texts(at.caption) and "following sample" not in texts(at.info)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable
 
 import pandas as pd
@@ -52,6 +54,33 @@ def show_chart(
             on_click="ignore",
             type="tertiary",  # a small link-like button: the chart keeps the stage
         )
+
+
+def charts_data_button(frames: dict[str, Callable[[], pd.DataFrame]], *, key: str) -> None:
+    """One download for several charts that redraw on every slider move: a zip of one CSV per chart.
+
+    ``frames`` maps a chart's key to a function making its frame; whoever draws the charts refills it on
+    every run, so a click gets the data of the charts on screen at that moment. Drawn outside the charts'
+    fragment, the button costs a slider move nothing (three buttons were ~2 ms of an Explorer move)."""
+    st.download_button(
+        t("common.download_charts_csv"),
+        lambda: _zipped({f"{name}.csv": make() for name, make in list(frames.items())}),  # made on click only
+        file_name=f"normcore-{key}.zip",
+        mime="application/zip",
+        key=f"{key}_csv",
+        help=t("common.download_charts_csv_help"),
+        icon=":material/download:",
+        on_click="ignore",
+        type="tertiary",
+    )
+
+
+def _zipped(tables: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            archive.writestr(name, frame.to_csv(index=False))
+    return buffer.getvalue()
 
 
 MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -71,9 +73,11 @@ def test_chart_data_downloads_as_csv(page, served_app):
     page.goto(f"{served_app}/Explorer?n=4&c=2&hw=2")
     wait_for_app(page, WAIT_MS)
     with page.expect_download(timeout=WAIT_MS) as download:
-        page.get_by_role("button", name="Data (CSV)").first.click()  # made when clicked, not every rerun
-    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
-    assert download.value.suggested_filename == "normcore-hist.csv"
+        page.get_by_role("button", name="Charts' data (CSV)").click()  # made when clicked, not every rerun
+    assert download.value.suggested_filename == "normcore-explorer.zip"
+    with zipfile.ZipFile(download.value.path()) as archive:  # one CSV per chart on screen
+        assert sorted(archive.namelist()) == ["block.csv", "hist.csv", "multiples.csv"]
+        lines = archive.read("hist.csv").decode().splitlines()
     assert lines[0] == "bin_low,bin_high,before,after" and len(lines) == 51  # 50 bins
     assert sum(int(line.split(",")[2]) for line in lines[1:]) == 4 * 2 * 2 * 2  # every value counted once
 

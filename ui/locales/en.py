@@ -23,6 +23,8 @@ STRINGS = {
     "common.standard_normal": "N(0, 1)",
     "common.download_csv": "Data (CSV)",
     "common.download_csv_help": "Download the numbers behind this chart as a CSV file. The camera icon in the chart's toolbar saves it as PNG.",
+    "common.download_charts_csv": "Charts' data (CSV)",
+    "common.download_charts_csv_help": "Download the numbers behind the charts below as a zip of CSV files, one per chart, for the settings on screen when you click. The camera icon in a chart's toolbar saves it as PNG.",
     "chrome.copy_link": "Copy link",
     "chrome.copy_link_help": "The address of exactly what is on screen: every control, the language and presenter mode (an uploaded file stays in your session and is not part of it). Paste it into slides or a chat; it opens the same picture.",
     # ---- end chrome ----

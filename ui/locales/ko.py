@@ -23,6 +23,8 @@ STRINGS = {
     "common.standard_normal": "N(0, 1)",
     "common.download_csv": "데이터 (CSV)",
     "common.download_csv_help": "이 차트의 숫자를 CSV 파일로 내려받습니다. 차트 도구 모음의 카메라 아이콘은 PNG로 저장합니다.",
+    "common.download_charts_csv": "차트 데이터 (CSV)",
+    "common.download_charts_csv_help": "아래 차트들의 숫자를 차트마다 CSV 파일 하나씩 zip으로 묶어 내려받습니다. 누른 순간 화면의 설정 그대로입니다. 차트 도구 모음의 카메라 아이콘은 차트를 PNG로 저장합니다.",
     "chrome.copy_link": "링크 복사",
     "chrome.copy_link_help": "지금 화면에 보이는 그대로의 주소입니다. 모든 컨트롤, 언어, 발표자 모드가 담겨 있습니다(올린 파일은 내 세션에만 남고 주소에는 들어가지 않습니다). 슬라이드나 채팅에 붙여 넣으면 같은 그림이 열립니다.",
     # ---- end chrome ----
