@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import copy
+import inspect
+import json
+import threading
+
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.basevalidators import is_homogeneous_array
+from _plotly_utils.utils import is_skipped_key, plotlyjsShortTypes, to_typed_array_spec
+from plotly.basedatatypes import BaseFigure, BasePlotlyType, _check_path_in_prop_tree
+from plotly.validator_cache import ValidatorCache
 
 BEFORE = "#7f8c9a"  # grey-blue: the input
 AFTER = "#e4572e"  # orange-red: the normalized output
@@ -90,11 +101,229 @@ def figure(traces: list[dict], own_layout: dict, *, title: str | None = None, he
     Plotly's per-property validation is skipped: it costs ~5x the rest of building a figure on a
     slider's path. So the dicts must be written as plotly stores them (``title=dict(text=...)``,
     not a bare string); the tests check every figure built here against a validated copy
-    (tests/conftest.py).
+    (tests/conftest.py). The figure is a :class:`Deferred`: plotly builds its objects on first use,
+    and until then ``to_dict()`` is made straight from these dicts.
     """
-    return go.Figure(
-        data=traces, layout={**layout(title=title, height=height), **own_layout}, _validate=False
-    )
+    return Deferred.of(traces, {**layout(title=title, height=height), **own_layout})
+
+
+class Deferred(go.Figure):
+    """A ``go.Figure`` that plotly builds (``go.Figure(data, layout, _validate=False)``) on first use.
+
+    Every attribute, property and method is plotly's: the first one that needs plotly's objects
+    builds them (:meth:`__getattr__`, called only when an attribute is missing, as all of plotly's
+    state is before then). Until then ``to_dict()``, all ``st.plotly_chart`` asks of a figure, is
+    made from the dicts directly (:func:`sent_dict`): building plotly's objects and then its dict
+    costs ~10x as much on a slider's path. Copies and pickles are built plotly figures.
+    """
+
+    @classmethod
+    def of(cls, traces: list[dict], layout: dict) -> Deferred:
+        fig = object.__new__(cls)  # plotly's __init__ runs when the figure is first used
+        object.__setattr__(fig, "_nc_spec", (traces, layout))
+        return fig
+
+    def __getattr__(self, name: str):
+        if name.startswith(("__", "_nc_")) or "_nc_spec" not in self.__dict__:
+            raise AttributeError(name)
+        self._nc_build()
+        return object.__getattribute__(self, name)
+
+    def _nc_build(self) -> None:
+        """Plotly's state, built aside and then published at once: a figure shared by two sessions'
+        threads is never seen half built (the other thread waits on the lock)."""
+        with _BUILDING:
+            spec = self.__dict__.get("_nc_spec")
+            if spec is None:
+                return
+            built = go.Figure(data=spec[0], layout=spec[1], _validate=False)
+            for trace in built._data_objs:  # the objects that point back at their figure
+                trace._parent = self
+            built._layout_obj._parent = self
+            self.__dict__.update(built.__dict__)
+            del self.__dict__["_nc_spec"]
+
+    def to_dict(self) -> dict:
+        spec = self.__dict__.get("_nc_spec")
+        sent = sent_dict(*spec) if spec is not None else None
+        return super().to_dict() if sent is None else sent
+
+
+_BUILDING = threading.Lock()
+_SCALARS = (str, int, float, bool, type(None), np.generic)
+_PLAIN = (dict, list, tuple, *_SCALARS)
+_TRACES = ValidatorCache.get_validator("", "data")
+
+
+def sent_dict(traces: list[dict], layout: dict) -> dict | None:
+    """``go.Figure(data=traces, layout=layout, _validate=False).to_dict()``, made without plotly's objects.
+
+    As plotly stores the dicts unvalidated: a top-level ``None`` is left out, a path such as
+    ``marker_color`` is set inside ``marker``, each trace gets its ``type``, the layout the default
+    template; every numpy array under a dict key is encoded as plotly encodes it (its own
+    ``convert_to_base64``), everything else copied. ``None`` when the dicts hold something this
+    does not follow (a plotly object, a property plotly does not know, an explicit template): the
+    caller then lets plotly build the figure.
+    """
+    template = _default_template()
+    if template is None or "template" in layout:
+        return None
+    data = []
+    for trace in traces:
+        if not isinstance(trace, dict) or trace.get("type", "scatter") not in _TRACES.class_strs_map:
+            return None
+        kind = trace.get("type", "scatter")
+        stored = _stored(trace, _TRACES.get_trace_class(kind), kind)
+        if stored is None:
+            return None
+        data.append(stored)
+    stored_layout = _stored(layout, _LAYOUT_CLASS)
+    if stored_layout is None:
+        return None
+    stored_layout["template"] = template
+    return {"data": data, "layout": stored_layout}
+
+
+def _stored(props: dict, cls: type, kind: str | None = None) -> dict | None:
+    """``props`` as plotly stores them, copied, in an object of ``cls`` built without validation.
+
+    In plotly's order too (the same JSON to the byte): the constructor's named properties in its
+    order, a trace's ``type``, then paths such as ``marker_color`` and (a layout) subplots' axes."""
+    named = _named_props(cls)
+    known, paths, subplots = [], [], []
+    for key, value in props.items():
+        if key == "type" and kind is not None:
+            continue
+        if isinstance(value, BasePlotlyType) or (
+            isinstance(value, (list, tuple)) and value and isinstance(value[0], BasePlotlyType)
+        ):
+            return None
+        if key in named:
+            if value is not None:
+                known.append(key)
+        elif cls is _LAYOUT_CLASS and _LAYOUT._subplot_re_match(key):
+            if value is None:
+                return None  # a subplot's axis set to None: rare, left to plotly
+            subplots.append(key)
+        elif path := _path(cls, key):
+            paths.append((path, value))
+        else:
+            return None
+    stored = {key: _sent_in(key, props[key]) for key in sorted(known, key=named.__getitem__)}
+    if kind is not None:
+        stored["type"] = kind
+    for path, value in paths:
+        inner = stored
+        for step in path[:-1]:
+            inner = inner.setdefault(step, {})
+            if not isinstance(inner, dict):
+                return None
+        inner[path[-1]] = _sent_in(path[-1], value)
+    for key in subplots:
+        stored[key] = _sent_in(key, props[key])
+    return stored
+
+
+def _sent_in(key: str, value):
+    """``value`` under the dict key ``key`` as plotly's ``to_dict`` leaves it (``convert_to_base64``
+    after a deep copy): an array encoded, except under the keys plotly skips; the rest copied."""
+    if _skipped(key):
+        return copy.deepcopy(value)
+    if type(value) is np.ndarray:
+        return _encoded(value)
+    if not isinstance(value, _PLAIN) and is_homogeneous_array(value):
+        return to_typed_array_spec(value)
+    return _sent(value)
+
+
+def _sent(value):
+    """``value`` copied; in a list or a tuple plotly encodes no array, only the dicts' ones."""
+    if isinstance(value, dict):
+        return {key: _sent_in(key, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sent(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_sent(item) for item in value)
+    if isinstance(value, _SCALARS):
+        return value
+    return copy.deepcopy(value)
+
+
+def _encoded(array: np.ndarray):
+    """``to_typed_array_spec(array)``: plotly's, whose look-ups (narwhals) cost 40 µs an array, for
+    a non-empty array of numbers; any other array goes to plotly's own (tests/test_fast_figures.py)."""
+    dtype = str(array.dtype)
+    if array.size == 0 or array.dtype.kind not in "iuf" or dtype not in _SHORT_TYPES:
+        return to_typed_array_spec(array)
+    if dtype in ("int64", "uint64"):  # plotly.js has no 64-bit integers: the narrowest type that holds them
+        low, high = array.min(), array.max()
+        narrow = next((t for t in _NARROW[dtype] if np.iinfo(t).min <= low and high <= np.iinfo(t).max), None)
+        if narrow is None:
+            return to_typed_array_spec(array)
+        array, dtype = array.astype(narrow), narrow
+    spec = {
+        "dtype": _SHORT_TYPES[dtype],
+        "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii"),
+    }
+    if array.ndim > 1:
+        spec["shape"] = str(array.shape)[1:-1]
+    return spec
+
+
+_NARROW = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
+_SKIPPED: dict[str, bool] = {}
+
+
+def _skipped(key: str) -> bool:
+    """Plotly's ``is_skipped_key`` (``range``, ...), remembered per key."""
+    skipped = _SKIPPED.get(key)
+    if skipped is None:
+        skipped = _SKIPPED[key] = is_skipped_key(key)
+    return skipped
+
+
+_LAYOUT_CLASS = go.Layout  # a lazy attribute of go: each look-up costs
+_LAYOUT = _LAYOUT_CLASS()
+_NAMED: dict[type, dict[str, int]] = {}
+_SHORT_TYPES = plotlyjsShortTypes
+_NOT_PROPS = ("self", "arg", "kwargs", "type")
+_PATHS: dict[tuple[type, str], tuple | None] = {}
+_TEMPLATE: tuple[str, str] | None = None  # (name, JSON) of the default template, made once
+
+
+def _named_props(cls: type) -> dict[str, int]:
+    """The properties ``cls``'s constructor names, each with its place (plotly sets them in that order)."""
+    if cls not in _NAMED:
+        names = [name for name in inspect.signature(cls.__init__).parameters if name not in _NOT_PROPS]
+        _NAMED[cls] = {name: place for place, name in enumerate(names)}
+    return _NAMED[cls]
+
+
+def _path(cls: type, key: str) -> tuple | None:
+    """The path plotly reads in ``key`` (``marker_color``: marker, color) on a ``cls``, None if it reads none."""
+    if (cls, key) not in _PATHS:
+        path = BaseFigure._str_to_dict_path(key)
+        _PATHS[cls, key] = path if len(path) > 1 and _check_path_in_prop_tree(cls(), key) is None else None
+    return _PATHS[cls, key]
+
+
+def _default_template() -> dict | None:
+    """A fresh copy of the default template's JSON as plotly adds it to a figure, or None if not ours."""
+    global _TEMPLATE
+    name = pio.templates.default
+    if not isinstance(name, str):
+        return None
+    if _TEMPLATE is None or _TEMPLATE[0] != name:
+        _TEMPLATE = (name, json.dumps(pio.templates[name].to_plotly_json()))
+    return _loads(_TEMPLATE[1])
+
+
+try:  # orjson reads the template's 2 KB in ~10 µs; a deep copy of the dict takes ~100 µs
+    import orjson
+
+    _loads = orjson.loads
+except ImportError:  # pragma: no cover
+    _loads = json.loads
 
 
 PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much larger
