@@ -396,26 +396,32 @@ def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
     between presenter mode switched on and loaded from a link), so the layout's ``font.size`` alone
     does not reach the legend or the tick labels.
     """
-    big = go.Figure(fig.to_dict(), _validate=False)
-    layout = fig.layout
+    big = go.Figure(fig.to_dict(), _validate=False)  # fig's dict: a Deferred fig stays unbuilt
+    layout = big.layout  # fig's values, all read before the copy changes
     text = max(round(_given(layout.font.size, 12) * scale), PROJECTOR_TEXT)
+    height, left, top, bottom = (
+        round(_given(value, default) * scale)
+        for value, default in [
+            (layout.height, 450),
+            (layout.margin.l, 80),
+            (layout.margin.t, 100),
+            (layout.margin.b, 80),
+        ]
+    )
+    title = round(_given(layout.title.font.size, 17) * scale) if layout.title.text else None
     big.update_layout(
-        height=round(_given(layout.height, 450) * scale),
+        height=height,
         font_size=text,
         legend_font_size=text,
         legend_title_font_size=text,
-        margin=dict(
-            l=round(_given(layout.margin.l, 80) * scale),
-            t=round(_given(layout.margin.t, 100) * scale),  # the title (the legend reserves its own room)
-            b=round(_given(layout.margin.b, 80) * scale),
-        ),
+        margin=dict(l=left, t=top, b=bottom),  # t: the title (the legend reserves its own room)
     )
     big.update_xaxes(tickfont_size=text, title_font_size=text)
     big.update_yaxes(tickfont_size=text, title_font_size=text)
     big.update_annotations(font_size=text)
     big.update_traces(colorbar_tickfont_size=text, selector=dict(type="heatmap"))
-    if layout.title.text:
-        big.update_layout(title_font_size=round(_given(layout.title.font.size, 17) * scale))
+    if title:
+        big.update_layout(title_font_size=title)
     return big
 
 
