@@ -152,6 +152,7 @@ class Deferred(go.Figure):
 _BUILDING = threading.Lock()
 _SCALARS = (str, int, float, bool, type(None), np.generic)
 _PLAIN = (dict, list, tuple, *_SCALARS)
+_SCALAR_TYPES = {str, int, float, bool, type(None)}
 _TRACES = ValidatorCache.get_validator("", "data")
 
 
@@ -298,10 +299,11 @@ def _sent(value):
     """``value`` copied; in a list or a tuple plotly encodes no array, only the dicts' ones."""
     if isinstance(value, dict):
         return {key: _sent_in(key, item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_sent(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_sent(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _SCALAR_TYPES:  # numbers and strings only (a panel's frames: hundreds)
+            return value.copy() if isinstance(value, list) else value
+        items = [_sent(item) for item in value]
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, _SCALARS):
         return value
     return copy.deepcopy(value)
@@ -311,14 +313,16 @@ def _encoded(array: np.ndarray):
     """``to_typed_array_spec(array)``: plotly's, whose look-ups (narwhals) cost 40 µs an array, for
     a non-empty array of numbers; any other array goes to plotly's own (tests/test_fast_figures.py)."""
     dtype = str(array.dtype)
-    if array.size == 0 or array.dtype.kind not in "iuf" or dtype not in _SHORT_TYPES:
+    if array.size == 0 or array.dtype.kind not in "iuf":
         return to_typed_array_spec(array)
-    if dtype in ("int64", "uint64"):  # plotly.js has no 64-bit integers: the narrowest type that holds them
+    if dtype in _NARROW:  # plotly.js has no 64-bit integers: the narrowest type that holds them
         low, high = array.min(), array.max()
-        narrow = next((t for t in _NARROW[dtype] if np.iinfo(t).min <= low and high <= np.iinfo(t).max), None)
+        narrow = next((t for t, least, most in _NARROW[dtype] if least <= low and high <= most), None)
         if narrow is None:
             return to_typed_array_spec(array)
         array, dtype = array.astype(narrow), narrow
+    if dtype not in _SHORT_TYPES:
+        return to_typed_array_spec(array)
     spec = {
         "dtype": _SHORT_TYPES[dtype],
         "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii"),
@@ -328,7 +332,10 @@ def _encoded(array: np.ndarray):
     return spec
 
 
-_NARROW = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
+_NARROW = {
+    wide: [(t, np.iinfo(t).min, np.iinfo(t).max) for t in narrow]
+    for wide, narrow in [("int64", ("int8", "int16", "int32")), ("uint64", ("uint8", "uint16", "uint32"))]
+}
 _SKIPPED: dict[str, bool] = {}
 
 

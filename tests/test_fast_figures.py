@@ -123,6 +123,8 @@ ARRAYS = {
     "int64 int16": np.array([-40_000 // 2, 3]),
     "int64 int32": np.array([2**31 - 1, -(2**31)]),
     "int64 beyond int32": np.array([2**40, 1]),  # plotly leaves it an array (a list in JSON)
+    "int64 2-D": np.arange(-6, 6).reshape(3, 4),
+    "uint64 beyond uint32": np.array([2**40, 1], dtype=np.uint64),
     "uint64": np.array([1, 300, 70_000], dtype=np.uint64),
     "int8": np.array([1, -2], dtype=np.int8),
     "uint8": np.array([1, 200], dtype=np.uint8),
@@ -130,6 +132,7 @@ ARRAYS = {
     "empty": np.array([]),
     "empty int": np.array([], dtype=int),
     "strings": np.array(["a", "b"]),
+    "objects": np.array(["a", 1, None], dtype=object),
     "2-D": np.arange(6.0).reshape(2, 3),
     "2-D Fortran order": np.asfortranarray(np.arange(6).reshape(2, 3)),
     "strided": np.arange(10.0)[::3],
