@@ -5,8 +5,9 @@
 For each Explorer figure at the page's default sizes (N=16, C=8, 8x8, batch norm, 50 bins; the small
 multiples with 16 panels), interleaved in one process: "plotly" is what style.figure did before
 (``go.Figure(data, layout, _validate=False)`` then ``to_dict()``), "deferred" what it does now
-(``style.Deferred`` then ``to_dict()``, plotly never builds it), "+ read" the deferred figure then
-built by reading ``fig.layout.title.text`` (what ui.export.show_chart does before drawing).
+(``style.Deferred`` then ``to_dict()``: plotly builds nothing), "+ read" the deferred figure whose
+layout is then read (``fig.layout.title.text``, as ui.export.show_chart does: plotly builds the
+layout, not the traces; ``style.title_of(fig)`` reads it without building).
 """
 
 import argparse

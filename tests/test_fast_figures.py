@@ -39,7 +39,10 @@ def assert_sent_as_plotly(fig: go.Figure) -> None:
     assert "_nc_spec" in fig.__dict__  # to_dict() did not build it
     expected = plotly_json(*spec)
     assert sent == expected
-    fig.data  # noqa: B018 - built now
+    fig.layout.title.text  # noqa: B018 - the layout built (as ui.export.show_chart reads it)
+    assert "_nc_traces" in fig.__dict__
+    assert pio.to_json(fig.to_dict(), validate=False) == expected
+    fig.data  # noqa: B018 - all built now
     assert "_nc_spec" not in fig.__dict__
     assert pio.to_json(fig.to_dict(), validate=False) == expected  # plotly's own, once built
 
@@ -218,12 +221,42 @@ def built(fig: go.Figure) -> go.Figure:
         lambda f: style.with_subplot_titles(f),
     ],
 )
-def test_a_figure_changed_after_it_was_made_sends_plotlys_dict(change):
+@pytest.mark.parametrize("layout_read_first", [False, True])
+def test_a_figure_changed_after_it_was_made_sends_plotlys_dict(change, layout_read_first):
     fig = made()
     plain = built(fig)
+    if layout_read_first:  # as ui.export.show_chart does: plotly builds the layout alone
+        assert fig.layout.title.text == "T"
+        assert "_nc_traces" in fig.__dict__ and "_data" not in fig.__dict__
     change(fig)
     change(plain)
     assert pio.to_json(fig.to_dict(), validate=False) == pio.to_json(plain.to_dict(), validate=False)
+
+
+def test_reading_the_layout_builds_it_alone_and_the_dict_stays_plotlys():
+    fig = made()
+    plain = built(fig)
+    assert fig.layout.title.text == "T" and fig.layout.xaxis.title.text == "X"
+    assert (
+        "_nc_traces" in fig.__dict__ and not {"_data", "_data_objs", "_data_defaults"} & fig.__dict__.keys()
+    )
+    assert pio.to_json(fig.to_dict(), validate=False) == pio.to_json(plain.to_dict(), validate=False)
+    fig.layout.title.text = "changed"  # through plotly's layout object, traces still not built
+    plain.layout.title.text = "changed"
+    assert "_nc_traces" in fig.__dict__
+    assert pio.to_json(fig.to_dict(), validate=False) == pio.to_json(plain.to_dict(), validate=False)
+    assert [trace.name for trace in fig.data] == ["B", "A", "N01"]  # now the traces
+    assert "_nc_traces" not in fig.__dict__ and fig.data[0]._parent is fig and fig.layout._parent is fig
+    assert pio.to_json(fig.to_dict(), validate=False) == pio.to_json(plain.to_dict(), validate=False)
+
+
+def test_a_figures_title_is_read_without_building_it():
+    fig = made()
+    assert style.title_of(fig) == "T" and "_nc_spec" in fig.__dict__
+    for layout in [dict(title=dict(text="t", x=0)), dict(title=None), {}, dict(title_text="path")]:
+        deferred, plain = style.Deferred.of([], layout), go.Figure(layout=layout, _validate=False)
+        assert style.title_of(deferred) == plain.layout.title.text
+    assert style.title_of(plain) == "path" and style.title_of(built(made())) == "T"
 
 
 def test_a_deferred_figure_reads_copies_and_pickles_as_plotlys():
@@ -260,17 +293,17 @@ def test_a_presenter_copy_is_the_same_for_a_deferred_figure():
 
 
 def test_threads_that_first_use_one_figure_together_all_see_it_whole():
+    """A cached figure is shared by every session: two may be first to read it at once."""
     for _ in range(20):
         fig = made()
         seen, start = [], threading.Barrier(6)
 
-        def read(fig=fig, seen=seen, start=start):
+        def read(layout_first: bool, fig=fig, seen=seen, start=start):
             start.wait()
-            seen.append(
-                (fig.layout.title.text, len(fig.data), fig.data[2].line.dash, fig.layout.template is not None)
-            )
+            title = fig.layout.title.text if layout_first else "T"
+            seen.append((title, len(fig.data), fig.data[2].line.dash, fig.layout.template is not None))
 
-        threads = [threading.Thread(target=read) for _ in range(6)]
+        threads = [threading.Thread(target=read, args=(i % 2 == 0,)) for i in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:
