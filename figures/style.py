@@ -146,7 +146,7 @@ class Deferred(go.Figure):
             spec = self.__dict__.get("_nc_spec")
             if spec is None:
                 return
-            built = go.Figure(layout=spec[1], _validate=False)
+            built = go.Figure(layout=_unshared(spec[1]), _validate=False)
             built._layout_obj._parent = self  # the one object that points back at its figure
             state = {key: value for key, value in built.__dict__.items() if key not in _TRACE_STATE}
             self.__dict__.update(state, _nc_traces=spec[0])
@@ -159,7 +159,9 @@ class Deferred(go.Figure):
             traces = self.__dict__.get("_nc_traces")
             if traces is None:
                 return
-            objects = self._data_validator.validate_coerce(traces, skip_invalid=False, _validate=False)
+            objects = self._data_validator.validate_coerce(
+                _unshared(traces), skip_invalid=False, _validate=False
+            )
             state = {
                 "_data_objs": objects,
                 "_data": [copy.deepcopy(trace._props) for trace in objects],
@@ -198,6 +200,19 @@ def title_of(fig: go.Figure):
 
 
 _TRACE_STATE = ("_data_objs", "_data", "_data_defaults")  # what plotly's __init__ keeps of the traces
+
+
+def _unshared(value):
+    """``value`` with its own dicts and lists (arrays and the rest shared): plotly, building a figure,
+    writes into the dicts it is given (``marker_color`` into ``marker``; a trace's ``type`` out and
+    back), which another thread may be reading to make the figure's dict."""
+    if isinstance(value, dict):
+        return {key: _unshared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared(item) for item in value]
+    return value
+
+
 _BUILDING = threading.RLock()
 _SCALARS = (str, int, float, bool, type(None), np.generic)
 _PLAIN = (dict, list, tuple, *_SCALARS)

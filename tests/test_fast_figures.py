@@ -259,6 +259,22 @@ def test_a_figures_title_is_read_without_building_it():
     assert style.title_of(plain) == "path" and style.title_of(built(made())) == "T"
 
 
+def test_building_leaves_the_dicts_it_was_made_from_as_they_were():
+    """Plotly writes a path such as marker_color into the marker dict it is given; another thread may
+    be making the figure's dict from those dicts while this one builds it."""
+    marker, legend = dict(opacity=0.5), dict(x=0)
+    traces = [dict(type="bar", x=[1], marker=marker, marker_color="red")]
+    layout = dict(legend=legend, legend_font_size=9, xaxis2=dict(anchor="y2"))
+    kept = copy.deepcopy((traces, layout))
+    fig = style.Deferred.of(traces, layout)
+    assert (
+        fig.layout.legend.font.size == 9
+        and fig.data[0].marker.color == "red"
+        and fig.data[0].marker.opacity == 0.5
+    )
+    assert (traces, layout) == kept
+
+
 def test_a_deferred_figure_reads_copies_and_pickles_as_plotlys():
     fig = made()
     plain = built(fig)
