@@ -459,6 +459,8 @@ try:  # orjson reads the template's 2 KB in ~10 µs; a deep copy of the dict tak
 except ImportError:  # pragma: no cover
     _loads = json.loads
 
+_default_template()  # the default template's JSON made once, at import
+
 
 PROJECTOR_SCALE = 1.5  # presenter mode: charts this much taller, text this much larger
 PROJECTOR_TEXT = 18  # presenter mode: no chart text smaller than this (px), readable from the back of a room
