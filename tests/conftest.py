@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import socket
@@ -47,6 +48,7 @@ def validated_figures(monkeypatch):
 
     def checked(*args, **kwargs):
         fig = fast(*args, **kwargs)
+        assert_sent_as_plotly_would(fig)
         validated = go.Figure(fig.to_dict())
         as_sent, as_validated = (json.loads(pio.to_json(f, validate=False)) for f in (fig, validated))
         assert as_sent == as_validated, (
@@ -55,6 +57,22 @@ def validated_figures(monkeypatch):
         return fig
 
     monkeypatch.setattr(style, "figure", checked)
+
+
+def assert_sent_as_plotly_would(fig: go.Figure) -> None:
+    """``fig``'s dict, made from its trace and layout dicts while plotly has not built it
+    (``style.Deferred``), is the JSON plotly's own ``to_dict()`` gives for the built figure, to the byte."""
+    spec = fig.__dict__.get("_nc_spec")
+    sent = None if spec is None else style.sent_dict(*spec)
+    if sent is None:  # built by plotly, or dicts it leaves to plotly: the dict is plotly's own
+        return
+    fig.to_dict()
+    assert "_nc_spec" in fig.__dict__, "to_dict() made plotly build the figure"
+    built = go.Figure(data=copy.deepcopy(spec[0]), layout=copy.deepcopy(spec[1]), _validate=False)
+    as_sent, as_built = (pio.to_json(d, validate=False) for d in (sent, built.to_dict()))
+    assert as_sent == as_built, (
+        f"sent differently from plotly: {first_difference(json.loads(as_sent), json.loads(as_built))}"
+    )
 
 
 def first_difference(a, b, path="") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 
@@ -21,6 +22,12 @@ def test_a_cached_figure_sends_exactly_what_the_figure_would_and_stays_as_it_was
     fig = cached.figure(histograms.before_after, histogram(x, 50, edges), histogram(y, 50, edges),
                         labels=labels, title="t")  # fmt: skip
     kept = copy.deepcopy(fig._nc_sent)
+    assert "_nc_spec" in fig.__dict__  # cached without plotly building it (figures.style.Deferred) ...
+    traces, layout = copy.deepcopy(fig._nc_spec)
+    built = go.Figure(data=traces, layout=layout, _validate=False)
+    assert pio.to_json(fig._nc_sent, validate=False) == pio.to_json(
+        built, validate=False
+    )  # ... and sent as if
     for _ in range(2):  # what st.plotly_chart does with it, twice
         sent = plotly.tools.return_figure_from_figure_or_data(cached.sendable(fig), validate_figure=True)
         assert pio.to_json(sent, validate=False) == pio.to_json(fig, validate=False)

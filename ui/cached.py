@@ -11,7 +11,9 @@ result is at worst a rebuild, never a figure for other arguments. No client can 
 
 Each cached figure also keeps the dict that ``st.plotly_chart`` sends (``fig.to_dict()``: a deep copy
 with every array encoded as base64, ~40% of drawing a chart that did not change), made once;
-:func:`sendable` hands it to ``st.plotly_chart`` in place of the figure.
+:func:`sendable` hands it to ``st.plotly_chart`` in place of the figure. A figure from
+``figures.style.figure`` makes that dict from its trace and layout dicts without plotly building
+the figure (``style.Deferred``).
 """
 
 from __future__ import annotations
