@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from figures.style import for_projector
+from figures.style import for_projector, title_of
 from ui import cached
 from ui.chrome import on_phone, presenter_on
 from ui.i18n import t
@@ -32,7 +32,7 @@ def show_chart(
     """
     # Plotly draws a title on one line, cut on a phone: there (CSS in ui.chrome) this one, which wraps, stands in.
     # Sent to phones only: two more elements per chart are a good part of a slider move's cost.
-    title = on_phone() and fig.layout.title.text
+    title = on_phone() and title_of(fig)
     if title:
         with st.container(key=f"nc_ctitle_{key}"):
             st.markdown(f"**{plain(title)}**")
