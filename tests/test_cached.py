@@ -78,3 +78,18 @@ def test_a_cached_value_is_shared_keyed_by_its_arguments_but_not_the_underscored
     for i in range(cached.MAX_VALUES + 5):
         cached.value(summed, (i,), 1.0)
     assert len(cached._values) <= cached.MAX_VALUES
+
+
+def test_cached_resources_are_few_and_shared():
+    made = []
+
+    def array(size: int, _note=None) -> np.ndarray:
+        made.append(size)
+        return np.zeros(size)
+
+    first = cached.resource(array, 3, _note="not in the key")
+    assert cached.resource(array, 3) is first and made == [3]
+    for size in range(10, 10 + cached.MAX_RESOURCES + 2):
+        cached.resource(array, size)
+    assert len(cached._resources) == cached.MAX_RESOURCES
+    assert cached.resource(array, 3) is not first  # the oldest left first

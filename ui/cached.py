@@ -27,8 +27,10 @@ import plotly.graph_objects as go
 
 MAX_ENTRIES = 256
 MAX_VALUES = 64  # summaries: ~0.1-1 MB each at the largest batch
+MAX_RESOURCES = 4  # batches and normalized batches: up to ~16 MB each array at the largest batch
 _figures: OrderedDict[bytes, go.Figure] = OrderedDict()
 _values: OrderedDict[bytes, object] = OrderedDict()
+_resources: OrderedDict[bytes, object] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -52,8 +54,19 @@ def value(make, *args, **kwargs):
     Keyword arguments whose names start with ``_`` are passed but not part of the key, as in Streamlit's
     caches (an upload's array, whose digest is already an argument). The caller must never mutate the
     result: every session gets the same object."""
+    return _called(_values, MAX_VALUES, make, args, kwargs)
+
+
+def resource(make, *args, **kwargs):
+    """:func:`value` for the few large arrays a page reuses (a batch and its normalized batch: megabytes
+    at the largest size), at most ``MAX_RESOURCES`` of them. Streamlit's ``st.cache_resource`` hashed the
+    arguments' dataclasses field by field on every call (~1 ms of a slider move for two look-ups)."""
+    return _called(_resources, MAX_RESOURCES, make, args, kwargs)
+
+
+def _called(table: OrderedDict, bound: int, make, args, kwargs):
     keyed = {k: v for k, v in kwargs.items() if not k.startswith("_")}
-    return _shared(_values, MAX_VALUES, lambda f, a, k: f(*a, **k), make, args, kwargs, keyed)
+    return _shared(table, bound, lambda f, a, k: f(*a, **k), make, args, kwargs, keyed)
 
 
 def _shared(table: OrderedDict, bound: int, build, make, args, kwargs, keyed=None):

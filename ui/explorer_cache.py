@@ -1,6 +1,6 @@
 """The Explorer's caches: values in, never widgets; large arrays and summaries shared read-only.
 
-Big arrays (the batch, the normalized batch) live in ``st.cache_resource`` so a rerun does
+Big arrays (the batch, the normalized batch) live in :func:`ui.cached.resource` so a rerun does
 not copy megabytes; they are never written to (the input is made read-only, and
 :func:`normcore.explorer.with_affine` copies before applying γ/β). What is drawn comes
 from :func:`ui.cached.value`: small, binned summaries, shared (Streamlit's cache hashed their
@@ -67,8 +67,12 @@ def load_upload(data: bytes, name: str) -> np.ndarray | str:
         return str(error)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray | None = None) -> np.ndarray:
+    """The input batch (read-only, shared by every session)."""
+    return cached.resource(_batch, shape, source, _upload=_upload)
+
+
+def _batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray | None = None) -> np.ndarray:
     x = _upload.copy() if source[0] == "upload" else make_input(*shape, Population(*source))
     x.setflags(write=False)
     return x
@@ -90,9 +94,12 @@ def warmup_batch_moments(chw: tuple[int, int, int], source: tuple, batch_number:
     return batch_moments(make_input(n, *chw, Population(*source), batch_number))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
-    """The norm applied without γ/β (PyTorch's refusals raise ValueError)."""
+    """The norm applied without γ/β (PyTorch's refusals raise ValueError), shared by every session."""
+    return cached.resource(_normalized, layer, _upload=_upload)
+
+
+def _normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
     running = (None, None)
     if layer.norm == "batch_renorm" or (layer.norm == "batch" and not layer.training):
         moments = warmup_moments(layer.shape[1:], layer.source, layer.warmup, _upload)
