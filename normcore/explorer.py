@@ -382,8 +382,8 @@ class Summary:
     before: Histogram  # the input, on the range shared with ``after``
     after: Histogram  # the layer's output
     groups: list[int]  # the sets (or channels, or samples) shown as small multiples
-    group_before: list[Histogram]
-    group_after: list[Histogram]
+    group_before: list[Histogram] | None  # None unless the "multiples" part was asked for
+    group_after: list[Histogram] | None
     grid: np.ndarray  # (rows, C) set of each (sample, channel) cell, first rows only
     set_ids: np.ndarray  # the sets whose statistics are listed (the first ``max_sets``)
     mean: np.ndarray
@@ -391,10 +391,14 @@ class Summary:
     own_mean: np.ndarray | None  # eval mode: the batch's own statistics beside the running ones
     own_var: np.ndarray | None
     followed: dict
-    downstream: list[Histogram]  # x_hat, gamma * x_hat + beta, activation of it
-    stuck: float  # share of dead / saturated units after gamma/beta
-    stuck_plain: float  # the same with gamma = 1, beta = 0
-    identity_error: float  # largest |output - input|: 0 up to rounding once gamma/beta recover x
+    # The "downstream" part (None unless asked for):
+    downstream: list[Histogram] | None  # x_hat, gamma * x_hat + beta, activation of it
+    stuck: float | None  # share of dead / saturated units after gamma/beta
+    stuck_plain: float | None  # the same with gamma = 1, beta = 0
+    identity_error: float | None  # largest |output - input|: 0 up to rounding once gamma/beta recover x
+
+
+PARTS = ("multiples", "downstream")  # what summarize bins only when asked (a view that shows it)
 
 
 def _range(*arrays: np.ndarray) -> tuple[float, float]:
@@ -427,8 +431,12 @@ def summarize(
     multiples: int = 8,
     max_sets: int = 128,
     block_rows: int = 16,
+    parts: tuple[str, ...] = PARTS,
 ) -> Summary:
-    """Bin and pick what the Explorer shows of ``explained`` (the norm applied to ``input``)."""
+    """Bin and pick what the Explorer shows of ``explained`` (the norm applied to ``input``).
+
+    The histograms, statistics, set grid and followed element always; of ``parts`` (see :data:`PARTS`)
+    only those asked for: the small multiples' histograms, the downstream histograms and shares."""
     x = input.reshape(explained.output.shape)  # (N, C, L)
     y, x_hat = explained.output, explained.x_hat
     shared = _range(x, y)
@@ -436,15 +444,18 @@ def summarize(
     count = int(cells.max()) + 1
     groups = sorted({int(g) for g in np.linspace(0, count - 1, min(multiples, count)).round()})
     ids = np.arange(min(explained.num_sets, max_sets))
-    activated = activate(y, activation)
-    act_range = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation)
     own = explained.batch_mean is not None and explained.mean is not explained.batch_mean
+    multiples = (
+        [grouped_histograms(v, cells[..., None], groups, bins // 2, shared) for v in (x, y)]
+        if "multiples" in parts
+        else [None, None]
+    )
     return Summary(
         before=histogram(x, bins, shared),
         after=histogram(y, bins, shared),
         groups=groups,
-        group_before=grouped_histograms(x, cells[..., None], groups, bins // 2, shared),
-        group_after=grouped_histograms(y, cells[..., None], groups, bins // 2, shared),
+        group_before=multiples[0],
+        group_after=multiples[1],
         grid=set_grid(explained, (min(x.shape[0], block_rows), x.shape[1])).copy(),
         set_ids=ids,
         mean=explained.mean[ids],
@@ -453,6 +464,20 @@ def summarize(
         own_var=explained.batch_var[ids] if own else None,
         followed=follow_element(explained, x, *follow)
         | {k: float(v[follow[1]]) for k, v in explained.extra.items()},
+        **(
+            _downstream(x, x_hat, y, activation, bins) if "downstream" in parts else dict.fromkeys(DOWNSTREAM)
+        ),
+    )
+
+
+DOWNSTREAM = ("downstream", "stuck", "stuck_plain", "identity_error")
+
+
+def _downstream(x: np.ndarray, x_hat: np.ndarray, y: np.ndarray, activation: str, bins: int) -> dict:
+    """The downstream part of a :class:`Summary`: what γ/β and the activation do to x̂."""
+    activated = activate(y, activation)
+    act_range = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation)
+    return dict(
         downstream=[histogram(v, bins, _range(x_hat, y)) for v in (x_hat, y)]
         + [histogram(activated, bins, act_range or _range(activated))],
         stuck=stuck_share(y, activation),

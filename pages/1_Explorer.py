@@ -104,7 +104,10 @@ def batch_stage(side: Inputs, choice: LayerChoice, view: str, charts_data: dict)
 
     layer = cache.Layer(shape, source, ctl.norm, ctl.groups, ctl.training, ctl.eps, ctl.momentum, ctl.warmup,
                         ctl.r_max, ctl.d_max)  # fmt: skip
-    summary = cache.summary(layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, _upload=upload)
+    parts = views.SUMMARY_PARTS.get(view, ())
+    summary = cache.summary(
+        layer, tuple(gamma), tuple(beta), ctl.activation, ctl.by, follow, parts, _upload=upload
+    )
     # The whole batch's histogram first; on a tour step that opens another view, that view first (the
     # step's narration talks about it, and in presenter mode it is then on the first screen).
     on_tour = tour.step_at(st.query_params.get(tour.ON_PAGE_PARAM)) is not None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
+import pickle
 
 import numpy as np
 import pytest
@@ -482,3 +484,23 @@ def test_worked_example_of_rms_norm_has_no_mean():
     np.testing.assert_allclose(steps["rms"], np.sqrt(steps["mean_square"] + 1e-5))
     expected = torch.nn.functional.rms_norm(torch.tensor(table), (2,), torch.tensor([2.0, 2.0]), eps=1e-5)
     np.testing.assert_allclose(steps["y"], expected.numpy(), rtol=1e-12)
+
+
+def test_a_summary_bins_only_the_parts_asked_for_and_those_as_the_whole_one():
+    x = make_input(6, 4, 3, 3, Population(seed=2))
+    e = with_affine(run(x, "group", num_groups=2), np.full(4, 1.5), np.full(4, -0.5))
+    whole = summarize(x, e, activation="tanh")
+    for parts in [(), ("multiples",), ("downstream",)]:
+        some = summarize(x, e, activation="tanh", parts=parts)
+        for field in dataclasses.fields(whole):
+            asked = {"group_before": "multiples", "group_after": "multiples"}.get(field.name) or (
+                "downstream"
+                if field.name in ("downstream", "stuck", "stuck_plain", "identity_error")
+                else None
+            )
+            if asked is None or asked in parts:
+                assert pickle.dumps(getattr(some, field.name)) == pickle.dumps(getattr(whole, field.name)), (
+                    field
+                )
+            else:
+                assert getattr(some, field.name) is None, (parts, field.name)

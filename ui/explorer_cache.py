@@ -110,13 +110,14 @@ def _normalized(layer: Layer, _upload: np.ndarray | None = None) -> Explained:
 
 
 def summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, follow: tuple,
-            _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
-    """What the Explorer draws of ``layer`` with γ/β (shared by every session; never mutate it)."""
-    return cached.value(_summary, layer, gamma, beta, activation, by, follow, _upload=_upload)
+            parts: tuple[str, ...], _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
+    """What the Explorer draws of ``layer`` with γ/β, with the optional ``parts`` a view shows (shared by
+    every session; never mutate it)."""
+    return cached.value(_summary, layer, gamma, beta, activation, by, follow, parts, _upload=_upload)
 
 
 def _summary(layer: Layer, gamma: tuple, beta: tuple, activation: str, by: str, follow: tuple,
-             _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
+             parts: tuple[str, ...], _upload: np.ndarray | None = None) -> Summary:  # fmt: skip
     explained = with_affine(normalized(layer, _upload), np.array(gamma), np.array(beta))
     return summarize(batch(layer.shape, layer.source, _upload), explained, activation=activation, by=by,
-                     follow=follow)  # fmt: skip
+                     follow=follow, parts=parts)  # fmt: skip

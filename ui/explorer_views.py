@@ -68,6 +68,7 @@ def refusal_advice(norm: str, shape: tuple[int, ...], tr=t) -> str:
 
 
 VIEWS = ["sets", "stats", "downstream", "worked", "backward", "code"]
+SUMMARY_PARTS = {"sets": ("multiples",), "downstream": ("downstream",)}  # what each view draws of a Summary
 
 
 def view_choice(check: UrlCheck) -> str:
