@@ -64,8 +64,9 @@ def _weight(layer: cache.Layer, gamma: tuple) -> np.ndarray | None:
 class _Recent:
     """The last ``size`` results of one function, shared by every session of the process (as
     :mod:`ui.cached`'s figures), least recently used out first. Keyed by the arguments' own hash (a
-    Layer and tuples of floats): Streamlit's caches hash each of γ's floats apart, ~0.5 ms a lookup at
-    C = 64, and a γ move looks these up four times. An upload is known by its digest in the Layer."""
+    Layer, tuples of floats, strings): Streamlit's caches hash each field and each of γ's floats apart
+    (0.2-0.5 ms a lookup), and a γ move in this view made eight such lookups. An upload is known by the
+    digest in its Layer's source, as in ui/explorer_cache.py."""
 
     def __init__(self, size: int) -> None:
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
@@ -119,19 +120,32 @@ def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: i
     return _upstreams.get((layer, gamma, beta, up, channel), make)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+_summaries = _Recent(32)  # small: binned counts and a few sums each
+_couplings = _Recent(32)
+
+
 def backward_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, follow: tuple,
                      _upload: np.ndarray | None = None) -> BackwardSummary:  # fmt: skip
-    dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
-    return summarize_gradients(_basis(layer, _upload), dy, _weight(layer, gamma), follow=follow)
+    """What the view draws of the gradients (shared by every session: never mutate it)."""
+
+    def make() -> BackwardSummary:
+        dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
+        return summarize_gradients(_basis(layer, _upload), dy, _weight(layer, gamma), follow=follow)
+
+    return _summaries.get((layer, gamma, beta, up, follow), make)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def coupling_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, example: int,
                      factor: int, _upload: np.ndarray | None = None) -> CouplingSummary:  # fmt: skip
-    dy = _upstream(layer, gamma, beta, up, channel, _upload)
-    delta = (factor - 1) * dy[example]
-    return summarize_coupling_of_change(_basis(layer, _upload), example, delta, _weight(layer, gamma))
+    """Whose input gradients change when example ``example``'s upstream gradient is multiplied by ``factor``
+    (shared by every session: never mutate it)."""
+
+    def make() -> CouplingSummary:
+        dy = _upstream(layer, gamma, beta, up, channel, _upload)
+        delta = (factor - 1) * dy[example]
+        return summarize_coupling_of_change(_basis(layer, _upload), example, delta, _weight(layer, gamma))
+
+    return _couplings.get((layer, gamma, beta, up, channel, example, factor), make)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
