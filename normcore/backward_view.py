@@ -336,12 +336,48 @@ def _full_in_place(basis: BackwardBasis, g: np.ndarray) -> np.ndarray:
     return g
 
 
-def _bins(values: np.ndarray, bins: int, value_range: tuple[float, float]) -> Histogram:
-    """:func:`normcore.stats.histogram` on a finite range, without its copy of the finite values
-    (``np.histogram`` leaves out what lies outside the range, non-finite values included)."""
-    counts, edges = np.histogram(
-        values.ravel(), bins=bins, range=_resolvable(value_range, bins, values.dtype)
-    )
+BLOCK = 1 << 16  # values binned at a time (as np.histogram): the temporaries stay in the CPU's cache
+
+
+def _bins(
+    values: np.ndarray, bins: int, value_range: tuple[float, float], extremes: tuple[float, float]
+) -> Histogram:
+    """:func:`normcore.stats.histogram` of ``values`` on ``value_range``: the same edges and counts.
+
+    ``extremes`` are the values' min and max. When every value lies within the edges, each value's
+    bin is its offset from the first edge in bin widths, in float64, and only values within rounding
+    of an edge (the float32 edges are rounded from the ideal ones) are placed by comparing them with
+    the edges, as np.histogram places every value; ~1.5x faster than it at 2 M values. Else np.histogram
+    (which leaves out what lies outside the range, non-finite values included)."""
+    value_range = _resolvable(value_range, bins, values.dtype)
+    flat = values.ravel()
+    edges = np.histogram_bin_edges(flat[:0], bins, range=value_range)  # np.histogram's edges for this dtype
+    first, last = float(edges[0]), float(edges[-1])
+    if not first <= extremes[0] <= extremes[1] <= last:  # NaN included
+        counts, edges = np.histogram(flat, bins=bins, range=value_range)
+        return Histogram(edges, counts)
+    width = (last - first) / bins
+    # the edges sit within 2 ulp of first + i * width (rounding of both ends and of each edge): a value
+    # whose offset is farther than that from every whole number of widths is in bin floor(offset)
+    near = 2 * max(abs(first), abs(last)) * float(np.finfo(edges.dtype).eps) / width + 1e-9
+    counts = np.zeros(bins, np.intp)
+    size = min(BLOCK, flat.size)
+    offset, index, fraction = np.empty(size), np.empty(size, np.intp), np.empty(size)
+    for start in range(0, flat.size, BLOCK):
+        chunk = flat[start : start + BLOCK]
+        k = chunk.size
+        f, i, frac = offset[:k], index[:k], fraction[:k]
+        np.subtract(chunk, first, out=f, dtype=np.float64)
+        f *= bins / (last - first)
+        i[...] = f  # truncates: f >= 0
+        np.subtract(f, i, out=frac)
+        frac -= 0.5
+        np.abs(frac, out=frac)
+        unsure = np.flatnonzero(frac > 0.5 - near)
+        if unsure.size:  # as np.histogram: the last edge e with e <= value (the last bin holds the last edge)
+            i[unsure] = np.searchsorted(edges, chunk[unsure], side="right") - 1
+        np.minimum(i, bins - 1, out=i)
+        counts += np.bincount(i, minlength=bins)
     return Histogram(edges, counts)
 
 
@@ -387,7 +423,8 @@ def summarize_gradients(
     if basis.in_gradient:
         factor = basis.eps_factor[ids]
         identity_error = float(np.abs(dots_full - basis.eps_factor * dots_naive).max())
-    hists = [_bins(values, bins, shared) for values in (dy, full, naive, difference)]
+    arrays = (dy, full, naive, difference)
+    hists = [_bins(values, bins, shared, e) for values, e in zip(arrays, extremes, strict=True)]
     gap = max(abs(extremes[3][0]), abs(extremes[3][1]))
     if not np.isfinite(gap):
         gap = np.abs(difference).max(initial=0.0)

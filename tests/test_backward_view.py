@@ -201,6 +201,33 @@ def test_view_coupling_from_the_changed_example_is_the_coupling(norm, training, 
     np.testing.assert_allclose(new.change, two.change, rtol=0, atol=1e-4 * two.change.max())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["gradients", "offset", "on_edges", "constant", "nan"])
+def test_view_bins_are_numpys_histogram(dtype, case):
+    """The view's binning places every value where np.histogram does, also values on an edge (or within
+    rounding of one), far from zero, all equal, and (by falling back to it) non-finite ones."""
+    from normcore.backward_view import BLOCK, _bins
+
+    rng = np.random.default_rng(7)
+    size = 2 * BLOCK + 123  # more than one block, the last one short
+    values = {
+        "gradients": rng.standard_normal(size) * 3e-7,
+        "offset": 1000 + rng.standard_normal(size) * 1e-3,
+        "on_edges": np.round(rng.uniform(-1, 1, size) * 25)
+        / 25,  # 0.04 steps: the edges of 50 bins on [-1, 1]
+        "constant": np.full(size, 0.1),
+        "nan": np.where(rng.uniform(size=size) < 0.01, np.nan, rng.standard_normal(size)),
+    }[case].astype(dtype)
+    low, high = (-1.0, 1.0) if case == "on_edges" else (float(np.nanmin(values)), float(np.nanmax(values)))
+    span = high - low
+    value_range = (low, high) if case == "on_edges" else (low - 0.05 * span, high + 0.05 * span)
+    ours = _bins(values, 50, value_range, (float(values.min()), float(values.max())))
+    theirs = histogram(values, 50, value_range)
+    np.testing.assert_array_equal(ours.edges, theirs.edges)
+    np.testing.assert_array_equal(ours.counts, theirs.counts)
+    assert ours.counts.sum() == np.isfinite(values).sum()
+
+
 def test_view_coupling_refuses_an_example_outside_the_batch():
     x, e, dy, kwargs, _, _ = setting("batch", True)
     with pytest.raises(ValueError, match="example must be between 0 and 5, got 6"):
