@@ -112,8 +112,9 @@ def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: i
         explained = cache.normalized(layer, _upload)
         if gamma is not None:  # the loss reads the output y = γ x̂ + β; the random one only its shape
             explained = with_affine(explained, np.array(gamma), np.array(beta))
-        x = cache.batch(layer.shape, layer.source, _upload)
-        dy = upstream_gradient(explained.output, x.reshape(explained.output.shape), up, channel=channel)
+        y = explained.output  # only the "input" loss reads the input x (one cache lookup less for the others)
+        x = cache.batch(layer.shape, layer.source, _upload).reshape(y.shape) if up == "input" else y
+        dy = upstream_gradient(y, x, up, channel=channel)
         dy.setflags(write=False)
         return dy
 
