@@ -7,7 +7,8 @@ each move is a new γ, so the view's summaries (``backward_summary``, ``coupling
 recomputed (each a cache miss, as on the page). The three γ-dependent
 figures are timed apart (built from the summaries, not from a cache), as their cost is plotly's.
 At defaults (N=16, C=8, 8×8, batch norm in training, the "class" loss) and at the largest size
-(asked 256·64·32·32, capped to N=30: 1,966,080 values). ``--profile`` prints cProfile's top entries.
+(asked 256·64·32·32, capped to N=30: 1,966,080 values). CPU: the process's CPU time over the compute
+(steadier than wall time on a shared machine). ``--profile`` prints cProfile's top entries.
 """
 
 from __future__ import annotations
@@ -74,21 +75,23 @@ def main() -> None:
         cache.normalized(lay)  # warm, as after the first run of the page
         compute(lay, (1.0,) * c, (0.0,) * c, args.up)
         profile = cProfile.Profile() if args.profile else None
-        times, fig_times = [], []
+        times, cpu, fig_times = [], [], []
         for i in range(args.repeats):
             gamma, beta = (round(0.51 + 0.05 * i, 2),) * c, (0.0,) * c  # never the warm-up γ = 1
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             if profile:
                 profile.enable()
             summary, coupling = compute(lay, gamma, beta, args.up)
             if profile:
                 profile.disable()
             middle = time.perf_counter()
+            cpu.append((time.process_time() - start_cpu) * 1000)
             figures(summary, coupling)
             times.append((middle - start) * 1000)
             fig_times.append((time.perf_counter() - middle) * 1000)
         print(f"{name:9s} {lay.shape}: compute {statistics.median(times):6.1f} ms median "
-              f"(min {min(times):5.1f}); figures {statistics.median(fig_times):5.1f} ms median")  # fmt: skip
+              f"(min {min(times):5.1f}; CPU {statistics.median(cpu):6.1f} ms); "
+              f"figures {statistics.median(fig_times):5.1f} ms median")  # fmt: skip
         if profile:
             pstats.Stats(profile).sort_stats("tottime").print_stats(18)
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
