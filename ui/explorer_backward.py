@@ -85,8 +85,10 @@ class _Recent:
         return value
 
 
-_bases = _Recent(4)  # one batch's float64 x_hat each: 16 MB at the largest size
-_upstreams = _Recent(4)  # a γ move makes one, read by both summaries: 8 MB at the largest size
+# Bounded by memory at the largest size (1,966,080 values): at most 3 x 16 MB of float64 x_hat and 2 x 8 MB
+# of upstream gradients (a γ move makes one, read by both summaries of that run).
+_bases = _Recent(3)
+_upstreams = _Recent(2)
 
 
 def _basis(layer: cache.Layer, _upload: np.ndarray | None = None) -> BackwardBasis:
