@@ -15,10 +15,13 @@ from figures import backward as figs
 from normcore.backward import batch_coupling, explain_backward
 from normcore.backward_view import (
     UPSTREAMS,
+    backward_basis,
     coupling_of_change,
     statistics_in_gradient,
     summarize_backward,
     summarize_coupling,
+    summarize_coupling_of_change,
+    summarize_gradients,
     upstream_gradient,
 )
 from normcore.explorer import Population, batch_moments, make_input, run, running_statistics
@@ -121,6 +124,124 @@ def test_coupling_summary_marks_the_other_examples_under_train_mode_batch_norm_o
     one_pass = coupling_of_change(x, norm, 3, dy[3], **kwargs)  # what the page computes: by linearity
     assert one_pass.other_examples_affected == coupling.other_examples_affected
     np.testing.assert_allclose(one_pass.change, coupling.change, rtol=0, atol=1e-6 * coupling.change.max())
+
+
+# ---------------------------------------------------------------- the view's path: one basis per batch
+
+
+def basis_of(x, e, norm, kwargs):
+    return backward_basis(x, norm, e.var, **{k: v for k, v in kwargs.items() if k != "weight"})
+
+
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("source", UPSTREAMS)
+def test_view_summary_from_the_basis_is_the_backward_summary(norm, training, source):
+    """What the page computes (statistics once per batch, only what is drawn) equals summarize_backward of
+    explain_backward (itself equal to torch autograd): the same bins, the same numbers up to rounding."""
+    x, e, dy, kwargs, _, _ = setting(norm, training, source)
+    old = summarize_backward(
+        dy, e, explain_backward(x, norm, dy, **kwargs), training, follow=(1, 2, 4), max_sets=3
+    )
+    new = summarize_gradients(
+        basis_of(x, e, norm, kwargs), dy, kwargs["weight"], follow=(1, 2, 4), max_sets=3
+    )
+    for name in ("upstream", "grad", "full", "naive", "difference"):
+        np.testing.assert_array_equal(getattr(new, name).counts, getattr(old, name).counts, err_msg=name)
+        np.testing.assert_array_equal(getattr(new, name).edges, getattr(old, name).edges, err_msg=name)
+    np.testing.assert_array_equal(new.set_ids, old.set_ids)
+    assert new.num_sets == old.num_sets and new.followed == pytest.approx(old.followed, rel=1e-6)
+    for name in ("sums_full", "sums_naive", "dots_full", "dots_naive"):
+        scale = np.abs(getattr(old, name)).max()
+        np.testing.assert_allclose(getattr(new, name), getattr(old, name), rtol=1e-9, atol=1e-12 * scale)
+    for name in ("largest_sum_full", "largest_sum_naive", "naive_scale", "largest_dot_naive", "naive_gap"):
+        assert getattr(new, name) == pytest.approx(getattr(old, name), rel=1e-9, abs=1e-15), name
+    assert new.identity_error == pytest.approx(old.identity_error, abs=1e-12 * old.largest_dot_naive)
+    if old.eps_factor is None:
+        assert new.eps_factor is None
+    else:
+        np.testing.assert_array_equal(new.eps_factor, old.eps_factor)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_view_summary_in_float64_keeps_the_eps_identity(norm):
+    x, e, dy, kwargs, _, _ = setting(norm, True)
+    x = x.astype(np.float64)
+    e = run(x, norm, num_groups=2, gamma=kwargs["weight"], training=True, running_mean=kwargs["running_mean"],
+            running_var=kwargs["running_var"])  # fmt: skip
+    old = summarize_backward(dy, e, explain_backward(x, norm, dy, **kwargs), True)
+    new = summarize_gradients(basis_of(x, e, norm, kwargs), dy, kwargs["weight"])
+    assert new.identity_error == pytest.approx(old.identity_error, abs=1e-12 * old.largest_dot_naive)
+    np.testing.assert_allclose(new.dots_full, old.dots_full, rtol=1e-6, atol=1e-12 * old.largest_dot_naive)
+    assert new.grad.counts.sum() == x.size
+
+
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize(("example", "factor"), [(3, 2), (0, -1), (5, 10), (2, 0)])
+def test_view_coupling_from_the_changed_example_is_the_coupling(norm, training, example, factor):
+    """The coupling from the changed example's values alone (the others' by the extremes of their x̂)
+    equals the coupling of two full backward passes (batch_coupling) and of one (coupling_of_change)."""
+    x, e, dy, kwargs, _, _ = setting(norm, training, "input")
+    delta = (factor - 1) * dy[example]
+    coupling = batch_coupling(x, norm, dy, example, delta, **kwargs)
+    two = summarize_coupling(coupling, max_rows=4)
+    one = summarize_coupling(coupling_of_change(x, norm, example, delta, **kwargs), max_rows=4)
+    new = summarize_coupling_of_change(
+        basis_of(x, e, norm, kwargs), example, delta, kwargs["weight"], max_rows=4
+    )
+    assert new.others == one.others == two.others
+    assert (new.example, new.first, new.rows) == (two.example, two.first, two.rows)
+    np.testing.assert_array_equal(new.change > 0, two.change > 0)  # who is marked: the same cells
+    np.testing.assert_allclose(new.change, one.change, rtol=1e-6, atol=1e-12 * one.change.max())
+    assert new.largest_other == pytest.approx(one.largest_other, rel=1e-6, abs=1e-12 * one.largest_own)
+    assert new.largest_own == pytest.approx(one.largest_own, rel=1e-6)
+    # two float32 passes subtracted (after - before) lose digits where a small set cancels (instance
+    # norm on 3 x 3 values): equal to 1e-4 of the largest change, where the one-pass forms agree to 1e-6
+    np.testing.assert_allclose(new.change, two.change, rtol=0, atol=1e-4 * two.change.max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["gradients", "offset", "on_edges", "constant", "nan"])
+def test_view_bins_are_numpys_histogram(dtype, case):
+    """The view's binning places every value where np.histogram does, also values on an edge (or within
+    rounding of one), far from zero, all equal, and (by falling back to it) non-finite ones."""
+    from normcore.backward_view import BLOCK, _bins
+
+    rng = np.random.default_rng(7)
+    size = 2 * BLOCK + 123  # more than one block, the last one short
+    values = {
+        "gradients": rng.standard_normal(size) * 3e-7,
+        "offset": 1000 + rng.standard_normal(size) * 1e-3,
+        "on_edges": np.round(rng.uniform(-1, 1, size) * 25)
+        / 25,  # 0.04 steps: the edges of 50 bins on [-1, 1]
+        "constant": np.full(size, 0.1),
+        "nan": np.where(rng.uniform(size=size) < 0.01, np.nan, rng.standard_normal(size)),
+    }[case].astype(dtype)
+    low, high = (-1.0, 1.0) if case == "on_edges" else (float(np.nanmin(values)), float(np.nanmax(values)))
+    span = high - low
+    value_range = (low, high) if case == "on_edges" else (low - 0.05 * span, high + 0.05 * span)
+    ours = _bins(values, 50, value_range, (float(values.min()), float(values.max())))
+    theirs = histogram(values, 50, value_range)
+    np.testing.assert_array_equal(ours.edges, theirs.edges)
+    np.testing.assert_array_equal(ours.counts, theirs.counts)
+    assert ours.counts.sum() == np.isfinite(values).sum()
+
+
+def test_view_coupling_refuses_an_example_outside_the_batch():
+    x, e, dy, kwargs, _, _ = setting("batch", True)
+    with pytest.raises(ValueError, match="example must be between 0 and 5, got 6"):
+        summarize_coupling_of_change(basis_of(x, e, "batch", kwargs), 6, dy[0], kwargs["weight"])
+
+
+def test_the_views_caches_keep_the_latest_few_and_share_them():
+    from ui.explorer_backward import _Recent
+
+    recent, made = _Recent(2), []
+    for key in ["a", "b", "a", "c", "b"]:
+        recent.get((key,), lambda key=key: made.append(key) or key.upper())
+    assert made == ["a", "b", "c", "b"]  # "a" was used again before "c" came, so "b" left first
+    assert list(recent.items) == [("c",), ("b",)]
 
 
 # ---------------------------------------------------------------- the snippet's backward pass

@@ -35,7 +35,7 @@ from normcore import images as I
 from normcore import lab, saturation
 from normcore import weights as W
 from normcore.backward import batch_coupling, explain_backward
-from normcore.backward_view import UPSTREAMS, summarize_backward, upstream_gradient
+from normcore.backward_view import UPSTREAMS, backward_basis, summarize_gradients, upstream_gradient
 from normcore.data import MAX_ELEMENTS
 from normcore.experiments import gn_batch
 from normcore.explorer import (
@@ -1411,7 +1411,8 @@ TOUR_STEP = next(step for step in tour.STEPS if step.slug == "backward")
 
 def explorer_backward(norm, training, source="class", shape=(8, 4, 4, 4), dtype=np.float32, channel=0):
     """The Backward view's computation at the Explorer's defaults (seeded synthetic batch, γ = 1, β = 0,
-    ε = 1e-5, 20 warm-up batches, G = 2), as ``ui.explorer_backward.backward_summary`` runs it."""
+    ε = 1e-5, 20 warm-up batches, G = 2), as ``ui.explorer_backward.backward_summary`` runs it (the summary
+    from the view's basis; ``back`` is explain_backward's, for what the view does not keep)."""
     population = Population()
     moments = [batch_moments(make_input(32, *shape[1:], population, b)) for b in range(1, 21)]
     running = running_statistics(moments, shape[1])
@@ -1423,7 +1424,8 @@ def explorer_backward(norm, training, source="class", shape=(8, 4, 4, 4), dtype=
     kwargs = dict(num_groups=2, weight=None if norm == "none" else np.ones(c), training=training,
                   running_mean=running[0], running_var=running[1])  # fmt: skip
     back = explain_backward(x, norm, dy, **kwargs)
-    return x, dy, kwargs, summarize_backward(dy, e, back, training), back
+    basis = backward_basis(x, norm, e.var, **{k: v for k, v in kwargs.items() if k != "weight"})
+    return x, dy, kwargs, summarize_gradients(basis, dy, kwargs["weight"]), back
 
 
 @pytest.mark.parametrize("norm", CENTRED)

@@ -8,6 +8,8 @@ Caches take values, never widgets; torch is imported only by the scale-invarianc
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from functools import partial
 
@@ -17,15 +19,15 @@ import streamlit as st
 
 from figures import backward as figs
 from figures import style
-from normcore.backward import explain_backward
 from normcore.backward_view import (
     UPSTREAMS,
+    BackwardBasis,
     BackwardSummary,
     CouplingSummary,
-    coupling_of_change,
+    backward_basis,
     statistics_in_gradient,
-    summarize_backward,
-    summarize_coupling,
+    summarize_coupling_of_change,
+    summarize_gradients,
     upstream_gradient,
 )
 from normcore.explorer import running_statistics, with_affine
@@ -47,40 +49,106 @@ INVARIANT_WITHIN = 1e-2  # "holds" in the scale-invariance text: every quantity 
 # ---------------------------------------------------------------- computed once per distinct input
 
 
-def _arguments(layer: cache.Layer, gamma: tuple, _upload) -> dict:
-    """explain_backward's keyword arguments for ``layer`` (running buffers where the norm reads them)."""
-    running = (None, None)
+def _running(layer: cache.Layer, _upload) -> tuple:
+    """The running buffers where the norm reads them (batch norm in eval, Batch Renorm), else (None, None)."""
     if layer.norm in BATCH_DEPENDENT and (layer.norm == "batch_renorm" or not layer.training):
         moments = cache.warmup_moments(layer.shape[1:], layer.source, layer.warmup, _upload)
-        running = running_statistics(moments, layer.shape[1], layer.momentum)
-    return dict(num_groups=layer.groups, weight=None if layer.norm == "none" else np.array(gamma),
-                training=layer.training, running_mean=running[0], running_var=running[1], eps=layer.eps,
-                r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
+        return running_statistics(moments, layer.shape[1], layer.momentum)
+    return None, None
 
 
-def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, _upload):
-    x = cache.batch(layer.shape, layer.source, _upload)
-    explained = with_affine(cache.normalized(layer, _upload), np.array(gamma), np.array(beta))
-    dy = upstream_gradient(explained.output, x.reshape(explained.output.shape), up, channel=channel)
-    return x, explained, dy.reshape(x.shape)
+def _weight(layer: cache.Layer, gamma: tuple) -> np.ndarray | None:
+    return None if layer.norm == "none" else np.array(gamma)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+class _Recent:
+    """The last ``size`` results of one function, shared by every session of the process (as
+    :mod:`ui.cached`'s figures), least recently used out first. Keyed by the arguments' own hash (a
+    Layer, tuples of floats, strings): Streamlit's caches hash each field and each of γ's floats apart
+    (0.2-0.5 ms a lookup), and a γ move in this view made eight such lookups. An upload is known by the
+    digest in its Layer's source, as in ui/explorer_cache.py."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple, make):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()  # outside the lock: two sessions may both make it, both right
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+# Bounded by memory at the largest size (1,966,080 values): at most 3 x 16 MB of float64 x_hat and 2 x 8 MB
+# of upstream gradients (a γ move makes one, read by both summaries of that run).
+_bases = _Recent(3)
+_upstreams = _Recent(2)
+
+
+def _basis(layer: cache.Layer, _upload: np.ndarray | None = None) -> BackwardBasis:
+    """The backward's statistics of ``layer``'s batch: made once per batch, not per γ (shared, read-only)."""
+
+    def make() -> BackwardBasis:
+        running = _running(layer, _upload)
+        return backward_basis(cache.batch(layer.shape, layer.source, _upload), layer.norm,
+                              cache.normalized(layer, _upload).var, num_groups=layer.groups,
+                              training=layer.training, running_mean=running[0], running_var=running[1],
+                              eps=layer.eps, r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
+
+    return _bases.get((layer,), make)
+
+
+def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, _upload) -> np.ndarray:
+    """∂L/∂y (N, C, L) of the loss ``up``, read-only; the random loss's does not depend on γ, β or the class."""
+    if up == "random":
+        gamma = beta = None
+    channel = channel if up == "class" else 0
+
+    def make() -> np.ndarray:
+        explained = cache.normalized(layer, _upload)
+        if gamma is not None:  # the loss reads the output y = γ x̂ + β; the random one only its shape
+            explained = with_affine(explained, np.array(gamma), np.array(beta))
+        y = explained.output  # only the "input" loss reads the input x (one cache lookup less for the others)
+        x = cache.batch(layer.shape, layer.source, _upload).reshape(y.shape) if up == "input" else y
+        dy = upstream_gradient(y, x, up, channel=channel)
+        dy.setflags(write=False)
+        return dy
+
+    return _upstreams.get((layer, gamma, beta, up, channel), make)
+
+
+_summaries = _Recent(32)  # small: binned counts and a few sums each
+_couplings = _Recent(32)
+
+
 def backward_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, follow: tuple,
                      _upload: np.ndarray | None = None) -> BackwardSummary:  # fmt: skip
-    x, explained, dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
-    back = explain_backward(x, layer.norm, dy, **_arguments(layer, gamma, _upload))
-    return summarize_backward(dy, explained, back, layer.training, follow=follow)
+    """What the view draws of the gradients (shared by every session: never mutate it)."""
+
+    def make() -> BackwardSummary:
+        dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
+        return summarize_gradients(_basis(layer, _upload), dy, _weight(layer, gamma), follow=follow)
+
+    return _summaries.get((layer, gamma, beta, up, follow), make)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def coupling_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, example: int,
                      factor: int, _upload: np.ndarray | None = None) -> CouplingSummary:  # fmt: skip
-    x, _, dy = _upstream(layer, gamma, beta, up, channel, _upload)
-    delta = (factor - 1) * dy[example]
-    return summarize_coupling(
-        coupling_of_change(x, layer.norm, example, delta, **_arguments(layer, gamma, _upload))
-    )
+    """Whose input gradients change when example ``example``'s upstream gradient is multiplied by ``factor``
+    (shared by every session: never mutate it)."""
+
+    def make() -> CouplingSummary:
+        dy = _upstream(layer, gamma, beta, up, channel, _upload)
+        delta = (factor - 1) * dy[example]
+        return summarize_coupling_of_change(_basis(layer, _upload), example, delta, _weight(layer, gamma))
+
+    return _couplings.get((layer, gamma, beta, up, channel, example, factor), make)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
