@@ -202,7 +202,7 @@ def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, u
                       ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
                       ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
         if view == "backward":
-            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload)
+            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload, charts_data)
         else:
             st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
             setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=

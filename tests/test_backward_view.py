@@ -235,13 +235,18 @@ def test_view_coupling_refuses_an_example_outside_the_batch():
 
 
 def test_the_views_caches_keep_the_latest_few_and_share_them():
-    from ui.explorer_backward import _Recent
+    from ui import cached
 
-    recent, made = _Recent(2), []
+    made = []
+
+    def upper(key: str) -> str:
+        made.append(key)
+        return key.upper()
+
     for key in ["a", "b", "a", "c", "b"]:
-        recent.get((key,), lambda key=key: made.append(key) or key.upper())
+        cached.resource(upper, key, bound=2)
     assert made == ["a", "b", "c", "b"]  # "a" was used again before "c" came, so "b" left first
-    assert list(recent.items) == [("c",), ("b",)]
+    assert len(cached._tables[f"{upper.__module__}.{upper.__qualname__}"]) == 2
 
 
 # ---------------------------------------------------------------- the snippet's backward pass

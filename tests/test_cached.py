@@ -77,7 +77,7 @@ def test_a_cached_value_is_shared_keyed_by_its_arguments_but_not_the_underscored
     assert calls == [((1, 2), 2.0), ((1, 2), 3.0), ((1, 3), 2.0)]
     for i in range(cached.MAX_VALUES + 5):
         cached.value(summed, (i,), 1.0)
-    assert len(cached._values) <= cached.MAX_VALUES
+    assert len(cached._tables[f"{summed.__module__}.{summed.__qualname__}"]) == cached.MAX_VALUES
 
 
 def test_cached_resources_are_few_and_shared():
@@ -91,5 +91,7 @@ def test_cached_resources_are_few_and_shared():
     assert cached.resource(array, 3) is first and made == [3]
     for size in range(10, 10 + cached.MAX_RESOURCES + 2):
         cached.resource(array, size)
-    assert len(cached._resources) == cached.MAX_RESOURCES
+    assert len(cached._tables[f"{array.__module__}.{array.__qualname__}"]) == cached.MAX_RESOURCES
+    cached.resource(array, 99, bound=2)
+    assert len(cached._tables[f"{array.__module__}.{array.__qualname__}"]) == 2  # a function's own bound
     assert cached.resource(array, 3) is not first  # the oldest left first

@@ -26,11 +26,10 @@ from collections import OrderedDict
 import plotly.graph_objects as go
 
 MAX_ENTRIES = 256
-MAX_VALUES = 64  # summaries: ~0.1-1 MB each at the largest batch
-MAX_RESOURCES = 4  # batches and normalized batches: up to ~16 MB each array at the largest batch
+MAX_VALUES = 64  # per function; summaries: ~0.1-1 MB each at the largest batch
+MAX_RESOURCES = 4  # per function, unless it says; batches and normalized batches: ~16 MB an array at most
 _figures: OrderedDict[bytes, go.Figure] = OrderedDict()
-_values: OrderedDict[bytes, object] = OrderedDict()
-_resources: OrderedDict[bytes, object] = OrderedDict()
+_tables: dict[str, OrderedDict[bytes, object]] = {}  # values and resources, one table per function
 _lock = threading.Lock()
 
 
@@ -49,22 +48,26 @@ def figure(make, *args, **kwargs):
 
 
 def value(make, *args, **kwargs):
-    """``make(*args, **kwargs)`` from a shared cache of values (summaries: numbers and small arrays).
+    """``make(*args, **kwargs)`` from a shared cache of values (summaries: numbers and small arrays),
+    at most ``MAX_VALUES`` results of each function.
 
     Keyword arguments whose names start with ``_`` are passed but not part of the key, as in Streamlit's
     caches (an upload's array, whose digest is already an argument). The caller must never mutate the
     result: every session gets the same object."""
-    return _called(_values, MAX_VALUES, make, args, kwargs)
+    return _called(make, MAX_VALUES, args, kwargs)
 
 
-def resource(make, *args, **kwargs):
-    """:func:`value` for the few large arrays a page reuses (a batch and its normalized batch: megabytes
-    at the largest size), at most ``MAX_RESOURCES`` of them. Streamlit's ``st.cache_resource`` hashed the
-    arguments' dataclasses field by field on every call (~1 ms of a slider move for two look-ups)."""
-    return _called(_resources, MAX_RESOURCES, make, args, kwargs)
+def resource(make, *args, bound: int = MAX_RESOURCES, **kwargs):
+    """:func:`value` for the few large arrays a page reuses (a batch, its normalized batch, the backward
+    pass's statistics: megabytes each at the largest size), at most ``bound`` results of each function.
+    Streamlit's ``st.cache_resource`` hashed the arguments' dataclasses field by field on every call
+    (~1 ms of a slider move for two look-ups)."""
+    return _called(make, bound, args, kwargs)
 
 
-def _called(table: OrderedDict, bound: int, make, args, kwargs):
+def _called(make, bound: int, args, kwargs):
+    with _lock:
+        table = _tables.setdefault(f"{make.__module__}.{make.__qualname__}", OrderedDict())
     keyed = {k: v for k, v in kwargs.items() if not k.startswith("_")}
     return _shared(table, bound, lambda f, a, k: f(*a, **k), make, args, kwargs, keyed)
 

@@ -8,8 +8,6 @@ Caches take values, never widgets; torch is imported only by the scale-invarianc
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 from functools import partial
 
@@ -61,47 +59,22 @@ def _weight(layer: cache.Layer, gamma: tuple) -> np.ndarray | None:
     return None if layer.norm == "none" else np.array(gamma)
 
 
-class _Recent:
-    """The last ``size`` results of one function, shared by every session of the process (as
-    :mod:`ui.cached`'s figures), least recently used out first. Keyed by the arguments' own hash (a
-    Layer, tuples of floats, strings): Streamlit's caches hash each field and each of γ's floats apart
-    (0.2-0.5 ms a lookup), and a γ move in this view made eight such lookups. An upload is known by the
-    digest in its Layer's source, as in ui/explorer_cache.py."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: tuple, make):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()  # outside the lock: two sessions may both make it, both right
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-# Bounded by memory at the largest size (1,966,080 values): at most 3 x 16 MB of float64 x_hat and 2 x 8 MB
-# of upstream gradients (a γ move makes one, read by both summaries of that run).
-_bases = _Recent(3)
-_upstreams = _Recent(2)
+# Shared by every session (ui.cached): never mutate what these return. Bounded by memory at the largest size
+# (1,966,080 values): at most 3 x 16 MB of float64 x_hat and 2 x 8 MB of upstream gradients (a γ move makes
+# one, read by both summaries of that run).
 
 
 def _basis(layer: cache.Layer, _upload: np.ndarray | None = None) -> BackwardBasis:
     """The backward's statistics of ``layer``'s batch: made once per batch, not per γ (shared, read-only)."""
+    return cached.resource(_made_basis, layer, _upload=_upload, bound=3)
 
-    def make() -> BackwardBasis:
-        running = _running(layer, _upload)
-        return backward_basis(cache.batch(layer.shape, layer.source, _upload), layer.norm,
-                              cache.normalized(layer, _upload).var, num_groups=layer.groups,
-                              training=layer.training, running_mean=running[0], running_var=running[1],
-                              eps=layer.eps, r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
 
-    return _bases.get((layer,), make)
+def _made_basis(layer: cache.Layer, _upload: np.ndarray | None = None) -> BackwardBasis:
+    running = _running(layer, _upload)
+    return backward_basis(cache.batch(layer.shape, layer.source, _upload), layer.norm,
+                          cache.normalized(layer, _upload).var, num_groups=layer.groups,
+                          training=layer.training, running_mean=running[0], running_var=running[1],
+                          eps=layer.eps, r_max=layer.r_max, d_max=layer.d_max)  # fmt: skip
 
 
 def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, _upload) -> np.ndarray:
@@ -109,46 +82,45 @@ def _upstream(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: i
     if up == "random":
         gamma = beta = None
     channel = channel if up == "class" else 0
-
-    def make() -> np.ndarray:
-        explained = cache.normalized(layer, _upload)
-        if gamma is not None:  # the loss reads the output y = γ x̂ + β; the random one only its shape
-            explained = with_affine(explained, np.array(gamma), np.array(beta))
-        y = explained.output  # only the "input" loss reads the input x (one cache lookup less for the others)
-        x = cache.batch(layer.shape, layer.source, _upload).reshape(y.shape) if up == "input" else y
-        dy = upstream_gradient(y, x, up, channel=channel)
-        dy.setflags(write=False)
-        return dy
-
-    return _upstreams.get((layer, gamma, beta, up, channel), make)
+    return cached.resource(_made_upstream, layer, gamma, beta, up, channel, _upload=_upload, bound=2)
 
 
-_summaries = _Recent(32)  # small: binned counts and a few sums each
-_couplings = _Recent(32)
+def _made_upstream(layer: cache.Layer, gamma: tuple | None, beta: tuple | None, up: str, channel: int,
+                   _upload=None) -> np.ndarray:  # fmt: skip
+    explained = cache.normalized(layer, _upload)
+    if gamma is not None:  # the loss reads the output y = γ x̂ + β; the random one only its shape
+        explained = with_affine(explained, np.array(gamma), np.array(beta))
+    y = explained.output  # only the "input" loss reads the input x (one cache lookup less for the others)
+    x = cache.batch(layer.shape, layer.source, _upload).reshape(y.shape) if up == "input" else y
+    dy = upstream_gradient(y, x, up, channel=channel)
+    dy.setflags(write=False)
+    return dy
 
 
 def backward_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, follow: tuple,
                      _upload: np.ndarray | None = None) -> BackwardSummary:  # fmt: skip
     """What the view draws of the gradients (shared by every session: never mutate it)."""
+    return cached.value(_made_summary, layer, gamma, beta, up, follow, _upload=_upload)
 
-    def make() -> BackwardSummary:
-        dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
-        return summarize_gradients(_basis(layer, _upload), dy, _weight(layer, gamma), follow=follow)
 
-    return _summaries.get((layer, gamma, beta, up, follow), make)
+def _made_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, follow: tuple,
+                  _upload: np.ndarray | None = None) -> BackwardSummary:  # fmt: skip
+    dy = _upstream(layer, gamma, beta, up, follow[1], _upload)
+    return summarize_gradients(_basis(layer, _upload), dy, _weight(layer, gamma), follow=follow)
 
 
 def coupling_summary(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, example: int,
                      factor: int, _upload: np.ndarray | None = None) -> CouplingSummary:  # fmt: skip
     """Whose input gradients change when example ``example``'s upstream gradient is multiplied by ``factor``
     (shared by every session: never mutate it)."""
+    return cached.value(_made_coupling, layer, gamma, beta, up, channel, example, factor, _upload=_upload)
 
-    def make() -> CouplingSummary:
-        dy = _upstream(layer, gamma, beta, up, channel, _upload)
-        delta = (factor - 1) * dy[example]
-        return summarize_coupling_of_change(_basis(layer, _upload), example, delta, _weight(layer, gamma))
 
-    return _couplings.get((layer, gamma, beta, up, channel, example, factor), make)
+def _made_coupling(layer: cache.Layer, gamma: tuple, beta: tuple, up: str, channel: int, example: int,
+                   factor: int, _upload: np.ndarray | None = None) -> CouplingSummary:  # fmt: skip
+    dy = _upstream(layer, gamma, beta, up, channel, _upload)
+    delta = (factor - 1) * dy[example]
+    return summarize_coupling_of_change(_basis(layer, _upload), example, delta, _weight(layer, gamma))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -184,7 +156,8 @@ def scale_sweep() -> dict[str, list[float]]:
 
 
 def show(layer: cache.Layer, ctl: Controls, gamma: list[float], beta: list[float], follow: tuple,
-         setup: Setup, upload: np.ndarray | None) -> None:  # fmt: skip
+         setup: Setup, upload: np.ndarray | None, charts_data: dict) -> None:  # fmt: skip
+    """The view; the data behind each chart goes into ``charts_data`` (ui.export.charts_data_button)."""
     check = UrlCheck("explorer")
     controls = st.container()
     with controls:
@@ -194,15 +167,15 @@ def show(layer: cache.Layer, ctl: Controls, gamma: list[float], beta: list[float
     norm_name = t(f"explorer.norm.{ctl.norm}")
     summary = backward_summary(layer, tuple(gamma), tuple(beta), up, follow, _upload=upload)
     st.caption(t(f"backward.up_caption.{up}", k=follow[1]))
-    _gradients(summary, norm_name)
-    _full_and_naive(summary, ctl, norm_name)
-    _coupling(layer, ctl, gamma, beta, up, follow, norm_name, upload)
+    _gradients(summary, norm_name, charts_data)
+    _full_and_naive(summary, ctl, norm_name, charts_data)
+    _coupling(layer, ctl, gamma, beta, up, follow, norm_name, upload, charts_data)
     # Folded by default (a γ move then redraws four sections, not five); a link with sa= opens it.
     section = st.expander(t("backward.scale_header"), expanded="sa" in st.query_params, key="si",
                           bind="query-params", icon=":material/straighten:")  # fmt: skip
     if section.open:
         with section:
-            _scale_invariance()
+            _scale_invariance(charts_data)
     code = st.expander(t("backward.code_header"), icon=":material/code:", key="bw_code", on_change="rerun")
     if code.open:  # made when opened, not on every move
         with code:
@@ -223,7 +196,7 @@ def _frame(panels: list[str], hists: list) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def _gradients(summary: BackwardSummary, norm_name: str) -> None:
+def _gradients(summary: BackwardSummary, norm_name: str, charts_data: dict) -> None:
     """dL/dy beside dL/dx (top), the naive gradient beside the difference (bottom): one range, one chart."""
     st.subheader(t("backward.header"), help=t("backward.header_help"))
     panels = [t("backward.panel.upstream"), t("backward.panel.grad", norm=norm_name), t("backward.panel.naive"),
@@ -232,14 +205,15 @@ def _gradients(summary: BackwardSummary, norm_name: str) -> None:
     colours = [style.BEFORE, style.AFTER, style.PALETTE[0], style.REFERENCE]
     fig = cached.figure(figs.histogram_panels, hists, panels, colours, title=t("backward.pair_title"),
                         labels=_hist_labels(), cols=2, height=480)  # fmt: skip
-    show_chart(fig, key="bw_grads", data=partial(_frame, panels, hists))
+    charts_data["bw_grads"] = partial(_frame, panels, hists)
+    show_chart(fig, key="bw_grads")
     f = summary.followed
     st.caption(
         t("backward.followed", dy=f"{f['dy']:.4g}", full=f"{f['full']:.4g}", naive=f"{f['naive']:.4g}")
     )
 
 
-def _full_and_naive(summary: BackwardSummary, ctl: Controls, norm_name: str) -> None:
+def _full_and_naive(summary: BackwardSummary, ctl: Controls, norm_name: str, charts_data: dict) -> None:
     st.subheader(t("backward.naive_header"), help=t("backward.naive_help"))
     labels = {"full": t("backward.full"), "naive": t("backward.naive"), "sum": t("backward.sum"),
               "dot": t("backward.dot"), "x": t("explorer.stats.set")}  # fmt: skip
@@ -247,7 +221,8 @@ def _full_and_naive(summary: BackwardSummary, ctl: Controls, norm_name: str) -> 
                          (summary.dots_full, summary.dots_naive),
                          title=t("backward.sums_title", shown=summary.set_ids.size, sets=summary.num_sets),
                          labels=labels)  # fmt: skip
-    show_chart(sums, key="bw_sums", data=partial(_sums_frame, summary))
+    charts_data["bw_sums"] = partial(_sums_frame, summary)
+    show_chart(sums, key="bw_sums")
     for line in set_notes(summary, ctl, norm_name):
         st.markdown(line)
 
@@ -277,7 +252,8 @@ def set_notes(s: BackwardSummary, ctl: Controls, norm_name: str) -> list[str]:
     return notes
 
 
-def _coupling(layer, ctl: Controls, gamma, beta, up: str, follow: tuple, norm_name: str, upload) -> None:
+def _coupling(layer, ctl: Controls, gamma, beta, up: str, follow: tuple, norm_name: str, upload,
+              charts_data: dict) -> None:  # fmt: skip
     st.subheader(t("backward.coupling_header"), help=t("backward.coupling_help"))
     n = layer.shape[0]
     check = UrlCheck("explorer")
@@ -299,7 +275,8 @@ def _coupling(layer, ctl: Controls, gamma, beta, up: str, follow: tuple, norm_na
               "y": t("explorer.block.y"), "hover": t("backward.block.hover")}  # fmt: skip
     fig = cached.figure(figs.coupling_block, result.change, result.first, example,
                         title=t("backward.block_title", k=example, f=factor), labels=labels)  # fmt: skip
-    show_chart(fig, key="bw_block", data=partial(_block_frame, result))
+    charts_data["bw_block"] = partial(_block_frame, result)
+    show_chart(fig, key="bw_block")
     if result.change.shape[0] < result.rows:
         st.caption(t("backward.block_rows", first=result.first, last=result.first + result.change.shape[0] - 1,
                      n=result.rows))  # fmt: skip
@@ -331,7 +308,7 @@ def coupling_note(result: CouplingSummary, ctl: Controls, norm_name: str, factor
     )
 
 
-def _scale_invariance() -> None:
+def _scale_invariance(charts_data: dict) -> None:
     st.caption(t("backward.scale_help"))
     check = UrlCheck("explorer")
     scale = float(choice(st.select_slider, t("backward.scale"), SCALES, key="sa", check=check, default="1",
@@ -352,7 +329,8 @@ def _scale_invariance() -> None:
     fig = cached.figure(figs.scale_curve, [float(a) for a in SCALES], names, scale, title=t("backward.curve_title"),
                         labels={"x": t("backward.curve.x"), "y": t("backward.curve.y"),
                                 "current": f"a = {scale:g}"})  # fmt: skip
-    show_chart(fig, key="bw_scale", data=pd.DataFrame({"a": [float(a) for a in SCALES], **sweep}))
+    charts_data["bw_scale"] = partial(pd.DataFrame, {"a": [float(a) for a in SCALES], **sweep})
+    show_chart(fig, key="bw_scale")
     st.markdown(scale_note(sweep, point, scale))
 
 
