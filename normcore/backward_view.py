@@ -456,7 +456,7 @@ def summarize_gradients(
 def summarize_coupling_of_change(
     basis: BackwardBasis, example: int, delta: np.ndarray, weight: np.ndarray | None, max_rows: int = 16
 ) -> CouplingSummary:
-    """:func:`summarize_coupling` of :func:`coupling_of_change`, from ``basis`` and example ``example``'s
+    r""":func:`summarize_coupling` of :func:`coupling_of_change`, from ``basis`` and example ``example``'s
     values alone.
 
     The gradient of ``delta`` added to one example's upstream gradient is zero outside that example

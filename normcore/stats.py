@@ -61,20 +61,30 @@ def grouped_histograms(
 ) -> list[Histogram]:
     """``[histogram(values[labels == g], bins, value_range) for g in wanted]``, binned in one pass.
 
-    ``labels`` are whole numbers from 0, broadcast against ``values``. The bins are numpy's own
-    (``np.histogram_bin_edges``); a value falls in the bin whose edges hold it, the last bin holding its
-    right edge, as in ``np.histogram`` (tests/test_stats.py compares the two, values on edges included).
+    ``labels`` are whole numbers from 0, broadcast against ``values``. Each value's bin is found as
+    ``np.histogram`` finds it (its arithmetic guess, then its comparisons with the edges, the last bin
+    holding its right edge), so the counts are numpy's (tests/test_stats.py compares the two).
     """
     values, labels = np.broadcast_arrays(np.asarray(values), np.asarray(labels))
     values, labels = values.ravel(), labels.ravel()
     low, high = _resolvable(value_range, bins, values.dtype)
     edges = np.histogram_bin_edges(values[:0], bins, range=(low, high))
     keep = (values >= low) & (values <= high)  # non-finite values fail both
-    index = np.clip(np.searchsorted(edges, values[keep], side="right") - 1, 0, bins - 1)  # (kept,)
+    index = _bin_index(values[keep].astype(edges.dtype, copy=False), edges, low, high)  # (kept,)
     count = int(labels.max()) + 1 if labels.size else 0
     table = np.bincount(labels[keep] * bins + index, minlength=count * bins)
     table = table.reshape(count, bins)  # (sets, bins)
     return [Histogram(edges, table[g] if g < count else np.zeros(bins, dtype=np.intp)) for g in wanted]
+
+
+def _bin_index(kept: np.ndarray, edges: np.ndarray, low: float, high: float) -> np.ndarray:
+    """The bin of each value within [low, high], computed as ``np.histogram`` computes it for equal bins."""
+    bins = edges.size - 1
+    index = ((kept - low) / (high - low) * bins).astype(np.intp)
+    index[index == bins] -= 1
+    index[kept < edges[index]] -= 1
+    index[(kept >= edges[index + 1]) & (index != bins - 1)] += 1
+    return index
 
 
 def _resolvable(value_range: tuple[float, float], bins: int, dtype) -> tuple[float, float]:
