@@ -74,13 +74,16 @@ def small_multiples(
     cols = min(cols, len(before))
     rows = -(-len(before) // cols)
     low, high = float(before[0].edges[0]), float(before[0].edges[-1])
-    top = max(float(h.density().max(initial=0)) for h in before + after) * 1.05 or 1.0
+    densities = {id(h): h.density() for h in before + after}  # each once: the figure is on γ's path
+    top = max(float(d.max(initial=0)) for d in densities.values()) * 1.05 or 1.0
     step_x, step_y = (high - low) * 1.15, top * 1.35  # a panel and the gap to the next
     shifts = [(i % cols) * step_x - low for i in range(len(before))]  # panel i's x: value + shift
     bases = [(rows - 1 - i // cols) * step_y for i in range(len(before))]  # its bars start here
     x_ticks, y_ticks = _nice_ticks(low, high), _nice_ticks(0.0, top)
     traces = [
-        _shifted_bars(hists, shifts, bases, name=labels[name], colour=colour)
+        _shifted_bars(
+            hists, [densities[id(h)] for h in hists], shifts, bases, name=labels[name], colour=colour
+        )
         for name, hists, colour in [("before", before, style.BEFORE), ("after", after, style.AFTER)]
     ]
     traces += [
@@ -99,13 +102,19 @@ def small_multiples(
 
 
 def _shifted_bars(
-    hists: list[Histogram], shifts: list[float], bases: list[float], *, name: str, colour: str
+    hists: list[Histogram],
+    densities: list[np.ndarray],
+    shifts: list[float],
+    bases: list[float],
+    *,
+    name: str,
+    colour: str,
 ) -> dict:
-    """Every panel's histogram in one bar trace; hovering shows the unshifted values."""
+    """Every panel's histogram (its ``densities``) in one bar trace; hovering shows the unshifted values."""
     centers = [h.centers for h in hists]
     shifted = dict(
         x=np.concatenate([c + s for c, s in zip(centers, shifts, strict=True)]),
-        y=np.concatenate([h.density() for h in hists]),
+        y=np.concatenate(densities),
         base=np.concatenate([np.full(h.counts.size, b) for h, b in zip(hists, bases, strict=True)]),
         customdata=np.concatenate(centers),
         hovertemplate="%{customdata:.3g}: %{y:.3g}",

@@ -136,16 +136,18 @@ def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, u
     shape = layer.shape
     n, c, h, w = shape
     if view == "sets":
+        # One heading over both charts (one element less on every slider move), explaining each.
+        st.subheader(
+            t("explorer.block_header"), help=t("explorer.multiples_help") + "\n\n" + t("explorer.block_help")
+        )
         left, right = st.columns(2)
         with left:  # 2. small multiples
-            st.subheader(t("explorer.multiples_header"), help=t("explorer.multiples_help"))
             multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
                                       [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
                                       title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
             charts_data["multiples"] = partial(views.multiples_frame, summary)
             show_chart(multiples, key="multiples")
         with right:  # 3. the N x C x (H*W) block
-            st.subheader(t("explorer.block_header"), help=t("explorer.block_help"))
             block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
                                   title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
             charts_data["block"] = partial(views.block_frame, summary.grid)

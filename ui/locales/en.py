@@ -242,7 +242,6 @@ STRINGS = {
     "explorer.view.code": "PyTorch code",
     "explorer.hist_title": "Activations before and after {norm}",
     "explorer.hist_caption": "All {count} values of the batch (N × C × H × W = {shape}), binned on the server; dashed: the standard normal density.",
-    "explorer.multiples_header": "Each set, before and after",
     "explorer.multiples_help": "Each panel holds the values that share one mean and variance (or one channel, or one sample), before and after; every panel has the same axes. Up to 8 are shown, spread over all of them.",
     "explorer.group_title.set": "set {i}",
     "explorer.group_title.channel": "channel {i}",

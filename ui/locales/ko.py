@@ -242,7 +242,6 @@ STRINGS = {
     "explorer.view.code": "PyTorch 코드",
     "explorer.hist_title": "{norm} 전후의 활성값",
     "explorer.hist_caption": "배치의 값 {count}개 전체 (N × C × H × W = {shape})를 서버에서 구간으로 나누었습니다. 점선은 표준정규분포의 밀도입니다.",
-    "explorer.multiples_header": "집합마다 정규화 전과 후",
     "explorer.multiples_help": "각 칸에는 평균과 분산 하나를 공유하는 값들(또는 한 채널, 한 샘플의 값들)의 정규화 전후가 들어 있고, 모든 칸의 축이 같습니다. 전체에서 고르게 골라 최대 8개를 보여 줍니다.",
     "explorer.group_title.set": "집합 {i}",
     "explorer.group_title.channel": "채널 {i}",
