@@ -69,10 +69,12 @@ class Result:
     rss_mb: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # user + system time of the server processes over the phase
+    loads_first: bool = False  # every viewer loaded the page before any change; cpu_seconds is the changes'
 
     @property
     def cpu_per_change(self) -> float:
-        """The servers' CPU seconds over the phase per change served (the page loads' cost included)."""
+        """The servers' CPU seconds over the phase per change served (with --loads-first the changes' alone,
+        else the page loads' cost included)."""
         return self.cpu_seconds / len(self.changes) if self.changes else float("nan")
 
     def p(self, q: float) -> float:
@@ -120,8 +122,12 @@ def change_for(changes, rng: random.Random) -> tuple[str, object]:
     return key, make(rng) if make else rng.randint(0, 9999)
 
 
-async def one_viewer(url, page, changes, count, spread, rng, result: Result, stagger: float) -> None:
-    """Arrive within ``stagger`` s, load the page, make ``count`` changes within ``spread`` s, leave."""
+async def one_viewer(
+    url, page, changes, count, spread, rng, result: Result, stagger: float, loaded=None
+) -> None:
+    """Arrive within ``stagger`` s, load the page, make ``count`` changes within ``spread`` s, leave.
+
+    With ``loaded`` (a :class:`_Barrier` of every viewer), the changes start once every viewer has loaded."""
     await asyncio.sleep(rng.uniform(0, stagger))
     viewer = Viewer(url, page)
     headers = {"Cookie": f"normcore_route=viewer{rng.getrandbits(64):x}"}  # a browser of its own
@@ -129,6 +135,9 @@ async def one_viewer(url, page, changes, count, spread, rng, result: Result, sta
         run = await viewer.connect(headers=headers)
         result.loads.append(run.seconds)
         record(result, run)
+        if loaded is not None:
+            loaded, arrival = None, loaded.wait()
+            await arrival
         start = time.perf_counter()
         for moment in sorted(rng.uniform(0, spread) for _ in range(count)):
             await asyncio.sleep(max(0.0, moment - (time.perf_counter() - start)))
@@ -138,6 +147,8 @@ async def one_viewer(url, page, changes, count, spread, rng, result: Result, sta
     except Exception as error:  # a refused connection or a timeout is the measurement
         result.errors.append(f"{type(error).__name__}: {error}")
     finally:
+        if loaded is not None:  # never loaded: the others need not wait for it
+            loaded.leave()
         with contextlib.suppress(Exception):
             await viewer.close()
 
@@ -149,16 +160,29 @@ def record(result: Result, run) -> None:
         result.errors.append(f"script run ended {run.status}")
 
 
-async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, stagger=1.0) -> Result:
-    """``viewers`` at once, each making ``count`` changes."""
-    result = Result(name)
+async def crowd(
+    name, url, page, changes, pids, viewers, count, spread, seed, stagger=1.0, loads_first=False
+) -> Result:
+    """``viewers`` at once, each making ``count`` changes (with ``loads_first``, after every viewer has loaded
+    the page, and the CPU counted from then on)."""
+    result = Result(name, loads_first=loads_first)
     rng = random.Random(seed)
     result.rss_mb["before"] = rss_mb(pids)
     started, cpu = time.perf_counter(), sum(tree_cpu_seconds(pid) for pid in pids)
+    loaded = None
+    if loads_first:
+
+        def changes_begin() -> None:  # the barrier's action: the changes' CPU is counted from here
+            nonlocal cpu
+            cpu = sum(tree_cpu_seconds(pid) for pid in pids)
+
+        loaded = _Barrier(viewers, changes_begin)
     with MemoryWatch(pids) as watch:
         await asyncio.gather(
             *(
-                one_viewer(url, page, changes, count, spread, random.Random(rng.random()), result, stagger)
+                one_viewer(
+                    url, page, changes, count, spread, random.Random(rng.random()), result, stagger, loaded
+                )
                 for _ in range(viewers)
             )
         )
@@ -167,6 +191,24 @@ async def crowd(name, url, page, changes, pids, viewers, count, spread, seed, st
     result.rss_mb["peak"] = watch.peak
     result.rss_mb["after"] = rss_mb(pids)
     return result
+
+
+class _Barrier:
+    """Every one of ``parties`` waits until all have arrived; ``action`` runs once, when the last arrives.
+    A viewer whose page failed to load still arrives (its error is the measurement)."""
+
+    def __init__(self, parties: int, action) -> None:
+        self.left, self.action, self.open = parties, action, asyncio.Event()
+
+    async def wait(self) -> None:
+        self.leave()
+        await self.open.wait()
+
+    def leave(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.action()
+            self.open.set()
 
 
 async def churn(url, page, pids, total, at_once, seed, settle: float) -> Result:
@@ -207,7 +249,8 @@ def report(result: Result) -> None:
     )
     memory = "  ".join(f"{k} {v:.0f}" for k, v in result.rss_mb.items())
     if result.cpu_seconds:
-        line += f"  server CPU {result.cpu_seconds:.1f} s = {result.cpu_per_change * 1000:.0f} ms per change"
+        counted = "the changes'" if result.loads_first else "loads included"
+        line += f"  server CPU ({counted}) {result.cpu_seconds:.1f} s = {result.cpu_per_change * 1000:.0f} ms per change"
     print(line)
     print(f"{'':<9} server RSS MB: {memory}  ({result.seconds:.1f} s)")
     for message in sorted(set(result.errors + result.exceptions))[:5]:
@@ -266,6 +309,7 @@ async def run_phases(args) -> dict[str, list[Result]]:
                     args.changes,
                     args.spread,
                     args.seed + round_,
+                    loads_first=args.loads_first,
                 )
                 results.setdefault(name, []).append(result)
                 report(result)
@@ -581,6 +625,11 @@ def main() -> None:
         help="the Explorer's changes: sidebar (N, H = W, seed: mostly whole-page reruns) or bar (N, γ, β, norm)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the crowd phases, interleaved")
+    parser.add_argument(
+        "--loads-first",
+        action="store_true",
+        help="every viewer loads the page before any change, and the CPU per change counts the changes alone",
+    )
     parser.add_argument("--seed", type=int, default=0)
     hostile = parser.add_argument_group("hostile phase")
     hostile.add_argument("--calm", type=int, default=10, help="calm viewers on the Explorer")
