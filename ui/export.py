@@ -43,17 +43,8 @@ def show_chart(
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:
-        st.download_button(
-            t("common.download_csv"),
-            lambda: (data() if callable(data) else data).to_csv(index=False).encode(),  # made on click only
-            file_name=f"normcore-{key}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            help=t("common.download_csv_help"),
-            icon=":material/download:",
-            on_click="ignore",
-            type="tertiary",  # a small link-like button: the chart keeps the stage
-        )
+        _download("common.download_csv", lambda: (data() if callable(data) else data).to_csv(index=False).encode(),
+                  f"normcore-{key}.csv", "text/csv", key)  # fmt: skip
 
 
 def charts_data_button(frames: dict[str, Callable[[], pd.DataFrame]], *, key: str) -> None:
@@ -62,17 +53,16 @@ def charts_data_button(frames: dict[str, Callable[[], pd.DataFrame]], *, key: st
     ``frames`` maps a chart's key to a function making its frame; whoever draws the charts refills it on
     every run, so a click gets the data of the charts on screen at that moment. Drawn outside the charts'
     fragment, the button costs a slider move nothing (three buttons were ~2 ms of an Explorer move)."""
-    st.download_button(
-        t("common.download_charts_csv"),
-        lambda: _zipped({f"{name}.csv": make() for name, make in list(frames.items())}),  # made on click only
-        file_name=f"normcore-{key}.zip",
-        mime="application/zip",
-        key=f"{key}_csv",
-        help=t("common.download_charts_csv_help"),
-        icon=":material/download:",
-        on_click="ignore",
-        type="tertiary",
-    )
+    _download("common.download_charts_csv",
+              lambda: _zipped({f"{name}.csv": make() for name, make in list(frames.items())}),
+              f"normcore-{key}.zip", "application/zip", key)  # fmt: skip
+
+
+def _download(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
+    """A small link-like download button (the chart keeps the stage) labelled and explained by ``label``
+    (and ``label_help``); ``make`` runs on click only."""
+    st.download_button(t(label), make, file_name=file_name, mime=mime, key=f"{key}_csv", help=t(f"{label}_help"),
+                       icon=":material/download:", on_click="ignore", type="tertiary")  # fmt: skip
 
 
 def _zipped(tables: dict[str, pd.DataFrame]) -> bytes:
