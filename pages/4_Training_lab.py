@@ -8,7 +8,7 @@ from ui import live
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
-from ui.url import UrlCheck, choice
+from ui.url import UrlCheck, bound_number, choice
 
 VIEWS = list(lab.VIEWS)
 SWEEPS = lab.SWEEPS  # the views that sweep a setting
@@ -17,21 +17,9 @@ page_setup("lab.title")
 check = UrlCheck("lab")
 
 
-def number(widget, key: str, low, high, default, step=None, **kwargs):
+def number(widget, key: str, *bounds, **kwargs):
     """A slider or number input kept in the URL as ``key``, labelled and explained by ``lab.<key>``."""
-    value = widget(
-        t(f"lab.{key}"),
-        low,
-        high,
-        default,
-        step,
-        key=key,
-        bind="query-params",
-        help=t(f"lab.{key}_help"),
-        **kwargs,
-    )
-    check.check(key, value)
-    return value
+    return bound_number(widget, key, *bounds, key=key, check=check, catalog="lab", **kwargs)
 
 
 # On the page in every mode (presenter, phone): the experiment, then its settings, in a container keyed
