@@ -439,6 +439,23 @@ def brightness_contrast(image: np.ndarray, brightness: float, contrast: float) -
     return (image - 0.5) * contrast + 0.5 + brightness
 
 
+@dataclass(frozen=True)
+class Invariance:
+    """An image, the same with brightness and contrast changed, each after Instance Norm, and their gap."""
+
+    original: np.ndarray  # (3, H, W)
+    adjusted: np.ndarray
+    normalized: np.ndarray  # (2, 3, H, W): the original's and the adjusted one's, per image and colour
+    difference: float  # largest |normalized[0] - normalized[1]|: rounding and ε only
+
+
+def instance_norm_invariance(image: np.ndarray, brightness: float, contrast: float) -> Invariance:
+    """What Instance Norm does to a brightness and contrast change of ``image`` (3, H, W): it undoes it."""
+    adjusted = brightness_contrast(image, brightness, contrast)
+    normalized = F.instance_norm(np.stack([image, adjusted]))  # (2, 3, H, W)
+    return Invariance(image, adjusted, normalized, float(np.abs(normalized[0] - normalized[1]).max()))
+
+
 # ---------------------------------------------------------------- colour: Ruderman's l-alpha-beta
 
 # Reinhard et al. (2001), "Color Transfer between Images": RGB -> LMS cone space, log10,

@@ -172,18 +172,17 @@ st.markdown(t("images.in_intro"))
 left, right = stage_bar("in", 2)
 brightness = number(left.slider, "brightness", -0.5, 0.5, 0.3, 0.05, key="bright")
 contrast = number(right.slider, "contrast", 0.2, 3.0, 0.5, 0.05, key="contrast")
-adjusted = I.brightness_contrast(batch[shown], brightness, contrast)
-normalized = F.instance_norm(np.stack([batch[shown], adjusted]))  # (2, 3, H, W): per image and colour
+invariance = I.instance_norm_invariance(batch[shown], brightness, contrast)
 panels = {
-    "original": batch[shown],
-    "adjusted": adjusted,
-    "in_original": normalized[0],
-    "in_adjusted": normalized[1],
+    "original": invariance.original,
+    "adjusted": invariance.adjusted,
+    "in_original": invariance.normalized[0],
+    "in_adjusted": invariance.normalized[1],
 }
 for column, (key, image) in zip(st.columns(4), panels.items(), strict=True):
     shown_image = I.standardized_to_rgb(image) if key.startswith("in_") else image
     column.image(I.encode(shown_image), caption=t(f"images.in.{key}"), width="stretch")
-st.markdown(t("images.in_difference", difference=float(np.abs(normalized[0] - normalized[1]).max())))
+st.markdown(t("images.in_difference", difference=invariance.difference))
 
 st.header(t("images.adain_header"))
 st.markdown(t("images.adain_intro"))

@@ -318,3 +318,14 @@ def test_brightness_and_contrast_are_not_clipped_and_jpeg_keeps_the_picture():
     decoded = np.asarray(Image.open(io.BytesIO(I.encode(image)))) / 255.0
     assert decoded.shape == (I.IMAGE_SIZE, I.IMAGE_SIZE, 3)
     assert np.abs(decoded - image.transpose(1, 2, 0)).mean() < 0.02
+
+
+def test_instance_norm_undoes_a_brightness_and_contrast_change_as_torch_computes_it():
+    photo = next(iter(I.sample_photos().values())).astype(np.float64)  # (3, H, W)
+    result = I.instance_norm_invariance(photo, 0.2, 1.5)
+    np.testing.assert_allclose(result.adjusted, (photo - 0.5) * 1.5 + 0.7)
+    both = torch.from_numpy(np.stack([photo, result.adjusted]))
+    np.testing.assert_allclose(
+        result.normalized, torch.nn.functional.instance_norm(both).numpy(), rtol=1e-6, atol=1e-6
+    )
+    assert result.difference == float(np.abs(result.normalized[0] - result.normalized[1]).max()) < 1e-3
