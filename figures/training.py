@@ -13,6 +13,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from figures import style
+from normcore import lab
 from normcore.lab import COMPARED, PLACEMENTS
 from normcore.training import PERCENTILES
 
@@ -433,3 +434,31 @@ def section2_view(results: dict, text, names) -> list:
 def bias_view(results: dict, text, names) -> list:
     fig, data = _over_steps(results, "bias_norm", text, names, "lab.bias_norm_title", "lab.y_bias_norm")
     return accuracy_view(results, text, names, "bias_acc") + [("bias_norm", fig, data)]
+
+
+def view_charts(view: str, results: dict, text, names, at: int | None = None) -> list:
+    """``[(key, figure, data)]`` of the Training lab's ``view`` (a key of :data:`normcore.lab.VIEWS`) for its
+    ``results``; ``at`` picks the inside and placement views' evaluation (default: the last both recorded)."""
+    if view == "fig1":
+        return figure1_view(results, text, names)
+    if view in lab.SWEEPS:
+        field, grid = lab.SWEEPS[view]
+        trained = next(iter(results.values())).config  # the shown runs' settings (maybe not the widgets')
+        equilibrium = (
+            lab.equilibrium_step(trained.lr, trained.weight_decay)
+            if view == "init" and trained.weight_decay
+            else None
+        )
+        return sweep_view(results, text, names, field, grid) + scale_view(
+            results, text, names, field, grid, equilibrium
+        )
+    if view in ("inside", "place"):
+        recorded = [len(r.layers.saturated) for r in results.values() if r.layers and r.layers.saturated]
+        at = at or min(recorded, default=1)
+        view_of = inside_view if view == "inside" else placement_view
+        return view_of(results, text, names, at)
+    if view == "sec2":
+        return section2_view(results, text, names)
+    if view == "bias":
+        return bias_view(results, text, names)
+    return accuracy_view(results, text, names, "dropout_acc")

@@ -89,33 +89,6 @@ if view in SWEEPS:
 names = {label: t(f"lab.run.{label}") for label in charts.COLOURS}
 
 
-def charts_for(results: dict, at: int | None = None) -> list:
-    """``[(key, figure, data)]`` of this view; ``at`` picks the inside view's evaluation (default: last)."""
-    if view == "fig1":
-        return charts.figure1_view(results, t, names)
-    if view in SWEEPS:
-        field, grid = lab.SWEEPS[view]
-        trained = next(iter(results.values())).config  # the shown runs' settings (maybe not the widgets')
-        equilibrium = (
-            lab.equilibrium_step(trained.lr, trained.weight_decay)
-            if view == "init" and trained.weight_decay
-            else None
-        )
-        return charts.sweep_view(results, t, names, field, grid) + charts.scale_view(
-            results, t, names, field, grid, equilibrium
-        )
-    if view in ("inside", "place"):
-        recorded = [len(r.layers.saturated) for r in results.values() if r.layers and r.layers.saturated]
-        at = at or min(recorded, default=1)
-        view_of = charts.inside_view if view == "inside" else charts.placement_view
-        return view_of(results, t, names, at)
-    if view == "sec2":
-        return charts.section2_view(results, t, names)
-    if view == "bias":
-        return charts.bias_view(results, t, names)
-    return charts.accuracy_view(results, t, names, "dropout_acc")
-
-
 def scale_caption(summary: dict) -> str:
     """The sweep's ‖W‖, effective step and accuracy ranges, with and without BN, as one paragraph."""
 
@@ -147,7 +120,7 @@ def draw_live(results: dict) -> None:
     frame = next(frames)
     live_area[:] = live_area or [st.empty()]
     with live_area[0].container():
-        for key, fig, _ in charts_for(results):
+        for key, fig, _ in charts.view_charts(view, results, t, names):
             st.plotly_chart(fig, key=f"{key}_live{frame}")
 
 
@@ -164,7 +137,7 @@ if results is not None:
         )  # fmt: skip
         at_check.show()
         at = options.index(at_step) + 1
-    for key, fig, data in charts_for(results, at):
+    for key, fig, data in charts.view_charts(view, results, t, names, at):
         show_chart(fig, key=key, data=data)
     if view in ("fig1", "place"):
         reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
