@@ -32,7 +32,7 @@ from normcore.backward import (
     standardize,
 )
 from normcore.explorer import _range
-from normcore.stats import Histogram, _resolvable, histogram, value_range
+from normcore.stats import Histogram, _resolvable, bin_index, histogram, value_range
 from normcore.teaching import BATCH_DEPENDENT, Explained
 
 UPSTREAMS = ("class", "zero", "input", "random")
@@ -344,40 +344,18 @@ def _bins(
 ) -> Histogram:
     """:func:`normcore.stats.histogram` of ``values`` on ``value_range``: the same edges and counts.
 
-    ``extremes`` are the values' min and max. When every value lies within the edges, each value's
-    bin is its offset from the first edge in bin widths, in float64, and only values within rounding
-    of an edge (the float32 edges are rounded from the ideal ones) are placed by comparing them with
-    the edges, as np.histogram places every value; ~1.5x faster than it at 2 M values. Else np.histogram
-    (which leaves out what lies outside the range, non-finite values included)."""
+    ``extremes`` are the values' min and max. When every value lies within the edges, each value's bin
+    is :func:`normcore.stats.bin_index`'s, ``BLOCK`` values at a time; ~1.5x faster than np.histogram at
+    2 M values. Else np.histogram (which leaves out what lies outside the range, non-finite values included)."""
     value_range = _resolvable(value_range, bins, values.dtype)
     flat = values.ravel()
     edges = np.histogram_bin_edges(flat[:0], bins, range=value_range)  # np.histogram's edges for this dtype
-    first, last = float(edges[0]), float(edges[-1])
-    if not first <= extremes[0] <= extremes[1] <= last:  # NaN included
+    if not float(edges[0]) <= extremes[0] <= extremes[1] <= float(edges[-1]):  # NaN included
         counts, edges = np.histogram(flat, bins=bins, range=value_range)
         return Histogram(edges, counts)
-    width = (last - first) / bins
-    # the edges sit within 2 ulp of first + i * width (rounding of both ends and of each edge): a value
-    # whose offset is farther than that from every whole number of widths is in bin floor(offset)
-    near = 2 * max(abs(first), abs(last)) * float(np.finfo(edges.dtype).eps) / width + 1e-9
     counts = np.zeros(bins, np.intp)
-    size = min(BLOCK, flat.size)
-    offset, index, fraction = np.empty(size), np.empty(size, np.intp), np.empty(size)
     for start in range(0, flat.size, BLOCK):
-        chunk = flat[start : start + BLOCK]
-        k = chunk.size
-        f, i, frac = offset[:k], index[:k], fraction[:k]
-        np.subtract(chunk, first, out=f, dtype=np.float64)
-        f *= bins / (last - first)
-        i[...] = f  # truncates: f >= 0
-        np.subtract(f, i, out=frac)
-        frac -= 0.5
-        np.abs(frac, out=frac)
-        unsure = np.flatnonzero(frac > 0.5 - near)
-        if unsure.size:  # as np.histogram: the last edge e with e <= value (the last bin holds the last edge)
-            i[unsure] = np.searchsorted(edges, chunk[unsure], side="right") - 1
-        np.minimum(i, bins - 1, out=i)
-        counts += np.bincount(i, minlength=bins)
+        counts += np.bincount(bin_index(flat[start : start + BLOCK], edges), minlength=bins)
     return Histogram(edges, counts)
 
 

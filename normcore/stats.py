@@ -61,30 +61,41 @@ def grouped_histograms(
 ) -> list[Histogram]:
     """``[histogram(values[labels == g], bins, value_range) for g in wanted]``, binned in one pass.
 
-    ``labels`` are whole numbers from 0, broadcast against ``values``. Each value's bin is found as
-    ``np.histogram`` finds it (its arithmetic guess, then its comparisons with the edges, the last bin
-    holding its right edge), so the counts are numpy's (tests/test_stats.py compares the two).
+    ``labels`` are whole numbers from 0, broadcast against ``values``. Each value's bin is numpy's
+    (:func:`bin_index`), so the counts are (tests/test_stats.py compares the two).
     """
     values, labels = np.broadcast_arrays(np.asarray(values), np.asarray(labels))
     values, labels = values.ravel(), labels.ravel()
     low, high = _resolvable(value_range, bins, values.dtype)
     edges = np.histogram_bin_edges(values[:0], bins, range=(low, high))
     keep = (values >= low) & (values <= high)  # non-finite values fail both
-    index = _bin_index(values[keep].astype(edges.dtype, copy=False), edges, low, high)  # (kept,)
+    index = bin_index(values[keep].astype(edges.dtype, copy=False), edges)  # (kept,)
     count = int(labels.max()) + 1 if labels.size else 0
     table = np.bincount(labels[keep] * bins + index, minlength=count * bins)
     table = table.reshape(count, bins)  # (sets, bins)
     return [Histogram(edges, table[g] if g < count else np.zeros(bins, dtype=np.intp)) for g in wanted]
 
 
-def _bin_index(kept: np.ndarray, edges: np.ndarray, low: float, high: float) -> np.ndarray:
-    """The bin of each value within [low, high], computed as ``np.histogram`` computes it for equal bins."""
+def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The bin of each of ``values`` (all within ``edges[0]``..``edges[-1]``), as ``np.histogram`` places
+    it: the last edge ``e <= value`` (the last bin holds the last edge).
+
+    A value's offset from the first edge in bin widths (float64) gives its bin, except for values within
+    rounding of an edge (the edges, rounded in their dtype, sit within 2 ulp of first + i * width): those
+    are placed by comparing them with the edges, as np.histogram places every value (faster than it: only
+    those few are compared)."""
     bins = edges.size - 1
-    index = ((kept - low) / (high - low) * bins).astype(np.intp)
-    index[index == bins] -= 1
-    index[kept < edges[index]] -= 1
-    index[(kept >= edges[index + 1]) & (index != bins - 1)] += 1
-    return index
+    first, last = float(edges[0]), float(edges[-1])
+    width = (last - first) / bins
+    near = 2 * max(abs(first), abs(last)) * float(np.finfo(edges.dtype).eps) / width + 1e-9
+    offset = np.subtract(values, first, dtype=np.float64)
+    offset *= bins / (last - first)
+    index = offset.astype(np.intp)  # truncates: offset >= 0
+    offset -= index
+    unsure = np.flatnonzero(np.abs(offset - 0.5) > 0.5 - near)
+    if unsure.size:
+        index[unsure] = np.searchsorted(edges, values[unsure], side="right") - 1
+    return np.clip(index, 0, bins - 1, out=index)
 
 
 def _resolvable(value_range: tuple[float, float], bins: int, dtype) -> tuple[float, float]:
