@@ -196,6 +196,36 @@ def test_rows_a_client_adds_to_the_fixed_editor_are_not_applied(app):
     assert before == after == ["table rows 2", "table rows 4"]  # the editor; the steps, one row per cell
 
 
+# Values of a kind a widget never sends: a list for a number or a choice, a number for a list or a text.
+MISTYPED = [["not", "a", "value"], 1e308, "not a value"]
+PRESSES = ("button", "download_button")  # a value there is a press: no wrong kind, and it would start work
+
+
+async def send_mistyped(url: str, page: str) -> list[str]:
+    """Every widget of ``page``'s first run set to each mistyped value at once, then one ordinary rerun."""
+    viewer = Viewer(url, page)
+    first = await viewer.connect()
+    assert first.ok, first.exceptions
+    keys = [key for key, kind in viewer.widget_kinds.items() if kind not in PRESSES]
+    assert {"lang", "present"} <= set(keys), viewer.widget_kinds  # the chrome's and the page's own
+    failures = []
+    for value in MISTYPED:
+        viewer.widget_values.update(dict.fromkeys(keys, value))
+        run = await viewer._rerun()
+        if not run.ok:
+            failures.append(f"{page} <- {value!r}: {run.status} {run.exceptions[:1]}")
+    viewer.widget_values.clear()
+    calm = await viewer._rerun()
+    await viewer.close()
+    return failures + ([] if calm.ok else [f"{page} afterwards: {calm.status} {calm.exceptions[:1]}"])
+
+
+@pytest.mark.parametrize("page", ["", "Explorer", "Small_batches", "Train_vs_eval", "Training_lab", "Images",
+                                  "Weight_norms"])  # fmt: skip
+def test_a_widget_value_of_the_wrong_kind_counts_as_none(app, page):
+    assert run_async(send_mistyped(app, page)) == []
+
+
 # ---- server.maxMessageSize (.streamlit/config.toml)
 
 

@@ -25,6 +25,13 @@ refuses to run on a Streamlit whose internals differ from those the patches were
    ``num_rows`` says: ~0.6 ms a row with the interpreter lock held).
 4. ``data_editor._apply_dataframe_edits`` applies those edits to the page's frame and raises
    on a row or column the frame does not have. Here such edits leave the frame as it was.
+5. ``WStates.__getitem__`` (streamlit/runtime/state/session_state.py) deserializes a widget's
+   value from the client when the script reads it. A value of a kind the widget never sends (a
+   list for a selectbox) raised there (``TypeError: unhashable type``), or was read and then
+   failed when Streamlit sent it back in the widget's own kind; the value stayed in the session,
+   so every later run of that viewer's page failed. Here a client's value that is not of the
+   widget's kind, or that its deserializer refuses, counts as none: the widget shows its default
+   (or the link's value), and the value is gone after the run.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from streamlit.elements import plotly_chart
 from streamlit.elements.widgets import data_editor
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.state.session_state import Serialized, WStates
 
 MAX_FILES_PER_SESSION = 4  # two uploaders of one file each, and a replaced file not yet deleted
 MAX_BYTES_PER_SESSION = 12 * 1024 * 1024  # two files at server.maxUploadSize (5 MB), plus room
@@ -58,6 +66,7 @@ def apply() -> None:
         plotly_chart.PlotlyChartSelectionSerde.deserialize
     )
     data_editor._apply_dataframe_edits = _edits_or_unchanged(data_editor._apply_dataframe_edits)
+    WStates.__getitem__ = _readable_or_none(WStates.__getitem__)
     setattr(AppSession, _PATCHED, True)
 
 
@@ -75,6 +84,7 @@ def _check_streamlit() -> None:
             (data_editor, "DataEditorSerde"),
             (data_editor, "_apply_dataframe_edits"),
             (plotly_chart, "PlotlyChartSelectionSerde"),
+            (WStates, "states"),
         ]
         if not hasattr(owner, name)
     ]
@@ -171,5 +181,23 @@ def _edits_or_unchanged(apply_edits):
         except (KeyError, IndexError, ValueError, TypeError):
             _LOGGER.info("Ignored data editor edits that do not fit its table")
             return df
+
+    return checked
+
+
+def _readable_or_none(getitem):
+    def checked(self: WStates, widget_id: str):
+        """Patched ``WStates.__getitem__``: a client's value the widget cannot read is no value."""
+        state = self.states.get(widget_id)
+        if not isinstance(state, Serialized):
+            return getitem(self, widget_id)  # a value already read, or none
+        expected = getattr(self.widget_metadata.get(widget_id), "value_type", None)
+        try:
+            if expected is None or state.value.WhichOneof("value") == expected:
+                return getitem(self, widget_id)
+        except (TypeError, ValueError, AttributeError, IndexError, OverflowError):
+            pass
+        _LOGGER.info("Ignored a value widget %s cannot read", widget_id)
+        raise KeyError(widget_id)  # as for a widget the client sent nothing for
 
     return checked
