@@ -8,18 +8,19 @@ pytestmark = pytest.mark.browser
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 
 
-AFTER_TRACE = "document.querySelectorAll('.js-plotly-plot')[0].data[1].y"
+HIST = ".st-key-hist .js-plotly-plot"  # the whole batch's histogram (not whichever chart plotly drew first)
+AFTER_TRACE = f"document.querySelector('{HIST}').data[1].y"
 
 
 def after_trace(page):
     """The "after" histogram's bar heights as plotly holds them (a serialized typed array)."""
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot')[0]?.data", timeout=60_000)
+    page.wait_for_function(f"() => document.querySelector('{HIST}')?.data", timeout=60_000)
     return page.evaluate(f"() => JSON.stringify({AFTER_TRACE})")
 
 
 def drawn_bars(page):
     """How many bars of the "after" trace are drawn in the SVG."""
-    return page.locator(".js-plotly-plot").first.locator(".barlayer .trace").nth(1).locator(".point").count()
+    return page.locator(HIST).locator(".barlayer .trace").nth(1).locator(".point").count()
 
 
 def selected(page, label):

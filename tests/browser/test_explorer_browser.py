@@ -15,12 +15,20 @@ from tests.conftest import serve, wait_for_app
 pytestmark = pytest.mark.browser
 ERRORS = "[data-testid=stException], [data-testid=stAlertContentError]"
 WAIT_MS = 180_000  # two shared cores: a rerun plus five charts can take a while
-AFTER = "Array.from(document.querySelectorAll('.js-plotly-plot')[0]._fullData[1].y)"
 
 
-def trace_values(page, chart: int, trace: int) -> list[float]:
-    """The y values of one trace of one chart, as plotly drew them (decoded from the sent typed array)."""
-    script = f"() => document.querySelectorAll('.js-plotly-plot')[{chart}]?._fullData?.[{trace}]?.y"
+def chart(key: str) -> str:
+    """The selector of the chart drawn with ``key`` (plotly initialises charts in no fixed order)."""
+    return f".st-key-{key} .js-plotly-plot"
+
+
+AFTER = f"Array.from(document.querySelector('{chart('hist')}')._fullData[1].y)"
+UPSTREAM = f"Array.from(document.querySelector('{chart('bw_grads')}')._fullData[0].y)"
+
+
+def trace_values(page, key: str, trace: int) -> list[float]:
+    """The y values of one trace of the chart ``key``, as plotly drew them (decoded from the sent typed array)."""
+    script = f"() => document.querySelector('{chart(key)}')?._fullData?.[{trace}]?.y"
     page.wait_for_function(script, timeout=WAIT_MS)
     return page.evaluate(f"() => Array.from(({script})())")
 
@@ -32,7 +40,7 @@ def param(page, key: str) -> str | None:
 def test_gamma_slider_changes_the_histograms(page, served_app):
     page.goto(f"{served_app}/Explorer?n=8&hw=4&view=downstream")
     wait_for_app(page, WAIT_MS)
-    after, downstream = trace_values(page, 0, 1), trace_values(page, 1, 1)
+    after, downstream = trace_values(page, "hist", 1), trace_values(page, "downstream", 1)
     page.evaluate(f"() => {{ window.afterBefore = JSON.stringify({AFTER}); }}")
     gamma = page.get_by_role("slider", name="γ (every channel)")
     gamma.focus()
@@ -44,16 +52,16 @@ def test_gamma_slider_changes_the_histograms(page, served_app):
     )
     page.wait_for_function(f"() => JSON.stringify({AFTER}) !== window.afterBefore", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
-    assert trace_values(page, 0, 1) != after
-    assert trace_values(page, 1, 1) != downstream  # γ·x̂ + β widened
+    assert trace_values(page, "hist", 1) != after
+    assert trace_values(page, "downstream", 1) != downstream  # γ·x̂ + β widened
     assert page.locator(ERRORS).count() == 0
 
 
 def test_clicking_the_block_follows_that_element(page, served_app):
     page.goto(f"{served_app}/Explorer?norm=group&n=4&hw=2")
     wait_for_app(page, WAIT_MS)
-    trace_values(page, 2, 0)  # the block is drawn
-    block = page.locator(".js-plotly-plot").nth(2)
+    trace_values(page, "block", 0)  # the block is drawn
+    block = page.locator(chart("block"))
     block.scroll_into_view_if_needed()
     points = block.locator(".scatterlayer .trace").first.locator(".point")
     points.last.click(force=True)
@@ -97,10 +105,8 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
         x = make_input(7, 8, 5, 5, Population(shape="skewed", seed=3))
         y = with_affine(run(x, "group", num_groups=4), np.full(8, 1.5), np.full(8, 0.25)).output
         after = histogram(y, 50, value_range(x, y))
-        np.testing.assert_allclose(trace_values(page, 0, 1), after.density(), rtol=1e-6)
-        assert (
-            page.locator(".js-plotly-plot").nth(1).locator(".textpoint").first.text_content() == "channel 0"
-        )
+        np.testing.assert_allclose(trace_values(page, "hist", 1), after.density(), rtol=1e-6)
+        assert page.locator(chart("multiples")).locator(".textpoint").first.text_content() == "channel 0"
         assert page.locator(ERRORS).count() == 0
         page.close()
     finally:
@@ -110,14 +116,12 @@ def test_deep_link_restores_the_same_picture_on_a_fresh_server(browser, tmp_path
 
 # ---- backward view (issue 14) ----
 
-UPSTREAM = "Array.from(document.querySelectorAll('.js-plotly-plot')[1]._fullData[0].y)"
-
 
 def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
     page.goto(f"{served_app}/Explorer?n=8&hw=4&view=backward")
     wait_for_app(page, WAIT_MS)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 4", timeout=WAIT_MS)
-    upstream, grad = trace_values(page, 1, 0), trace_values(page, 1, 1)  # dL/dy and dL/dx
+    upstream, grad = trace_values(page, "bw_grads", 0), trace_values(page, "bw_grads", 1)  # dL/dy and dL/dx
     assert sum(upstream) == sum(grad) == 8 * 8 * 4 * 4  # every value of the batch, binned
     page.evaluate(f"() => {{ window.upstreamBefore = JSON.stringify({UPSTREAM}); }}")
     page.get_by_role("radio", name="Squared error to the input").click()
@@ -126,7 +130,7 @@ def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
     )
     page.wait_for_function(f"() => JSON.stringify({UPSTREAM}) !== window.upstreamBefore", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
-    assert trace_values(page, 1, 0) != upstream
+    assert trace_values(page, "bw_grads", 0) != upstream
     charts = page.locator(".js-plotly-plot").count()
     assert charts == 4  # the batch; dy, dx, naive, difference; per-set sums; the block (scale section folded)
     assert "Coupled." in page.locator("[data-testid=stMarkdownContainer]").all_inner_texts().__str__()
@@ -140,7 +144,7 @@ def test_backward_view_upstream_source_changes_the_gradients(page, served_app):
 def test_batch_size_two_in_one_click_in_the_bar_redraws_the_chart(page, served_app, present):
     page.goto(f"{served_app}/Explorer?hw=4" + ("&present=true" if present else ""))
     wait_for_app(page, WAIT_MS)
-    after = trace_values(page, 0, 1)
+    after = trace_values(page, "hist", 1)
     page.evaluate(f"() => {{ window.afterBefore = JSON.stringify({AFTER}); }}")
     bar = page.locator(".st-key-nc_stage")
     assert bar.is_visible()  # on the page, presenter mode (no sidebar) included
@@ -148,11 +152,11 @@ def test_batch_size_two_in_one_click_in_the_bar_redraws_the_chart(page, served_a
     page.wait_for_function("() => new URLSearchParams(location.search).get('n') === '2'", timeout=WAIT_MS)
     page.wait_for_function(f"() => JSON.stringify({AFTER}) !== window.afterBefore", timeout=WAIT_MS)
     wait_for_app(page, WAIT_MS)
-    assert trace_values(page, 0, 1) != after
+    assert trace_values(page, "hist", 1) != after
     x = make_input(2, 8, 4, 4, Population())
     y = run(x, "batch").output
     np.testing.assert_allclose(
-        trace_values(page, 0, 1), histogram(y, 50, value_range(x, y)).density(), rtol=1e-6
+        trace_values(page, "hist", 1), histogram(y, 50, value_range(x, y)).density(), rtol=1e-6
     )
     assert page.locator(ERRORS).count() == 0
 
