@@ -193,7 +193,7 @@ def _readable_or_none(getitem):
             return getitem(self, widget_id)  # a value already read, or none
         expected = getattr(self.widget_metadata.get(widget_id), "value_type", None)
         try:
-            if expected is None or state.value.WhichOneof("value") == expected:
+            if state.value.WhichOneof("value") in (None, expected):  # None: the viewer cleared it
                 return getitem(self, widget_id)
         except (TypeError, ValueError, AttributeError, IndexError, OverflowError):
             pass
