@@ -39,6 +39,17 @@ APPTEST_TIMEOUT = 60  # importing torch alone takes ~3 s here; a loaded CI machi
 config.set_option("client.showErrorDetails", "full")
 
 
+SERVED = {"browser", "replicas"}  # markers of tests that serve the app and drive it from outside
+
+
+def pytest_collection_modifyitems(items):
+    """With ``-n 2 --dist loadgroup`` (scripts/test), the served-app tests run in one worker, one at a
+    time (one server and one Chromium between them), beside every other test in the other worker."""
+    for item in items:
+        if SERVED & {mark.name for mark in item.iter_markers()}:
+            item.add_marker(pytest.mark.xdist_group("served"))
+
+
 @pytest.fixture(autouse=True)
 def validated_figures(monkeypatch):
     """``figures.style.figure`` skips plotly's validation when served. In tests, every figure it
