@@ -42,6 +42,7 @@ config.set_option("client.showErrorDetails", "full")
 SERVED = {"browser", "replicas"}  # markers of tests that serve the app and drive it from outside
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """With ``-n 2 --dist loadgroup`` (scripts/test), the served-app tests run in one worker, one at a
     time (one server and one Chromium between them), beside every other test in the other worker."""
