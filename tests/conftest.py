@@ -39,16 +39,13 @@ APPTEST_TIMEOUT = 60  # importing torch alone takes ~3 s here; a loaded CI machi
 config.set_option("client.showErrorDetails", "full")
 
 
-SERVED = {"browser", "replicas"}  # markers of tests that serve the app and drive it from outside
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
-    """With ``-n 2 --dist loadgroup`` (scripts/test), the served-app tests run in one worker, one at a
-    time (one server and one Chromium between them), beside every other test in the other worker."""
+    """With ``-n 2 --dist loadgroup`` (scripts/test), the browser tests run in one worker, one at a
+    time (one served app and one Chromium between them), beside every other test in the other worker."""
     for item in items:
-        if SERVED & {mark.name for mark in item.iter_markers()}:
-            item.add_marker(pytest.mark.xdist_group("served"))
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)
