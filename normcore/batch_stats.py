@@ -500,7 +500,7 @@ def max_abs_difference(result: dict) -> float:
 
 
 def train_eval_table(result: dict) -> dict[str, np.ndarray]:
-    """:func:`train_and_eval`'s outputs as two columns, one row per value (row-major: example, then feature).
+    r""":func:`train_and_eval`'s outputs as two columns, one row per value (row-major: example, then feature).
 
     Shape:
         - result["train"], result["eval"]: :math:`(B, C)`; each column: :math:`(B \cdot C,)`
