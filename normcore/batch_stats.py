@@ -110,6 +110,54 @@ def moments_summary(pop: np.ndarray, num_batches: int, channel: int = 0, seed: i
     return {"population_mean": pop_mean, "population_var": pop_var, **rows}
 
 
+def moment_metrics(measured: Moments, theory: dict[str, float]) -> dict[str, float]:
+    r"""The measured spread of the batch means and mean batch variance, each beside its theory.
+
+    .. math:: \mathrm{sd}[\mu_B] \text{ (over batches, } \tfrac{1}{K}\text{)}, \quad
+        \sigma/\sqrt{B}, \quad \overline{\sigma_B^2}, \quad \tfrac{B-1}{B}\sigma^2
+
+    Args:
+        measured (Moments): :func:`batch_moments` of one feature (biased batch variances).
+        theory (dict): :func:`moment_theory` for the same batch size.
+
+    Returns ``sd``, ``sd_theory``, ``var``, ``var_theory``.
+
+    Shape:
+        - measured.means, measured.variances: :math:`(K,)` for K batches
+
+    >>> m = Moments(2, np.array([0.0, 2.0]), np.array([1.0, 3.0]))
+    >>> moment_metrics(m, moment_theory(1.0, 4.0, 2))
+    {'sd': 1.0, 'sd_theory': 1.4142135623730951, 'var': 2.0, 'var_theory': 2.0}
+    """
+    return {
+        "sd": float(measured.means.std()),
+        "sd_theory": theory["mean_sd"],
+        "var": float(measured.variances.mean()),
+        "var_theory": theory["var"],
+    }
+
+
+def moments_table(measured: Moments) -> dict[str, np.ndarray]:
+    """:func:`batch_moments` as columns, one row per batch: ``batch_mean``, ``batch_var_biased``.
+
+    Shape:
+        - each column: :math:`(K,)` for K batches
+
+    >>> moments_table(Moments(2, np.array([0.5]), np.array([0.25])))
+    {'batch_mean': array([0.5]), 'batch_var_biased': array([0.25])}
+    """
+    return {"batch_mean": measured.means, "batch_var_biased": measured.variances}
+
+
+def summary_table(summary: dict) -> dict[str, list]:
+    """:func:`moments_summary`'s per-batch-size columns (its population scalars left out).
+
+    >>> summary_table({"population_var": 1.0, "batch_size": [1, 2], "mean_sd": [1.0, 0.7]})
+    {'batch_size': [1, 2], 'mean_sd': [1.0, 0.7]}
+    """
+    return {name: column for name, column in summary.items() if isinstance(column, list)}
+
+
 # ---------------------------------------------------------------- A. one example's band
 
 
@@ -267,6 +315,45 @@ def half_life(momentum: float) -> float:
     return float(np.log(0.5) / np.log1p(-momentum)) if 0 < momentum < 1 else 0.0
 
 
+COMPARED_MOMENTA = (0.01, 0.1, 0.5)  # drawn beside the chosen momentum
+
+
+def running_momenta(momentum: float, compared: tuple[float, ...] = COMPARED_MOMENTA) -> tuple[float, ...]:
+    """The momenta whose running statistics are drawn: ``compared`` and ``momentum`` (to 3 decimals),
+    ascending, each once.
+
+    Args:
+        momentum (float): the chosen momentum, PyTorch's convention.
+        compared (tuple of float): always drawn. Default: ``(0.01, 0.1, 0.5)``
+
+    >>> running_momenta(0.3)
+    (0.01, 0.1, 0.3, 0.5)
+    >>> running_momenta(0.1)
+    (0.01, 0.1, 0.5)
+    """
+    return tuple(sorted({*compared, round(momentum, 3)}))
+
+
+def population_moments(pop: np.ndarray, channel: int = 0) -> tuple[float, float]:
+    r"""The mean and the unbiased variance of feature ``channel`` of ``pop``: what the running
+    estimates approach (PyTorch's running variance averages unbiased batch variances).
+
+    .. math:: \mu = \tfrac{1}{N}\sum_i x_i, \quad s^2 = \tfrac{1}{N-1}\sum_i (x_i - \mu)^2
+
+    Args:
+        pop (ndarray): the population.
+        channel (int): the feature. Default: ``0``
+
+    Shape:
+        - pop: :math:`(N, C)`
+
+    >>> population_moments(np.array([[1.0], [3.0]]))
+    (2.0, 2.0)
+    """
+    column = pop[:, channel]  # (N,)
+    return float(column.mean()), float(column.var(ddof=1))
+
+
 @dataclass(frozen=True)
 class RunningStats:
     """PyTorch's running buffers of one feature after each training step, for several momenta."""
@@ -354,6 +441,23 @@ def conventions(stats: RunningStats) -> dict[str, list]:
     return table
 
 
+def unbiased_factor(batch_size: int) -> float:
+    r"""The unbiased batch variance over the biased one, :math:`\frac{B}{B-1}` (Bessel's correction).
+
+    Training-mode batch norm normalizes with the biased variance (divided by B) and puts the
+    unbiased one (divided by B - 1) into ``running_var``.
+
+    Args:
+        batch_size (int): B, at least 2.
+
+    >>> unbiased_factor(4)
+    1.3333333333333333
+    """
+    if batch_size < 2:
+        raise ValueError(f"the unbiased variance needs batch_size >= 2, got {batch_size}")
+    return batch_size / (batch_size - 1)
+
+
 # ---------------------------------------------------------------- C. train versus eval
 
 
@@ -380,6 +484,31 @@ def train_and_eval(batch: np.ndarray, running_mean: np.ndarray, running_var: np.
     train = F.batch_norm(batch, running_mean.copy(), running_var.copy(), training=True)
     evaluated = F.batch_norm(batch, running_mean, running_var, training=False)
     return {"train": train, "eval": evaluated, "difference": train - evaluated}
+
+
+def max_abs_difference(result: dict) -> float:
+    r"""The largest gap between training-mode and eval-mode output in :func:`train_and_eval`'s ``result``:
+    :math:`\max_{b,c} |y^{train}_{b,c} - y^{eval}_{b,c}|`.
+
+    Shape:
+        - result["difference"]: :math:`(B, C)`
+
+    >>> max_abs_difference({"difference": np.array([[0.5, -2.0], [1.0, 0.0]])})
+    2.0
+    """
+    return float(np.abs(result["difference"]).max())
+
+
+def train_eval_table(result: dict) -> dict[str, np.ndarray]:
+    r""":func:`train_and_eval`'s outputs as two columns, one row per value (row-major: example, then feature).
+
+    Shape:
+        - result["train"], result["eval"]: :math:`(B, C)`; each column: :math:`(B \cdot C,)`
+
+    >>> train_eval_table({"train": np.array([[1.0, 2.0]]), "eval": np.array([[0.5, 1.5]])})
+    {'train': array([1., 2.]), 'eval': array([0.5, 1.5])}
+    """
+    return {"train": result["train"].ravel(), "eval": result["eval"].ravel()}
 
 
 def clustered_batches(

@@ -94,3 +94,12 @@ def wrong_counts(predictions: dict) -> dict[str, int]:
     return {
         mode: int((predictions[f"{mode}_class"] != predictions["label"]).sum()) for mode in ("train", "eval")
     }
+
+
+def predictions_table(predictions: dict) -> dict[str, np.ndarray]:
+    """:func:`predictions_in_batches` as columns, one row per batch (the example's ``label`` left out).
+
+    >>> predictions_table({"label": 3, "train_prob": np.array([0.2]), "eval_prob": np.array([0.9])})
+    {'train_prob': array([0.2]), 'eval_prob': array([0.9])}
+    """
+    return {name: column for name, column in predictions.items() if name != "label"}

@@ -6,6 +6,7 @@ from normcore import batch_stats as bs
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
 from ui import cached, gn_recompute
+from ui import small_batches as sb
 from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
@@ -21,7 +22,6 @@ check = UrlCheck("small")
 notices = st.container()  # filled once every control has been checked
 st.markdown(t("small.intro"))
 
-
 # The population: shared by the two live sections below.
 left, right = stage_bar("", 2)
 channel = left.slider(
@@ -30,35 +30,6 @@ channel = left.slider(
 seed = right.number_input(
     t("small.seed"), 0, 9999, 0, key="seed", bind="query-params", help=t("small.seed_help")
 )
-
-
-@st.cache_data(max_entries=64)
-def moments(seed: int, channel: int, b: int, batches: int):
-    pop = bs.population(seed)
-    measured = bs.batch_moments(pop, b, batches, channel, seed)
-    return measured, bs.moments_summary(pop, batches, channel, seed)
-
-
-@st.cache_data(max_entries=16)
-def near_one_share(seed: int, groups: int) -> float:
-    """The share of the population's group-normalized values within NEAR_ONE of ±1."""
-    return bs.near_unit_share(bs.population(seed), groups, NEAR_ONE)
-
-
-@st.cache_data(max_entries=64)
-def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_max: float):
-    values = bs.example_bands(
-        bs.population(seed),
-        example,
-        channel,
-        BAND_BATCHES,
-        num_groups=groups,
-        r_max=r_max,
-        d_max=d_max,
-        seed=seed,
-    )
-    return {norm: bs.band_summary(v) for norm, v in values.items()}
-
 
 # ---- A. batch statistics are estimates
 st.header(t("small.moments_header"))
@@ -70,7 +41,7 @@ b = number_choice(
 batches = right.slider(
     t("small.batches"), 100, 5000, 2000, 100, key="k", bind="query-params", help=t("small.batches_help")
 )
-measured, summary = moments(seed, channel, b, batches)
+measured, summary = sb.moments(seed, channel, b, batches)
 theory = bs.moment_theory(summary["population_mean"], summary["population_var"], b)
 mean_hist, var_hist = bs.moment_histograms(measured, theory, summary["population_var"])
 fig = cached.figure(
@@ -80,38 +51,14 @@ fig = cached.figure(
     theory=theory,
     population_var=summary["population_var"],
     title=t("small.moments_title", b=b, k=batches),
-    labels={
-        "mean_title": t("small.mean_title"),
-        "var_title": t("small.var_title"),
-        "measured": t("small.measured"),
-        "theory": t("small.theory_mean"),
-        "population_var": t("small.population_var"),
-        "expected_var": t("small.expected_var"),
-        "y": t("common.density"),
-    },
+    labels=sb.moment_labels(),
 )
-show_chart(
-    fig,
-    key="moments",
-    data=pd.DataFrame({"batch_mean": measured.means, "batch_var_biased": measured.variances}),
-)
-metrics = [measured.means.std(), theory["mean_sd"], measured.variances.mean(), theory["var"]]
-for col, name, value in zip(st.columns(4), ["sd", "sd_theory", "var", "var_theory"], metrics, strict=True):
-    col.metric(t(f"small.metric_{name}"), f"{value:.4f}", help=t(f"small.metric_{name}_help", b=b))
+show_chart(fig, key="moments", data=pd.DataFrame(bs.moments_table(measured)))
+sb.show_metrics(measured, theory, b)
 fig = cached.figure(
-    figs.moments_vs_batch_size,
-    summary,
-    title=t("small.summary_title"),
-    labels={
-        "sd_title": t("small.sd_title"),
-        "var_title": t("small.var_mean_title"),
-        "measured": t("small.measured"),
-        "theory": t("small.theory"),
-        "population_var": t("small.population_var"),
-        "x": t("small.x_batch"),
-    },
+    figs.moments_vs_batch_size, summary, title=t("small.summary_title"), labels=sb.summary_labels()
 )
-show_chart(fig, key="summary", data=pd.DataFrame({k: v for k, v in summary.items() if isinstance(v, list)}))
+show_chart(fig, key="summary", data=pd.DataFrame(bs.summary_table(summary)))
 
 # ---- A. one example, many batches
 st.header(t("small.bands_header"))
@@ -141,7 +88,7 @@ r_max = columns[2].slider(
 d_max = columns[3].slider(
     t("small.d_max"), 0.0, 5.0, 0.5, 0.1, key="dmax", bind="query-params", help=t("small.d_max_help")
 )
-summaries = bands(seed, channel, example, groups, r_max, d_max)
+summaries = sb.bands(seed, channel, example, groups, r_max, d_max, BAND_BATCHES)
 names = {norm: t(f"small.norm.{norm}", g=groups) for norm in NORM_NAMES}
 fig = cached.figure(
     figs.example_bands,
@@ -153,21 +100,8 @@ fig = cached.figure(
 )
 show_chart(fig, key="bands", data=pd.DataFrame(bs.bands_table(summaries)))
 st.caption(t("small.bands_caption"))
-sweep_protocol = gn_batch.Protocol()
-st.caption(
-    t(
-        "small.bands_groups",
-        g=groups,
-        features=bs.CHANNELS,
-        per=bs.CHANNELS // groups,
-        default=GROUPS,
-        pairs=bs.CHANNELS // 2,
-        share=f"{near_one_share(seed, bs.CHANNELS // 2):.0%}",
-        tol=NEAR_ONE,
-        sweep=sweep_protocol.num_groups,
-        width=sweep_protocol.width,
-    )
-)
+share = sb.near_one_share(seed, bs.CHANNELS // 2, NEAR_ONE)
+st.caption(sb.groups_caption(groups, GROUPS, share, NEAR_ONE))
 
 # ---- A. a batch of one
 st.header(t("small.one_header"))
@@ -181,27 +115,20 @@ st.header(t("small.gn_header"))
 shipped = gn_batch.load()
 sweep, own = gn_recompute.shown(shipped)
 protocol = gn_batch.Protocol(**sweep["protocol"])
-shown_seeds = len({r["seed"] for r in sweep["runs"]})
+shown_seeds = gn_recompute.seed_count(sweep)
 st.markdown(t("small.gn_text", g=protocol.num_groups, epochs=protocol.epochs, seeds=shown_seeds))
 summary = gn_batch.summarize(sweep["runs"])
 fig = cached.figure(
     figs.error_vs_batch_size,
     summary,
-    sorted({r["batch_size"] for r in sweep["runs"]}),
+    gn_recompute.batch_sizes(sweep),
     title=t("small.gn_title"),
     names={norm: t(f"small.norm.{norm}", g=protocol.num_groups) for norm in summary},
-    labels={"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")},
+    labels=gn_recompute.chart_labels(),
 )
 show_chart(fig, key="gn_chart", data=pd.DataFrame(sweep["runs"]))
-facts = {"seeds": shown_seeds, "seconds": sweep["seconds"], "workers": sweep["workers"]}
-st.caption(t("small.gn_mine", **facts) if own else t("small.gn_shipped", **facts, command=sweep["command"]))
-sentences = [t("small.gn_numbers", seeds=shown_seeds)]
-for b in (2, 32):
-    if b in summary["batch"]["batch_size"] and b in summary["group"]["batch_size"]:
-        found = gn_batch.compare(summary, "batch", "group", b)
-        ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}
-        sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
-st.markdown(" ".join(sentences))
+st.caption(gn_recompute.provenance(sweep, own))
+st.markdown(gn_recompute.comparison(summary, shown_seeds))
 with st.container(key="nc_stage_gn", border=True):
     seeds = st.columns([1, 2])[0].slider(
         t("small.seeds"), 2, 5, 2, key="seeds", bind="query-params", help=t("small.seeds_help")

@@ -230,3 +230,89 @@ def test_renorm_table_has_one_row_per_step():
     assert list(table) == ["step", "gap_batch", "gap_batch_renorm", "r", "d", "clipped"]
     np.testing.assert_array_equal(table["step"], np.arange(1, 21))
     assert all(len(column) == 20 for column in table.values())
+
+
+# ---- what the pages show, computed in the core (pages/2_Small_batches.py, pages/3_Train_vs_eval.py)
+
+
+@pytest.mark.parametrize("b", [1, 2, 16])
+def test_moment_metrics_are_torchs_spread_and_mean_beside_theory(pop, b):
+    measured = bs.batch_moments(pop, b, 300, channel=1, seed=2)
+    theory = bs.moment_theory(float(pop[:, 1].mean()), float(pop[:, 1].var()), b)
+    metrics = bs.moment_metrics(measured, theory)
+    assert list(metrics) == ["sd", "sd_theory", "var", "var_theory"]
+    batches = torch.tensor(bs.draw_batches(pop, b, 300, seed=2)[..., 1])  # (K, B)
+    means = batches.mean(dim=1)
+    variances = batches.var(dim=1, unbiased=False) if b > 1 else torch.zeros(300, dtype=torch.float64)
+    assert metrics["sd"] == pytest.approx(float(means.std(unbiased=False)), rel=1e-12)
+    assert metrics["var"] == pytest.approx(float(variances.mean()), rel=1e-12, abs=1e-15)
+    assert (metrics["sd_theory"], metrics["var_theory"]) == (theory["mean_sd"], theory["var"])
+
+
+def test_moments_tables_hold_one_row_per_batch_and_per_size(pop):
+    measured = bs.batch_moments(pop, 4, 50, channel=0, seed=0)
+    table = bs.moments_table(measured)
+    assert list(table) == ["batch_mean", "batch_var_biased"]
+    np.testing.assert_array_equal(table["batch_var_biased"], measured.variances)
+    summary = bs.moments_summary(pop, 50)
+    columns = bs.summary_table(summary)
+    assert list(columns) == ["batch_size", "mean_sd", "mean_sd_theory", "var_mean", "var_theory"]
+    assert columns["batch_size"] == list(bs.BATCH_SIZES)
+    assert all(len(column) == len(bs.BATCH_SIZES) for column in columns.values())
+
+
+def test_running_momenta_add_the_chosen_one_once_in_order():
+    assert bs.running_momenta(0.3) == (0.01, 0.1, 0.3, 0.5)
+    assert bs.running_momenta(0.1) == bs.COMPARED_MOMENTA == (0.01, 0.1, 0.5)
+    assert bs.running_momenta(0.0030000001) == (0.003, 0.01, 0.1, 0.5)
+    assert bs.running_momenta(1.0, compared=(0.2,)) == (0.2, 1.0)
+
+
+def test_population_moments_are_torchs_mean_and_unbiased_variance(pop):
+    column = torch.tensor(pop[:, 5])
+    mean, var = bs.population_moments(pop, 5)
+    assert mean == pytest.approx(float(column.mean()), rel=1e-12)
+    assert var == pytest.approx(float(column.var(unbiased=True)), rel=1e-12)
+    assert var > float(column.var(unbiased=False))
+
+
+def test_running_variance_approaches_the_population_moments(pop):
+    """What the running curves are drawn against: the unbiased population variance."""
+    stats = bs.running_stats(pop, (0.01,), batch_size=64, steps=1000, channel=0)
+    mean, var = bs.population_moments(pop, 0)
+    assert stats.mean[0, -1] == pytest.approx(mean, abs=0.1)
+    assert stats.var[0, -1] == pytest.approx(var, rel=0.1)
+
+
+@pytest.mark.parametrize("b", [2, 3, 16, 256])
+def test_unbiased_factor_is_torchs_ratio_of_variances(b):
+    x = torch.randn(b, dtype=torch.float64, generator=torch.Generator().manual_seed(b))
+    assert bs.unbiased_factor(b) == pytest.approx(
+        float(x.var(unbiased=True) / x.var(unbiased=False)), rel=1e-12
+    )
+
+
+def test_unbiased_factor_refuses_a_batch_of_one():
+    with pytest.raises(ValueError, match="batch_size >= 2, got 1"):
+        bs.unbiased_factor(1)
+
+
+def test_max_abs_difference_is_torchs_train_against_eval(pop):
+    mean, var = bs.trained_running_stats(pop, steps=20)
+    batch = pop[10:14]
+    layer = torch.nn.BatchNorm1d(bs.CHANNELS, dtype=torch.float64)
+    layer.running_mean.copy_(torch.tensor(mean))
+    layer.running_var.copy_(torch.tensor(var))
+    layer.eval()
+    evaluated = layer(torch.tensor(batch)).detach()
+    layer.train()
+    trained = layer(torch.tensor(batch)).detach()
+    expected = float((trained - evaluated).abs().max())
+    assert bs.max_abs_difference(bs.train_and_eval(batch, mean, var)) == pytest.approx(expected, rel=1e-9)
+
+
+def test_train_eval_table_is_row_major(pop):
+    result = bs.trained_then_evaluated(pop, 4, 20, 0.1)
+    table = bs.train_eval_table(result)
+    assert list(table) == ["train", "eval"] and len(table["train"]) == 4 * bs.CHANNELS
+    np.testing.assert_array_equal(table["eval"][: bs.CHANNELS], result["eval"][0])

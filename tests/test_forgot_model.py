@@ -97,3 +97,11 @@ def test_the_command_writes_the_shipped_file(tmp_path):
         return {k: v for k, v in made.items() if k not in ("seconds", "cpu_seconds")}
 
     assert untimed(forgot_model.read(path)) == untimed(forgot_model.read())
+
+
+def test_predictions_table_has_one_row_per_batch_without_the_label():
+    made = {"label": 7, "train_prob": torch.rand(5).numpy(), "eval_prob": torch.rand(5).numpy()}
+    made |= {"train_class": torch.randint(0, 10, (5,)).numpy(), "eval_class": torch.full((5,), 7).numpy()}
+    table = forgot_eval.predictions_table(made)
+    assert list(table) == ["train_prob", "eval_prob", "train_class", "eval_class"]
+    assert all(table[name] is made[name] for name in table)

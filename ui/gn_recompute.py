@@ -53,6 +53,39 @@ def shown(shipped: dict) -> tuple[dict, bool]:
     return (mine, True) if own == "mine" else (shipped, False)
 
 
+def seed_count(sweep: dict) -> int:
+    """How many seeds the sweep's runs hold (each point of its figure is their mean)."""
+    return len({r["seed"] for r in sweep["runs"]})
+
+
+def batch_sizes(sweep: dict) -> list[int]:
+    """The batch sizes the sweep's runs hold, ascending."""
+    return sorted({r["batch_size"] for r in sweep["runs"]})
+
+
+def chart_labels() -> dict[str, str]:
+    """The texts of ``figures.small_batches.error_vs_batch_size``."""
+    return {"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")}
+
+
+def provenance(sweep: dict, own: bool) -> str:
+    """Where the figure's sweep comes from: this session's recomputation or the shipped file."""
+    facts = {"seeds": seed_count(sweep), "seconds": sweep["seconds"], "workers": sweep["workers"]}
+    return t("small.gn_mine", **facts) if own else t("small.gn_shipped", **facts, command=sweep["command"])
+
+
+def comparison(summary: dict, seeds: int) -> str:
+    """Batch Norm against Group Norm at batch 2 and 32 (those the sweep holds), beyond the seeds' spread or
+    not; ``summary`` from :func:`normcore.experiments.gn_batch.summarize`."""
+    sentences = [t("small.gn_numbers", seeds=seeds)]
+    for b in (2, 32):
+        if b in summary["batch"]["batch_size"] and b in summary["group"]["batch_size"]:
+            found = gn_batch.compare(summary, "batch", "group", b)
+            ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}
+            sentences.append(t(f"small.gn_compare.{found['verdict']}", b=b, **ranges))
+    return " ".join(sentences)
+
+
 def panel(seeds: int, shipped: dict) -> None:
     """The button, and while a job is in flight its place in the queue or its progress (polled).
 
