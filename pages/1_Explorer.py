@@ -30,22 +30,21 @@ view (first row), n, ga and be (second row); the sidebar the rest. A key whose c
   si     backward view: the scale-invariance section open, true | false [true when the link has sa=, else false]
   sa     backward view: the weight scale a of the scale-invariance section, 0.01 ... 100 [1]
 
-The histogram of the whole batch is always drawn; of the other views only the chosen one runs,
-so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). Each bar row is an st.fragment
-around what it drives: a change of N, γ or β reruns the second row and the charts; of the norm, the mode,
-G or the view both rows; neither reruns the sidebar and the page chrome.
+The histogram of the whole batch is always drawn; of the other views (ui/explorer_sections.py) only the
+chosen one runs, so a slider move pays for what is on screen (docs/benchmarks.md, Explorer). Each bar row
+is an st.fragment around what it drives: a change of N, γ or β reruns the second row and the charts; of
+the norm, the mode, G or the view both rows; neither reruns the sidebar and the page chrome.
 """
 
 from functools import partial
 
 import streamlit as st
 
-from figures import explorer as figs
 from figures import histograms
-from normcore.explorer import pytorch_refusal, recovering_affine
-from normcore.snippet import Setup, pytorch_snippet
-from ui import cached, explorer_backward, tour
+from normcore.explorer import pytorch_refusal
+from ui import cached, tour
 from ui import explorer_cache as cache
+from ui import explorer_sections as sections
 from ui import explorer_views as views
 from ui.chrome import page_setup
 from ui.explorer_controls import (
@@ -132,86 +131,19 @@ def whole_batch(summary, ctl: Controls, shape: tuple[int, int, int, int], charts
 
 def chosen_view(view: str, layer, summary, ctl: Controls, gamma, beta, follow, upload, worked_table,
                 charts_data: dict) -> None:  # fmt: skip
-    """2.-9. The view chosen in the bar (only it runs)."""
-    shape = layer.shape
-    n, c, h, w = shape
-    if view == "sets":
-        # One heading over both charts (one element less on every slider move), explaining each.
-        st.subheader(
-            t("explorer.block_header"), help=t("explorer.multiples_help") + "\n\n" + t("explorer.block_help")
-        )
-        left, right = st.columns(2)
-        with left:  # 2. small multiples
-            multiples = cached.figure(figs.small_multiples, summary.group_before, summary.group_after,
-                                      [t(f"explorer.group_title.{ctl.by}", i=g) for g in summary.groups],
-                                      title=t(f"explorer.multiples_title.{ctl.by}"), labels=views.hist_labels())  # fmt: skip
-            charts_data["multiples"] = partial(views.multiples_frame, summary)
-            show_chart(multiples, key="multiples")
-        with right:  # 3. the N x C x (H*W) block
-            block = cached.figure(figs.set_block, summary.grid, summary.followed["set"], follow[:2],
-                                  title=t("explorer.block_title", hw=h * w), labels=views.block_labels())  # fmt: skip
-            charts_data["block"] = partial(views.block_frame, summary.grid)
-            show_chart(block, key="block", on_select=partial(views.block_clicked, summary.grid.shape),
-                       selection_mode="points")  # fmt: skip
-            if n > summary.grid.shape[0]:
-                st.caption(t("explorer.block_rows", shown=summary.grid.shape[0], n=n))
-
-    elif view == "stats":
-        left, right = st.columns(2)
-        with left:  # 4. the statistics used
-            st.subheader(t("explorer.stats_header"), help=t("explorer.stats_help"))
-            stats = cached.figure(figs.statistics, summary.set_ids, *views.stats_values(summary, ctl),
-                                  own_mean=summary.own_mean, own_var=summary.own_var,
-                                  title=views.stats_title(summary, ctl), labels=views.stats_labels(ctl))  # fmt: skip
-            charts_data["stats"] = partial(views.stats_frame, summary, ctl)
-            show_chart(stats, key="stats")
-            views.stats_notes(summary, ctl)
-        with right:  # 5. one element, step by step
-            st.subheader(t("explorer.follow_header"), help=t("explorer.follow_help"))
-            st.latex(views.follow_latex(summary.followed, ctl, gamma[follow[1]], beta[follow[1]]))
-            st.caption(
-                t(
-                    "explorer.follow_caption",
-                    n=follow[0],
-                    c=follow[1],
-                    p=follow[2],
-                    s=summary.followed["set"],
-                )
-            )
-
+    """2.-9. The view chosen in the bar (only it runs), one function each in ui/explorer_sections.py."""
+    if view == "sets":  # 2. small multiples, 3. the N x C x (H*W) block
+        sections.sets(summary, ctl, follow, layer.shape, charts_data)
+    elif view == "stats":  # 4. the statistics used, 5. one element, step by step
+        sections.stats(summary, ctl, gamma, beta, follow, charts_data)
     elif view == "downstream":  # 6. gamma and beta downstream
-        st.subheader(t("explorer.downstream_header"), help=t("explorer.downstream_help"))
-        panels = [
-            t("explorer.panel.x_hat"),
-            t("explorer.panel.affine"),
-            t(f"explorer.act.{ctl.activation}"),
-        ]
-        downstream = cached.figure(figs.downstream, summary.downstream, panels, title=t("explorer.downstream_title"),
-                                   labels=views.hist_labels())  # fmt: skip
-        charts_data["downstream"] = partial(views.downstream_frame, summary.downstream, panels)
-        show_chart(downstream, key="downstream")
-        views.downstream_metrics(summary, ctl)
-        views.gamma_beta_editor(
-            gamma, beta, ctl, recovering_affine(cache.normalized(layer, upload)), summary.identity_error
-        )
-
+        sections.downstream(layer, summary, ctl, gamma, beta, upload, charts_data)
     elif view == "worked":  # 7. the worked example
-        st.subheader(t("explorer.worked_header"), help=t("explorer.worked_help"))
-        views.worked_example(worked_table, ctl)
-
-    else:  # 8. the backward pass, and 9. as PyTorch code
-        setup = Setup(ctl.norm, shape, layer.population, tuple(gamma), tuple(beta), ctl.training, ctl.groups, ctl.eps,
-                      ctl.momentum, ctl.warmup, layer.warmup_batch, ctl.r_max, ctl.d_max,
-                      ctl.upload.name if ctl.upload else "activations.npy", (follow[0], follow[1], *divmod(follow[2], w)))  # fmt: skip
-        if view == "backward":
-            explorer_backward.show(layer, ctl, gamma, beta, follow, setup, upload, charts_data)
-        else:
-            st.subheader(t("explorer.code_header"), help=t("explorer.code_help"))
-            setup = explorer_backward.code_setup(setup)  # with the Backward view's loss when the link has up=
-            st.code(pytorch_snippet(setup), language="python")
-            st.caption(t("explorer.code_caption", y=f"{summary.followed['y']:.6g}"))
-            if setup.upstream:
-                st.caption(explorer_backward.code_caption(layer, gamma, beta, setup, follow, upload))
+        sections.worked(worked_table, ctl)
+    elif view == "backward":  # 8. the backward pass
+        sections.backward(layer, ctl, gamma, beta, follow, upload, charts_data)
+    else:  # 9. as PyTorch code
+        sections.code(layer, summary, ctl, gamma, beta, follow, upload)
 
 
 stage(side)
