@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from ui import weights_page as ui
+from ui import weights_page
 from ui.chrome import page_setup, stage_bar
 from ui.i18n import t
 from ui.images_page import filter_labels
@@ -24,11 +24,11 @@ st.markdown(t("weights.ws_intro"))
 left, right = stage_bar("", [4, 1])
 drift = number(left.slider, "drift", 0.0, 1.0, 0.5, 0.05, key="drift")
 seed = number(right.number_input, "seed", 0, 9999, 0, key="seed")
-ws = ui.standardization(CHANNELS, drift, seed)
+ws = weights_page.standardization(CHANNELS, drift, seed)
 channels = filter_labels(ws.names)
-ui.weights_chart(ws, channels)
+weights_page.weights_chart(ws, channels)
 st.markdown(t("weights.ws_check", mean=ws.largest_mean, low=ws.std_span[0], high=ws.std_span[1]))
-ui.output_chart(ws, channels)
+weights_page.output_chart(ws, channels)
 st.caption(t("weights.output_caption", low=ws.interior_span[0], high=ws.interior_span[1]))
 
 st.header(t("weights.sn_header"))
@@ -41,12 +41,12 @@ iterations = number(right.slider, "iterations", 1, 100, 5, key="iters")
 with notices:
     check.show()
 
-sn = ui.spectral(out_features, in_features, decay, iterations, seed, STRETCH_SAMPLES)
+sn = weights_page.spectral(out_features, in_features, decay, iterations, seed, STRETCH_SAMPLES)
 st.markdown(
     t("weights.sn_check", steps=iterations, estimate=sn.estimates[-1], exact=sn.exact, error=sn.error)
 )
-ui.power_chart(sn)
-ui.spectrum_chart(sn)
-ui.stretch_chart(sn)
+weights_page.power_chart(sn)
+weights_page.spectrum_chart(sn)
+weights_page.stretch_chart(sn)
 before, after = sn.largest_stretch
 st.markdown(t("weights.stretch_check", before=before, after=after, bound=float(sn.sigma_after[0])))

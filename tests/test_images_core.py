@@ -372,3 +372,10 @@ def test_stats_table_names_each_series_mean_and_std():
     assert table["channel"] == ["r", "g"]
     np.testing.assert_array_equal(table["content_std"], [3.0, 4.0])
     np.testing.assert_array_equal(table["style_mean"], [0.0, 0.0])
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    results = doctest.testmod(I, extraglobs={"np": np})
+    assert results.attempted >= 4 and results.failed == 0

@@ -199,3 +199,10 @@ def test_spectral_norm_effect_tables_hold_what_the_charts_show():
     np.testing.assert_array_equal(stretch["bin_high"], sn.stretch_before.edges[1:])
     np.testing.assert_array_equal(stretch["before"], sn.stretch_before.counts)
     np.testing.assert_array_equal(stretch["after"], sn.stretch_after.counts)
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    results = doctest.testmod(W, extraglobs={"np": np})
+    assert results.attempted >= 5 and results.failed == 0
