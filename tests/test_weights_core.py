@@ -122,7 +122,7 @@ def test_spectral_norm_bounds_how_far_the_layer_stretches_an_input():
 # ---------------------------------------------------------------- what the page shows (moved from the page)
 
 
-@pytest.mark.parametrize(("channels", "drift", "seed"), [(12, 0.5, 0), (6, 0.9, 4), (1, 0.0, 2)])
+@pytest.mark.parametrize(("channels", "drift", "seed"), [(12, 0.5, 0), (6, 0.9, 4), (4, 0.0, 2)])
 def test_standardization_summary_equals_torch(channels, drift, seed):
     images = np.stack(list(I.sample_photos().values()))
     ws = W.standardization(images, channels, drift, seed)
@@ -176,7 +176,7 @@ def test_spectral_norm_effect_equals_torch(rows, cols, decay, iterations, seed):
     assert sn.exact == pytest.approx(exact[0], rel=1e-12)
     assert sn.error == pytest.approx(1 - sigma / exact[0], abs=1e-9) and sn.error >= -1e-12
     stretch = [W.stretch_factors(m, 500, seed) for m in (matrix, normalized)]
-    assert sn.largest_stretch == (stretch[0].max(), stretch[1].max())
+    assert sn.largest_stretch == pytest.approx((stretch[0].max(), stretch[1].max()), rel=1e-12)
     assert sn.largest_stretch[0] <= exact[0] * (1 + 1e-12)
     before, after = sn.stretch_before, sn.stretch_after
     np.testing.assert_array_equal(before.edges, after.edges)  # one range for both
