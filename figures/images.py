@@ -10,6 +10,8 @@ from figures import style
 from figures.histograms import density_bars
 from normcore.stats import Histogram
 
+ADAIN_COLOURS = [style.BEFORE, style.PALETTE[0], style.AFTER]  # content, style, result
+
 
 def channel_histograms(
     before: list[Histogram],

@@ -27,6 +27,7 @@ from PIL import Image, ImageOps
 from normcore import _decode
 from normcore import functional as F
 from normcore.data import check_size
+from normcore.stats import Histogram, histogram, value_range
 
 IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
@@ -421,6 +422,53 @@ def conv_norm_relu(
     to_layer = float(np.abs(grouped - normalize_features(features, "layer")).max())
     to_instance = float(np.abs(grouped - normalize_features(features, "instance")).max())
     return ConvStages(features, normalized, np.maximum(normalized, 0), names, to_layer, to_instance)
+
+
+def channel_histograms(
+    before: np.ndarray, after: np.ndarray, bins: int = 40
+) -> tuple[list[Histogram], list[Histogram]]:
+    r"""Each channel's values over the batch before and after a norm, binned on one range shared by all.
+
+    Args:
+        before: feature maps before the norm.
+        after: the same maps after it.
+        bins: bins per histogram. Default: 40
+
+    Shape:
+        - before, after: :math:`(N, C, H, W)`; one histogram per channel, over :math:`N \times H \times W` values
+
+    >>> stages = conv_norm_relu(np.stack(list(sample_photos().values())), "batch", 1)
+    >>> b, a = channel_histograms(stages.features, stages.normalized)
+    >>> len(b), int(b[0].counts.sum()) == stages.features[:, 0].size
+    (12, True)
+    """
+    edges = value_range(before, after)
+    per_channel = [x.transpose(1, 0, 2, 3) for x in (before, after)]  # (C, N, H, W)
+    return tuple([histogram(values, bins, edges) for values in x] for x in per_channel)
+
+
+def histogram_table(
+    names: list[str], before: list[Histogram], after: list[Histogram]
+) -> dict[str, np.ndarray]:
+    """One row per (channel, bin): the bin's edges and its counts before and after (for a CSV)."""
+    bins = before[0].counts.size
+    return {
+        "channel": np.repeat(np.array(names, dtype=object), bins),
+        "low": np.concatenate([b.edges[:-1] for b in before]),
+        "high": np.concatenate([b.edges[1:] for b in before]),
+        "before": np.concatenate([b.counts for b in before]),
+        "after": np.concatenate([a.counts for a in after]),
+    }
+
+
+def stats_table(channels: list[str], series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, object]:
+    """One row per channel: each series' mean and standard deviation, as ``<name>_mean``, ``<name>_std``."""
+    columns = {
+        f"{name}_{stat}": values[i]
+        for name, values in series.items()
+        for i, stat in enumerate(["mean", "std"])
+    }
+    return {"channel": channels, **columns}
 
 
 def stage_grids(stages: ConvStages, index: int, tile: int = 96) -> list[np.ndarray]:

@@ -194,3 +194,39 @@ def recorded_steps(results: dict) -> list[int]:
     return min(
         (r.steps[1 : len(r.layers.saturated) + 1] for r in results.values() if r.layers), key=len, default=[]
     )
+
+
+def figure1_summary(results: dict[str, TrainResult]) -> dict:
+    """What the Figure 1 view measured: the plain run's final accuracy (``final``), the first step at which
+    the BN run reached it (``reach``, None if never), the BN run's last step (``steps``), and each run's
+    :func:`percentile_drift` (``none``, ``batch``)."""
+    plain, bn = results["none"], results["batch"]
+    final = plain.final_accuracy
+    drift = {label: percentile_drift(results[label]) for label in COMPARED}
+    return {"final": final, "reach": bn.steps_to_reach(final), "steps": bn.steps[-1], **drift}
+
+
+def inside_summary(results: dict[str, TrainResult]) -> dict | None:
+    """The first hidden layer's ‖∇W‖/‖W‖ without and with BN at the first and last recorded step
+    (:func:`first_layer_ratio`), and BN's ratio to the plain run's there (``early``, ``late``);
+    None unless every run recorded its layers' ratios."""
+    if not all(r.layers and r.layers.grad_to_data for r in results.values()):
+        return None
+    (first, none_first, last, none_last), (_, bn_first, _, bn_last) = (
+        first_layer_ratio(results[label]) for label in COMPARED
+    )
+    return {
+        "first": first,
+        "last": last,
+        "none_first": none_first,
+        "bn_first": bn_first,
+        "none_last": none_last,
+        "bn_last": bn_last,
+        "early": bn_first / none_first,
+        "late": bn_last / none_last,
+    }
+
+
+def diverged_runs(results: dict) -> list:
+    """The labels of the runs whose loss overflowed, in the order of ``results``."""
+    return [label for label, result in results.items() if result.diverged]

@@ -1,10 +1,9 @@
-import pandas as pd
 import streamlit as st
 
 from figures import training as charts
 from normcore import lab, saturation
 from normcore.training import TrainConfig
-from ui import live
+from ui import lab_page, live
 from ui.chrome import page_setup
 from ui.export import show_chart
 from ui.i18n import t
@@ -86,111 +85,23 @@ configs = lab.view_configs(view, base, steps, sweep_steps, dropout)
 st.markdown(t(f"lab.about.{view}", share=f"{saturation.SLOPE_SHARE:.0%}"))
 if view in SWEEPS:
     st.markdown(t("lab.scale_how"))
-names = {label: t(f"lab.run.{label}") for label in charts.COLOURS}
-
-
-def scale_caption(summary: dict) -> str:
-    """The sweep's ‖W‖, effective step and accuracy ranges, with and without BN, as one paragraph."""
-
-    def span(pair, fmt=".3g") -> str:
-        low, high = pair
-        return f"{low:{fmt}}–{high:{fmt}}" + (f" (×{high / low:.3g})" if fmt == ".3g" and low > 0 else "")
-
-    values = {
-        f"{norm}_{k}": span(summary[norm][k], ".0%" if k == "accuracy" else ".3g")
-        for norm in summary
-        for k in ("start", "end", "step", "accuracy")
-    }
-    counts = {k: summary["none"][k] for k in ("stalled", "diverged", "runs")}
-    return t(
-        "lab.scale_caption",
-        **values,
-        **counts,
-        below=lab.STALLED_BELOW,
-        bn_stalled=summary["batch"]["stalled"],
-    )
-
-
-live_area, frames = [], iter(range(10**9))  # the charts' placeholder: made at the first draw, below the
-# Train button, the progress bar and the note saying which settings a kept result is for
-
-
-def draw_live(results: dict) -> None:
-    """A streamed frame: the charts only, each under a fresh key (one key may not appear twice in a run)."""
-    frame = next(frames)
-    live_area[:] = live_area or [st.empty()]
-    with live_area[0].container():
-        for key, fig, _ in charts.view_charts(view, results, t, names):
-            st.plotly_chart(fig, key=f"{key}_live{frame}")
-
-
-results = live.run(configs, draw_live, page=view)
+names = lab_page.run_names()
+results = live.run(configs, lab_page.live_drawer(view, names), page=view)
 if results is not None:
-    at = None
-    recorded = lab.recorded_steps(results)
-    if recorded:  # the inside view: pick one of the steps both runs recorded
-        at_check = UrlCheck("lab_at")
-        options = [str(s) for s in recorded]
-        at_step = choice(
-            st.select_slider, t("lab.at"), options, key="at", labels=str, check=at_check, default=options[-1],
-            help=t("lab.at_help"),
-        )  # fmt: skip
-        at_check.show()
-        at = options.index(at_step) + 1
+    at = lab_page.pick_evaluation(results)  # the inside views: one of the steps every run recorded
     for key, fig, data in charts.view_charts(view, results, t, names, at):
         show_chart(fig, key=key, data=data)
     if view in ("fig1", "place"):
-        reach = pd.DataFrame(lab.steps_to_reach(results)).rename(columns=names)
-        st.table(reach.rename(index=lambda a: f"≥ {float(a):.0%}"))
-        st.caption(t("lab.reach_caption"))
+        lab_page.reach_table(results, names)
     if view == "fig1":
-        none, bn = lab.percentile_drift(results["none"]), lab.percentile_drift(results["batch"])
-        final = results["none"].final_accuracy
-        st.caption(
-            t(
-                "lab.fig1_measured",
-                act=t(f"lab.act.{activation}"),
-                final=f"{final:.1%}",
-                reach=results["batch"].steps_to_reach(final) or "—",
-                steps=results["batch"].steps[-1],
-                start=none["start"],
-                none_first=", ".join(f"{v:.2f}" for v in none["first"]),
-                none_last=", ".join(f"{v:.2f}" for v in none["last"]),
-                bn_first=", ".join(f"{v:.2f}" for v in bn["first"]),
-                bn_last=", ".join(f"{v:.2f}" for v in bn["last"]),
-                none_slope=f"{none['min_slope']:.0%}",
-                bn_slope=f"{bn['min_slope']:.0%}",
-                share=f"{saturation.SLOPE_SHARE:.0%}",
-            )
-        )
-    if view == "inside" and all(r.layers and r.layers.grad_to_data for r in results.values()):
-        (first, none_first, last, none_last), (_, bn_first, _, bn_last) = (
-            lab.first_layer_ratio(results[label]) for label in ("none", "batch")
-        )
-        st.caption(
-            t(
-                "lab.inside_measured",
-                first=first,
-                last=last,
-                none_first=f"{none_first:.2g}",
-                bn_first=f"{bn_first:.2g}",
-                none_last=f"{none_last:.2g}",
-                bn_last=f"{bn_last:.2g}",
-                early=f"{bn_first / none_first:.1f}",
-                late=f"{bn_last / none_last:.1f}",
-            )
-        )
+        st.caption(lab_page.fig1_caption(lab.figure1_summary(results), activation))
+    if view == "inside" and (inside := lab.inside_summary(results)) is not None:
+        st.caption(lab_page.inside_caption(inside))
     if view == "place":
-        summary = lab.placement_summary(results, at or len(recorded))
+        summary = lab.placement_summary(results, at or 0)
         st.markdown(t("lab.place_caption", **summary, share=f"{saturation.SLOPE_SHARE:.0%}"))
     if view in SWEEPS:
-        st.markdown(scale_caption(lab.scale_summary(results, lab.SWEEPS[view][1])))
+        st.markdown(lab_page.scale_caption(lab.scale_summary(results, lab.SWEEPS[view][1])))
     if view == "bias":
         st.caption(t("lab.bias_caption", diff=lab.max_difference(*results.values())))
-    diverged = [
-        f"{names[k[0]]} ({k[1]:g})" if isinstance(k, tuple) else names[k]
-        for k, r in results.items()
-        if r.diverged
-    ]
-    if diverged:
-        st.warning(t("lab.diverged", runs=", ".join(diverged)), icon=":material/warning:")
+    lab_page.diverged_warning(results, names)

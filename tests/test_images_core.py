@@ -329,3 +329,53 @@ def test_instance_norm_undoes_a_brightness_and_contrast_change_as_torch_computes
         result.normalized, torch.nn.functional.instance_norm(both).numpy(), rtol=1e-6, atol=1e-6
     )
     assert result.difference == float(np.abs(result.normalized[0] - result.normalized[1]).max()) < 1e-3
+
+
+def test_channel_histograms_bin_each_channel_on_one_shared_range_as_numpy_does():
+    images = np.stack(list(I.sample_photos().values()))
+    stages = I.conv_norm_relu(images, "group", 3, channels=12, seed=1)
+    before, after = I.channel_histograms(stages.features, stages.normalized, bins=25)
+    assert len(before) == len(after) == 12
+    edges = before[0].edges
+    assert edges.size == 26 and edges[0] < min(stages.features.min(), stages.normalized.min())
+    assert edges[-1] > max(stages.features.max(), stages.normalized.max())
+    for channel, (b, a) in enumerate(zip(before, after, strict=True)):
+        np.testing.assert_array_equal(b.edges, edges)
+        np.testing.assert_array_equal(a.edges, edges)
+        for hist, maps in [(b, stages.features), (a, stages.normalized)]:
+            counts, _ = np.histogram(maps[:, channel], bins=25, range=(edges[0], edges[-1]))
+            np.testing.assert_array_equal(hist.counts, counts)
+            assert hist.counts.sum() == maps[:, channel].size  # every value of the batch, N * H * W
+
+
+def test_histogram_table_has_one_row_per_channel_and_bin():
+    images = np.stack(list(I.sample_photos().values()))
+    stages = I.conv_norm_relu(images, "layer", 1, channels=4, seed=0)
+    before, after = I.channel_histograms(stages.features, stages.normalized, bins=10)
+    table = I.histogram_table(stages.names, before, after)
+    assert list(table) == ["channel", "low", "high", "before", "after"]
+    assert {len(column) for column in table.values()} == {40}
+    for row in (0, 9, 10, 39):
+        channel, index = divmod(row, 10)
+        assert table["channel"][row] == stages.names[channel]
+        assert (table["low"][row], table["high"][row]) == tuple(before[channel].edges[index : index + 2])
+        assert (table["before"][row], table["after"][row]) == (
+            before[channel].counts[index],
+            after[channel].counts[index],
+        )
+
+
+def test_stats_table_names_each_series_mean_and_std():
+    series = {"content": (np.array([1.0, 2.0]), np.array([3.0, 4.0])), "style": (np.zeros(2), np.ones(2))}
+    table = I.stats_table(["r", "g"], series)
+    assert list(table) == ["channel", "content_mean", "content_std", "style_mean", "style_std"]
+    assert table["channel"] == ["r", "g"]
+    np.testing.assert_array_equal(table["content_std"], [3.0, 4.0])
+    np.testing.assert_array_equal(table["style_mean"], [0.0, 0.0])
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    results = doctest.testmod(I, extraglobs={"np": np})
+    assert results.attempted >= 4 and results.failed == 0

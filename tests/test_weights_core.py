@@ -117,3 +117,92 @@ def test_spectral_norm_bounds_how_far_the_layer_stretches_an_input():
     np.testing.assert_allclose(W.singular_values(normalized)[0], 1.0, rtol=1e-9)
     top_direction = np.linalg.svd(matrix)[2][0]
     assert np.linalg.norm(normalized @ top_direction) == pytest.approx(1.0, rel=1e-9)
+
+
+# ---------------------------------------------------------------- what the page shows (moved from the page)
+
+
+@pytest.mark.parametrize(("channels", "drift", "seed"), [(12, 0.5, 0), (6, 0.9, 4), (4, 0.0, 2)])
+def test_standardization_summary_equals_torch(channels, drift, seed):
+    images = np.stack(list(I.sample_photos().values()))
+    ws = W.standardization(images, channels, drift, seed)
+    raw, names = W.trained_like_filters(channels, 3, drift, seed)
+    np.testing.assert_array_equal(ws.raw, raw)
+    assert ws.names == names
+    expected = torch_weight_standardization(raw, W.WS_EPS)
+    np.testing.assert_allclose(ws.standardized, expected, atol=1e-5)
+    flat = torch.from_numpy(expected.reshape(channels, -1)).double()  # (C_out, 27)
+    assert ws.largest_mean == pytest.approx(float(flat.mean(1).abs().max()), abs=1e-7)
+    assert ws.std_span == pytest.approx(
+        (float(flat.std(1, unbiased=False).min()), float(flat.std(1, unbiased=False).max())), abs=1e-5
+    )
+    for weight, (mean, std) in [(raw, ws.raw_output), (expected, ws.standardized_output)]:
+        out = torch.nn.functional.conv2d(
+            torch.from_numpy(images), torch.from_numpy(weight), padding=1
+        ).double()
+        np.testing.assert_allclose(mean, out.mean(dim=(0, 2, 3)).numpy(), atol=1e-5)
+        np.testing.assert_allclose(std, out.std(dim=(0, 2, 3), unbiased=False).numpy(), rtol=1e-4)
+    interior = out[:, :, 1:-1, 1:-1].mean(dim=(0, 2, 3)).numpy()  # the standardized output, off the border
+    np.testing.assert_allclose(ws.interior_span, (interior.min(), interior.max()), atol=1e-5)
+
+
+def test_standardization_weights_table_has_one_row_per_weight():
+    ws = W.standardization(np.stack(list(I.sample_photos().values())), 4, 0.5, 1)
+    table = ws.weights_table()
+    assert {len(column) for column in table.values()} == {4 * 27}
+    for row in (0, 26, 27, 4 * 27 - 1):
+        channel, index = divmod(row, 27)
+        assert (table["channel"][row], table["index"][row]) == (ws.names[channel], index)
+        assert table["raw"][row] == ws.raw[channel].ravel()[index]
+        assert table["standardized"][row] == ws.standardized[channel].ravel()[index]
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "decay", "iterations", "seed"),
+    [(16, 32, 0.02, 5, 0), (64, 2, 0.2, 100, 7), (2, 2, 0.0, 1, 3)],
+)
+def test_spectral_norm_effect_equals_torch(rows, cols, decay, iterations, seed):
+    sn = W.spectral_norm_effect(rows, cols, decay, iterations, seed, samples=500, bins=30)
+    matrix = W.random_matrix(rows, cols, decay, seed)
+    normalized, sigma = torch_spectral_norm(
+        matrix, np.random.default_rng(seed).standard_normal(rows), iterations
+    )
+    assert sn.estimates.shape == (iterations,) and sn.estimates[-1] == pytest.approx(sigma, rel=1e-8)
+    exact = torch.linalg.svdvals(torch.from_numpy(matrix)).numpy()
+    np.testing.assert_allclose(sn.sigma_before, exact, rtol=1e-10)
+    np.testing.assert_allclose(
+        sn.sigma_after, torch.linalg.svdvals(torch.from_numpy(normalized)).numpy(), rtol=1e-8
+    )
+    assert sn.exact == pytest.approx(exact[0], rel=1e-12)
+    assert sn.error == pytest.approx(1 - sigma / exact[0], abs=1e-9) and sn.error >= -1e-12
+    stretch = [W.stretch_factors(m, 500, seed) for m in (matrix, normalized)]
+    assert sn.largest_stretch == pytest.approx((stretch[0].max(), stretch[1].max()), rel=1e-12)
+    assert sn.largest_stretch[0] <= exact[0] * (1 + 1e-12)
+    before, after = sn.stretch_before, sn.stretch_after
+    np.testing.assert_array_equal(before.edges, after.edges)  # one range for both
+    assert before.edges[0] < 0 < exact[0] < before.edges[-1]  # it covers 0 and sigma (the bound drawn)
+    assert before.counts.sum() == after.counts.sum() == 500 and before.counts.size == 30
+
+
+def test_spectral_norm_effect_tables_hold_what_the_charts_show():
+    sn = W.spectral_norm_effect(8, 12, 0.1, 4, 1)
+    power = sn.power_table()
+    np.testing.assert_array_equal(power["step"], [1, 2, 3, 4])
+    np.testing.assert_array_equal(power["estimate"], sn.estimates)
+    assert power["exact"] == sn.sigma_before[0]
+    spectrum = sn.spectrum_table()
+    assert list(spectrum) == ["before", "after"]
+    np.testing.assert_array_equal(spectrum["before"], sn.sigma_before)
+    np.testing.assert_array_equal(spectrum["after"], sn.sigma_after)
+    stretch = sn.stretch_table()
+    np.testing.assert_array_equal(stretch["bin_low"], sn.stretch_before.edges[:-1])
+    np.testing.assert_array_equal(stretch["bin_high"], sn.stretch_before.edges[1:])
+    np.testing.assert_array_equal(stretch["before"], sn.stretch_before.counts)
+    np.testing.assert_array_equal(stretch["after"], sn.stretch_after.counts)
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    results = doctest.testmod(W, extraglobs={"np": np})
+    assert results.attempted >= 5 and results.failed == 0
