@@ -6,7 +6,7 @@ from normcore import batch_stats as bs
 from normcore import valid_group_counts
 from normcore.experiments import gn_batch
 from ui import cached, gn_recompute
-from ui import small_batches as sb
+from ui import small_batches_page as sb
 from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t

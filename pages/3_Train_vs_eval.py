@@ -5,7 +5,7 @@ from figures import train_eval as figs
 from normcore import batch_stats as bs
 from normcore.stats import histogram
 from ui import cached
-from ui import train_eval as te
+from ui import train_eval_page as te
 from ui.chrome import page_setup, stage_bar
 from ui.export import show_chart
 from ui.i18n import t
