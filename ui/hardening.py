@@ -31,7 +31,8 @@ refuses to run on a Streamlit whose internals differ from those the patches were
    failed when Streamlit sent it back in the widget's own kind; the value stayed in the session,
    so every later run of that viewer's page failed. Here a client's value that is not of the
    widget's kind, or that its deserializer refuses, counts as none: the widget shows its default
-   (or the link's value), and the value is gone after the run.
+   (or the link's value), and the value is gone after the run. A state with no value (what the
+   frontend sends for a cleared uploader or selection) is read as before.
 """
 
 from __future__ import annotations
