@@ -350,6 +350,7 @@ def _checked(array: np.ndarray) -> np.ndarray:
             f"the array has {array.shape[1]} channels (axis 1); the limit is {MAX_CHANNELS}. "
             "Is it stored as (N, C, ...)? Transpose it if the channels come last",
             channels=array.shape[1],
+            axis=1,
             limit=MAX_CHANNELS,
         )
     bad = ~np.isfinite(array)
