@@ -80,6 +80,8 @@ def load_upload(data: bytes, name: str) -> np.ndarray | Refusal:
         return load_activations(data, name)
     except UploadError as error:
         return Refusal.of(error)
+    except ValueError as error:  # none is known; said in English rather than as a traceback
+        return str(error)
 
 
 def batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray | None = None) -> np.ndarray:
