@@ -30,7 +30,7 @@ from normcore.explorer import (
     with_affine,
 )
 from normcore.teaching import Explained
-from normcore.uploads import load_activations
+from normcore.uploads import UploadError, load_activations
 from ui import cached
 
 
@@ -58,12 +58,29 @@ class Layer:
         return warmup_batch_size(*self.shape[1:])
 
 
+class Refusal(str):
+    """Why an upload was refused: the core's English message, with the ``reason`` and ``values`` a page
+    formats into ``explorer.upload_refused.<reason>`` in the viewer's language (cached per file, not per
+    language). A ``str``, so the controls pass it on as the message it always was."""
+
+    reason: str
+    values: dict
+
+    @classmethod
+    def of(cls, error: UploadError) -> Refusal:
+        refusal = cls(str(error))
+        refusal.reason, refusal.values = error.reason, error.values
+        return refusal
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def load_upload(data: bytes, name: str) -> np.ndarray | str:
-    """The uploaded array, or the message saying why it was refused."""
+def load_upload(data: bytes, name: str) -> np.ndarray | Refusal:
+    """The uploaded array, or the :class:`Refusal` saying why it was refused."""
     try:
         return load_activations(data, name)
-    except ValueError as error:
+    except UploadError as error:
+        return Refusal.of(error)
+    except ValueError as error:  # none is known; said in English rather than as a traceback
         return str(error)
 
 

@@ -33,7 +33,11 @@ def batch_source(
     """The batch's shape and cache key (and the array, for an upload); capped to MAX_ELEMENTS."""
     if ctl.source == "upload":
         if ctl.upload_array is None:
-            message = t("explorer.upload_refused", error=ctl.upload_error) if ctl.upload_error else None
+            message = (
+                t("explorer.upload_refused", error=refusal_reason(ctl.upload_error))
+                if ctl.upload_error
+                else None
+            )
             st.warning(message, icon=":material/upload_file:") if message else st.info(
                 t("explorer.upload_needed")
             )
@@ -45,6 +49,12 @@ def batch_source(
         check.notice(t("explorer.capped", asked=ctl.n, used=n, c=ctl.c, hw=ctl.hw, cap=f"{MAX_ELEMENTS:,}"))
     population = Population(ctl.source, ctl.shape, ctl.offset, ctl.spread, ctl.seed)
     return (n, ctl.c, ctl.hw, ctl.hw), astuple(population), None
+
+
+def refusal_reason(error: str) -> str:
+    """Why an upload was refused, in the viewer's language (the core's English text if it has no reason)."""
+    reason = getattr(error, "reason", None)
+    return t(f"explorer.upload_refused.{reason}", **error.values) if reason else str(error)
 
 
 def batch_of_one(shape: tuple[int, ...], ctl: Controls, refusal: str | None) -> None:
