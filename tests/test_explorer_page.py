@@ -247,6 +247,7 @@ def test_uploads():
     at = open_page(PAGE, {"src": "upload", "norm": "group", "view": "code"})
     no_errors(at)
     assert "Choose a .npy or .csv file" in texts(at.info)
+    assert "The batch has" not in texts(at.info)  # no batch yet: no followed sample to bound
     mine = np.random.default_rng(0).standard_normal((5, 6, 3, 2)).astype(np.float32)
     at.file_uploader[0].set_value(("mine.npy", npy(mine), "application/octet-stream")).run()
     no_errors(at)
@@ -257,6 +258,7 @@ def test_uploads():
     at.file_uploader[0].set_value(("evil.npy", npy(np.array([object()]), allow_pickle=True), "x")).run()
     no_errors(at)
     assert "pickled data" in texts(at.warning) and not at.get("plotly_chart")
+    assert "The batch has" not in texts(at.info)
     at.file_uploader[0].set_value(("minus.csv", "\u22121,2\n3,4\n".encode(), "text/csv")).run()
     assert "use ASCII '-' for minus" in texts(at.warning) and not at.get("plotly_chart")
     at.file_uploader[0].set_value(("zeros.csv", b"0\n" * 2_499_990, "text/csv")).run()

@@ -259,8 +259,9 @@ def follow_inputs(bounds: tuple[int, int, int], check: UrlCheck) -> tuple[int, i
 
 
 def followed_in(follow: tuple[int, int, int], samples: int, check: UrlCheck) -> tuple[int, int, int]:
-    """``follow`` with its sample within a batch of ``samples`` (the last one, with a notice, if beyond)."""
-    if follow[0] < samples:
+    """``follow`` with its sample within a batch of ``samples`` (the last one, with a notice, if beyond);
+    as asked while there is no batch (``samples`` 0: an upload awaited or refused)."""
+    if follow[0] < samples or samples == 0:
         return follow
     check.notice(t("explorer.follow_beyond", asked=follow[0], n=samples, used=samples - 1))
     return (samples - 1, *follow[1:])
