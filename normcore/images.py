@@ -28,6 +28,7 @@ from normcore import _decode
 from normcore import functional as F
 from normcore.data import check_size
 from normcore.stats import Histogram, histogram, value_range
+from normcore.uploads import UploadError
 
 IMAGE_SIZE = 112  # every photo is centre-cropped to a square of this side; 12 maps fit one row
 DIGIT_SIZE = 32  # the 8 x 8 digits, enlarged
@@ -54,15 +55,6 @@ PIXEL_EPS = 1e-8  # AdaIN's eps for pixel statistics, small against a colour cha
 
 
 # ---------------------------------------------------------------- sources
-
-
-class UploadError(ValueError):
-    """An upload refused, with a ``reason`` code a page can translate and the values it needs."""
-
-    def __init__(self, reason: str, **values):
-        super().__init__(f"{reason}: {values}")
-        self.reason = reason
-        self.values = values
 
 
 class DecodeStopped(Exception):

@@ -41,13 +41,21 @@ TARGET_DTYPE = "float32"  # what every upload becomes
 
 
 class UploadError(ValueError):
-    """An upload refused: ``str()`` says why in English; ``reason`` and ``values`` let a page say it in
-    its own language (the Explorer's ``explorer.upload_refused.<reason>`` keys)."""
+    """An upload refused: ``str()`` says why in English; ``reason`` and ``values`` let a page say it in its
+    own language (``explorer.upload_refused.<reason>``, ``images.refused.<reason>``). It pickles whole, so a
+    cached refusal or one from a child process keeps them."""
 
-    def __init__(self, reason: str, message: str, **values):
-        super().__init__(message)
+    def __init__(self, reason: str | None, message: str | None = None, **values):
+        super().__init__(message or f"{reason}: {values}")
         self.reason = reason
         self.values = values
+
+    def __reduce__(self):
+        return _rebuilt, (self.reason, str(self), self.values)
+
+
+def _rebuilt(reason: str | None, message: str, values: dict) -> UploadError:
+    return UploadError(reason, message, **values)
 
 
 def _pickled() -> UploadError:

@@ -58,30 +58,15 @@ class Layer:
         return warmup_batch_size(*self.shape[1:])
 
 
-class Refusal(str):
-    """Why an upload was refused: the core's English message, with the ``reason`` and ``values`` a page
-    formats into ``explorer.upload_refused.<reason>`` in the viewer's language (cached per file, not per
-    language). A ``str``, so the controls pass it on as the message it always was."""
-
-    reason: str
-    values: dict
-
-    @classmethod
-    def of(cls, error: UploadError) -> Refusal:
-        refusal = cls(str(error))
-        refusal.reason, refusal.values = error.reason, error.values
-        return refusal
-
-
 @st.cache_data(max_entries=4, show_spinner=False)
-def load_upload(data: bytes, name: str) -> np.ndarray | Refusal:
-    """The uploaded array, or the :class:`Refusal` saying why it was refused."""
+def load_upload(data: bytes, name: str) -> np.ndarray | UploadError:
+    """The uploaded array, or the :class:`UploadError` saying why it was refused."""
     try:
         return load_activations(data, name)
     except UploadError as error:
-        return Refusal.of(error)
-    except ValueError as error:  # none is known; said in English rather than as a traceback
-        return str(error)
+        return error
+    except ValueError as error:  # none is known; said in the core's English rather than as a traceback
+        return UploadError(None, str(error))
 
 
 def batch(shape: tuple[int, int, int, int], source: tuple, _upload: np.ndarray | None = None) -> np.ndarray:

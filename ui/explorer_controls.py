@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from normcore import valid_group_counts
 from normcore.explorer import ACTIVATIONS, GROUPINGS, SHAPES, SOURCES
 from normcore.teaching import NORMS
+from normcore.uploads import UploadError
 from ui.explorer_cache import load_upload
 from ui.i18n import t
 from ui.url import FRESH_VISIT_KEY, UrlCheck, choice, shown
@@ -43,7 +44,7 @@ class Inputs:
     ]  # the followed element as asked: sample (not yet bounded by N), channel, position
     upload: Any = None  # the UploadedFile, when the source is an upload
     upload_array: np.ndarray | None = None  # (N, C, H, W) if the upload was accepted
-    upload_error: str | None = None  # why it was refused
+    upload_error: UploadError | None = None  # why it was refused
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Controls:
     by: str
     upload: Any = None  # the UploadedFile, when the source is an upload
     upload_array: np.ndarray | None = None  # (N, C, H, W) if the upload was accepted
-    upload_error: str | None = None  # why it was refused
+    upload_error: UploadError | None = None  # why it was refused
 
 
 def _slider(label: str, low, high, default, key: str, check: UrlCheck, step=None, **kwargs):
@@ -239,7 +240,7 @@ def upload_input():
     if file is None:
         return None, None, None
     loaded = load_upload(file.getvalue(), file.name)
-    return (file, None, loaded) if isinstance(loaded, str) else (file, loaded, None)
+    return (file, None, loaded) if isinstance(loaded, UploadError) else (file, loaded, None)
 
 
 def follow_inputs(bounds: tuple[int, int, int], check: UrlCheck) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ from normcore.data import MAX_ELEMENTS
 from normcore.explorer import Population, Summary, fit_batch, pytorch_refusal
 from normcore.explorer import worked_example as steps_of
 from normcore.stats import Histogram
+from normcore.uploads import UploadError
 from ui.explorer_controls import PER_CHANNEL_LIMIT, Controls, store_per_channel
 from ui.i18n import t
 from ui.url import UrlCheck, choice, shown
@@ -51,10 +52,9 @@ def batch_source(
     return (n, ctl.c, ctl.hw, ctl.hw), astuple(population), None
 
 
-def refusal_reason(error: str) -> str:
+def refusal_reason(error: UploadError) -> str:
     """Why an upload was refused, in the viewer's language (the core's English text if it has no reason)."""
-    reason = getattr(error, "reason", None)
-    return t(f"explorer.upload_refused.{reason}", **error.values) if reason else str(error)
+    return t(f"explorer.upload_refused.{error.reason}", **error.values) if error.reason else str(error)
 
 
 def batch_of_one(shape: tuple[int, ...], ctl: Controls, refusal: str | None) -> None:
