@@ -115,13 +115,13 @@ st.header(t("small.gn_header"))
 shipped = gn_batch.load()
 sweep, own = gn_recompute.shown(shipped)
 protocol = gn_batch.Protocol(**sweep["protocol"])
-shown_seeds = gn_recompute.seed_count(sweep)
+shown_seeds = gn_batch.seed_count(sweep)
 st.markdown(t("small.gn_text", g=protocol.num_groups, epochs=protocol.epochs, seeds=shown_seeds))
 summary = gn_batch.summarize(sweep["runs"])
 fig = cached.figure(
     figs.error_vs_batch_size,
     summary,
-    gn_recompute.batch_sizes(sweep),
+    gn_batch.batch_sizes(sweep),
     title=t("small.gn_title"),
     names={norm: t(f"small.norm.{norm}", g=protocol.num_groups) for norm in summary},
     labels=gn_recompute.chart_labels(),

@@ -304,10 +304,10 @@ def test_old_momentum_links_show_the_nearest_choice(asked, shown, notice):
 def test_the_sweeps_facts_and_sentences_come_from_its_runs():
     """ui.gn_recompute's seed count, batch sizes and comparison, on the shipped sweep and a part of it."""
     sweep = gn_batch.load()
-    assert gn_recompute.seed_count(sweep) == len(gn_batch.SEEDS)
-    assert gn_recompute.batch_sizes(sweep) == list(gn_batch.BATCH_SIZES)
+    assert gn_batch.seed_count(sweep) == len(gn_batch.SEEDS)
+    assert gn_batch.batch_sizes(sweep) == list(gn_batch.BATCH_SIZES)
     part = {"runs": [r for r in sweep["runs"] if r["batch_size"] != 32 and r["seed"] < 2]}
-    assert gn_recompute.seed_count(part) == 2 and gn_recompute.batch_sizes(part) == [2, 4, 8, 16]
+    assert gn_batch.seed_count(part) == 2 and gn_batch.batch_sizes(part) == [2, 4, 8, 16]
     summary = gn_batch.summarize(part["runs"])
     found = gn_batch.compare(summary, "batch", "group", 2)
     ranges = {k: f"{v:.1f}" for k, v in found.items() if k != "verdict"}

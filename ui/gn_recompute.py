@@ -53,16 +53,6 @@ def shown(shipped: dict) -> tuple[dict, bool]:
     return (mine, True) if own == "mine" else (shipped, False)
 
 
-def seed_count(sweep: dict) -> int:
-    """How many seeds the sweep's runs hold (each point of its figure is their mean)."""
-    return len({r["seed"] for r in sweep["runs"]})
-
-
-def batch_sizes(sweep: dict) -> list[int]:
-    """The batch sizes the sweep's runs hold, ascending."""
-    return sorted({r["batch_size"] for r in sweep["runs"]})
-
-
 def chart_labels() -> dict[str, str]:
     """The texts of ``figures.small_batches.error_vs_batch_size``."""
     return {"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")}
@@ -70,7 +60,7 @@ def chart_labels() -> dict[str, str]:
 
 def provenance(sweep: dict, own: bool) -> str:
     """Where the figure's sweep comes from: this session's recomputation or the shipped file."""
-    facts = {"seeds": seed_count(sweep), "seconds": sweep["seconds"], "workers": sweep["workers"]}
+    facts = {"seeds": gn_batch.seed_count(sweep), "seconds": sweep["seconds"], "workers": sweep["workers"]}
     return t("small.gn_mine", **facts) if own else t("small.gn_shipped", **facts, command=sweep["command"])
 
 

@@ -205,10 +205,19 @@ def compare(summary: dict, first: str, second: str, batch_size: int) -> dict:
     return out
 
 
+def seed_count(sweep: dict) -> int:
+    """How many seeds ``sweep``'s runs hold (each point of its figure is their mean)."""
+    return len({r["seed"] for r in sweep["runs"]})
+
+
+def batch_sizes(sweep: dict) -> list[int]:
+    """The batch sizes ``sweep``'s runs hold, ascending."""
+    return sorted({r["batch_size"] for r in sweep["runs"]})
+
+
 def cpu_seconds_per_seed(sweep: dict) -> float:
     """The CPU time of one seed's runs (every norm and batch size) in ``sweep``, summed over its workers."""
-    seeds = len({r["seed"] for r in sweep["runs"]})
-    return sum(r["cpu_seconds"] for r in sweep["runs"]) / seeds
+    return sum(r["cpu_seconds"] for r in sweep["runs"]) / seed_count(sweep)
 
 
 def load(path: Path = SHIPPED) -> dict:
