@@ -302,7 +302,7 @@ def test_old_momentum_links_show_the_nearest_choice(asked, shown, notice):
 
 
 def test_the_sweeps_facts_and_sentences_come_from_its_runs():
-    """ui.gn_recompute's seed count, batch sizes and comparison, on the shipped sweep and a part of it."""
+    """A sweep's seed count and batch sizes (gn_batch) and ui.gn_recompute's comparison, on the shipped sweep and a part of it."""
     sweep = gn_batch.load()
     assert gn_batch.seed_count(sweep) == len(gn_batch.SEEDS)
     assert gn_batch.batch_sizes(sweep) == list(gn_batch.BATCH_SIZES)
