@@ -127,8 +127,12 @@ class Deferred(go.Figure):
 
     def __getattr__(self, name: str):
         state = self.__dict__
-        if name.startswith(("__", "_nc_")) or ("_nc_spec" not in state and "_nc_traces" not in state):
+        if name.startswith(("__", "_nc_")):
             raise AttributeError(name)
+        if "_nc_spec" not in state and "_nc_traces" not in state:
+            # Built. Python calls this also when a property's getter raised AttributeError: one that ran
+            # while another thread was publishing the build reads plotly's state again, now whole.
+            return object.__getattribute__(self, name)
         if name not in _TRACE_STATE:
             self._nc_build_layout()
             try:
