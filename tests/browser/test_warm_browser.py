@@ -26,6 +26,9 @@ def test_the_first_tour_step_shows_its_charts_without_a_click(fresh_server, page
     wait_for_app(page)
     charts = page.locator("[data-testid=stPlotlyChart]")
     charts.first.wait_for(timeout=90_000)
+    # Both charts, drawn by the tour's redirected run (the first can arrive before the second on a loaded host)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stPlotlyChart]').length >= 2",
+                           timeout=90_000)  # fmt: skip
     assert charts.count() == 2  # Figure 1: accuracy, percentiles
     main = page.locator("[data-testid=stMain]")
     assert main.get_by_role("button", name=translate("lab.train", "en"), exact=True).count() == 0
