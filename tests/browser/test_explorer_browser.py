@@ -22,8 +22,9 @@ def chart(key: str) -> str:
     return f".st-key-{key} .js-plotly-plot"
 
 
-AFTER = f"Array.from(document.querySelector('{chart('hist')}')._fullData[1].y)"
-UPSTREAM = f"Array.from(document.querySelector('{chart('bw_grads')}')._fullData[0].y)"
+# Empty while plotly redraws the chart (the element is briefly absent), never an error in wait_for_function.
+AFTER = f"Array.from(document.querySelector('{chart('hist')}')?._fullData?.[1]?.y ?? [])"
+UPSTREAM = f"Array.from(document.querySelector('{chart('bw_grads')}')?._fullData?.[0]?.y ?? [])"
 
 
 def trace_values(page, key: str, trace: int) -> list[float]:
