@@ -37,6 +37,7 @@ class Run:
     widgets: dict[str, str] = field(default_factory=dict)  # key -> widget type
     payload_bytes: int = 0
     chart_bytes: list[int] = field(default_factory=list)  # the JSON spec of each chart sent
+    query_strings: list[str] = field(default_factory=list)  # each URL update the run sent, in order
 
     @property
     def ok(self) -> bool:
@@ -147,6 +148,8 @@ class Viewer:
                 run.page = _url_path(message.navigation)
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._read_element(message.delta.new_element, run, message.delta.fragment_id)
+            elif kind == "page_info_changed":
+                run.query_strings.append(message.page_info_changed.query_string)
             elif kind == "page_not_found":
                 run.exceptions.append(f"page not found: {message.page_not_found.page_name}")
             elif kind == "script_finished":

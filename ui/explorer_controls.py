@@ -17,7 +17,7 @@ from normcore.teaching import NORMS
 from normcore.uploads import UploadError
 from ui.explorer_cache import load_upload
 from ui.i18n import t
-from ui.url import FRESH_VISIT_KEY, UrlCheck, choice, shown
+from ui.url import FRESH_VISIT_KEY, UrlCheck, choice, set_param, shown
 
 EPS_OPTIONS = ["1e-08", "1e-05", "0.001", "0.01", "0.1", "1.0"]
 DEFAULT_EPS, DEFAULT_MOMENTUM, DEFAULT_WARMUP, DEFAULT_RENORM = 1e-05, 0.1, 20, (3.0, 5.0)
@@ -304,7 +304,5 @@ def per_channel(key: str, count: int, fallback: float, check: UrlCheck) -> list[
 
 def store_per_channel(key: str, values, fallback: float) -> None:
     """Keep per-channel values in the URL (none when every channel has the global value)."""
-    if all(v == fallback for v in values):
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = ",".join(repr(float(v)) for v in values)
+    same = all(v == fallback for v in values)
+    set_param(key, None if same else ",".join(repr(float(v)) for v in values))

@@ -88,11 +88,17 @@ def choice(
     else:  # the options changed under it
         st.session_state[key] = default if default in options else options[0]
     value = widget(label, options, format_func=labels, key=key, **kwargs)
-    if value == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = value
+    set_param(key, None if value == default else value)
     return value
+
+
+def set_param(key: str, value: str | None) -> None:
+    """Put ``value`` in the URL as ``key`` (drop the key for None), only if that changes the URL: every
+    write sends the browser a message, on every rerun of the widget's fragment."""
+    if value is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get_all(key) != [value]:
+        st.query_params[key] = value
 
 
 def bound_number(widget, name: str, *bounds, key: str, check: UrlCheck, catalog: str, **kwargs):
