@@ -1,6 +1,6 @@
 """Server-side time of one Explorer rerun after a control change, and the payload per rerun.
 
-python benchmarks/bench_explorer.py [--repeats 15] [--pause 0.2]
+python benchmarks/bench_explorer.py [--repeats 15] [--pause 0.2] [--bar-only | --floor]
 
 Serves the app (``streamlit run app.py`` on loopback, as deployed) and plays one viewer over
 Streamlit's websocket protocol (benchmarks/viewer.py): each change moves one control to a value
@@ -192,6 +192,53 @@ async def bar_only(app_url: str, trivial_url: str, repeats: int, pause: float, p
               f"server CPU {statistics.mean(cpu):.0f} ms per change")  # fmt: skip
 
 
+async def floor(urls: dict[str, str], repeats: int, pause: float, pids: dict[str, int]) -> None:
+    """γ and norm moves on the Explorer, on its stage without its work (benchmarks/stage_floor_app.py), and
+    on that stage with the γ/β computation, each against the trivial page, round by round in one run."""
+    pages = {  # name: (server, page, query)
+        "trivial": ("trivial", "", ""),
+        "Explorer": ("app", "Explorer", ""),
+        "stage alone": ("floor", "", ""),
+        "stage + γ/β work": ("floor", "", "work=figures"),
+    }
+    print(f"machine: load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"{'control':8s} {'page':18s} {'wall':>8s} {'ratio':>6s} {'CPU ms':>7s} {'ratio':>6s}  (medians of {repeats}; CPU: means)"
+    )
+    for name, key, make in [BAR[0], BAR[3]]:
+        viewers = {
+            page: Viewer(urls[server], path, query=query) for page, (server, path, query) in pages.items()
+        }
+        for viewer in viewers.values():
+            if not (await viewer.connect()).ok:
+                raise RuntimeError(f"{viewer.url} does not run cleanly")
+        walls: dict[str, list] = {page: [] for page in pages}
+        cpus: dict[str, list] = {page: [] for page in pages}
+        for i, value in enumerate(make(repeats)):
+            for page, viewer in viewers.items():
+                if name != "γ" and "work" in page:
+                    continue  # the work is γ/β's; a norm change on the stage alone is the same run
+                await asyncio.sleep(pause)
+                pid = pids[pages[page][0]]
+                before = tree_cpu_seconds(pid)
+                run = await viewer.change(
+                    "x" if page == "trivial" else key, [i % 100] if page == "trivial" else value
+                )
+                cpus[page].append((tree_cpu_seconds(pid) - before) * 1000)
+                if not run.ok:
+                    raise RuntimeError(f"{page} {key}={value}: {run.status} {run.exceptions}")
+                walls[page].append(run.seconds * 1000)
+        for viewer in viewers.values():
+            await viewer.close()
+        base_wall, base_cpu = statistics.median(walls["trivial"]), statistics.mean(cpus["trivial"])
+        for page in pages:
+            if walls[page]:
+                wall, cpu = statistics.median(walls[page]), statistics.mean(cpus[page])
+                print(
+                    f"{name:8s} {page:18s} {wall:5.1f} ms {wall / base_wall:6.2f} {cpu:7.1f} {cpu / base_cpu:6.2f}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -199,16 +246,26 @@ def main() -> None:
     parser.add_argument(
         "--bar-only", action="store_true", help="only the bar's controls against the trivial page"
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="γ and norm against the Explorer's stage alone (stage_floor_app.py)",
+    )
     args = parser.parse_args()
     app, app_url = serve(script="app.py")
     trivial, trivial_url = serve(script="benchmarks/trivial_app.py")
+    stage = serve(script="benchmarks/stage_floor_app.py") if args.floor else None
     try:
-        if args.bar_only:
+        if args.floor:
+            urls = {"app": app_url, "trivial": trivial_url, "floor": stage[1]}
+            pids = {"app": app.pid, "trivial": trivial.pid, "floor": stage[0].pid}
+            asyncio.run(floor(urls, args.repeats, args.pause, pids))
+        elif args.bar_only:
             asyncio.run(bar_only(app_url, trivial_url, args.repeats, args.pause, (app.pid, trivial.pid)))
         else:
             asyncio.run(measure(app_url, trivial_url, args.repeats, args.pause, (app.pid, trivial.pid)))
     finally:
-        for process in (app, trivial):
+        for process in (app, trivial, *(stage[:1] if stage else ())):
             process.terminate()
             process.wait(20)
 
