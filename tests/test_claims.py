@@ -120,7 +120,7 @@ SEEDED = "seeded draws are deterministic: test_training.py::test_same_seed_same_
 ADVICE = (
     "advice citing a paper's setting (Wu & He 2018; Ioffe & Szegedy 2015), not a figure this app computes"
 )
-OTHER_BRANCH = "rewritten with its test in another branch (issue 12, Train vs eval / Explorer / section D)"
+PAPER = "what a cited paper reports, quoted and checked against its text (docs/claims.md), not a figure this app computes"
 
 REVIEWED = {
     "backward.up_help": NOTATION,
@@ -142,14 +142,16 @@ REVIEWED = {
     "common.standard_normal": NOTATION,
     "chrome.copy_link_help": URL,
     "home.sat.slope": "the slope curve is drawn ×4 to share the sigmoid's axis: a plotting scale",
-    "home.story.landscape.text": LABEL,
+    "home.story.landscape.text": PAPER,
     "home.norm.gn.use": ADVICE,
     "home.blocks.activations.x": NOTATION,
     "home.blocks.weights.x": NOTATION,
     "home.norm.rms.use": LABEL,
     "home.guide.large_batch_cnn": ADVICE,
     "home.guide.tiny_batch": ADVICE,
-    "home.guide.bn_free.why": LABEL,
+    "home.guide.bn_free.why": PAPER,
+    "lab.drop_help": PAPER,  # BN paper §3.4: "it can be either removed or reduced in strength"
+    "lab.about.dropout": PAPER,
     "home.map.explorer": "'exactly' describes the Explorer's PyTorch-matched numbers, tested in test_explorer_core",
     "home.map.training_lab": LABEL,
     "explorer.source_help": NOTATION,
@@ -162,14 +164,14 @@ REVIEWED = {
     "explorer.fn_help": NOTATION,
     "explorer.fc_help": NOTATION,
     "explorer.fp_help": NOTATION,
-    "explorer.batch_one_space": NOTATION,
+    "explorer.batch_one_space": "batch norm acts like instance norm at N = 1: test_small_one_image",
     "explorer.hist_caption": NOTATION,
     "explorer.block_title": NOTATION,
     "explorer.stuck.relu": NOTATION,
     "explorer.act_help": NOTATION,
     "explorer.capped": NOTATION,
     "explorer.follow_beyond": NOTATION,  # "0": the first sample's index
-    "explorer.worked_caption": OTHER_BRANCH,
+    "explorer.worked_caption": "the worked example's steps: test_explorer_worked_renorm computes them",
     "explorer.worked_help": NOTATION,
     "explorer.worked_groups": NOTATION,
     "explorer.follow_caption": "rounding to 4 significant digits is the page's format string",
@@ -205,7 +207,7 @@ REVIEWED = {
     "tour.bad_on_page": NOTATION,
     # keys another branch rewrites; it adds their tests to its section below
     "tve.momentum_help": "PyTorch's default momentum 0.1 is tested in test_explorer_momentum_help",
-    "tve.col_decay": OTHER_BRANCH,
+    "tve.col_decay": "decay = 1 − m: test_tve_conventions_text",
 }
 
 
@@ -421,7 +423,19 @@ def _recovers():
     np.testing.assert_allclose(y, x, rtol=1e-5, atol=1e-5)  # float32 rounding
 
 
-def test_explorer_recover_help():
+@pytest.mark.parametrize("norm", ["batch", "batch_renorm"])
+@pytest.mark.parametrize("training", [True, False])
+def test_explorer_recover_help(norm, training):
+    """The Explorer's recovering γ/β (r and d folded in for Batch Renorm) give back this batch's input, up to
+    float32 rounding, in both modes."""
+    from normcore.explorer import recovering_affine, with_affine
+
+    x = make_input(16, 4, 4, 4, Population(offset=3, spread=1, seed=2))
+    mean, var = running_statistics([batch_moments(make_input(32, 4, 4, 4, Population(offset=3, spread=1, seed=2), b))
+                                    for b in (1, 2)], 4)  # fmt: skip
+    explained = run(x, norm, training=training, running_mean=mean, running_var=var)
+    y = with_affine(explained, *recovering_affine(explained)).output.reshape(x.shape)
+    np.testing.assert_allclose(y, x, rtol=1e-5, atol=1e-5 * np.abs(x).max())
     _recovers()
 
 
@@ -564,7 +578,7 @@ def test_small_metric_var_theory_help():
 
 
 def test_small_bands_caption():
-    """At B = 2: ±d/√(d² + 4ε); within 0.001 of ±1 once d > 0.14 (ε = 1e-5). GN/LN flat; renorm flat unclipped."""
+    """At B = 2: ±d/√(d² + 4ε); within 0.001 of ±1 once d > 0.142 (ε = 1e-5; the exact bound is 0.1413). GN/LN flat; renorm flat unclipped."""
     eps = 1e-5
     for gap in (0.01, 0.1, 0.2, 3.0):
         pair = np.array([[0.0], [gap]])
@@ -657,6 +671,20 @@ def test_tve_forgot_title():
     assert page_constant("3_Train_vs_eval.py", "FORGOT_BATCHES") == 100
 
 
+def test_tve_forgot_eval():
+    """In eval mode the example's probability is the same in every batch, bit for bit (the page's defaults and
+    the slider's ends)."""
+    from normcore.forgot_eval import predictions_in_batches, trained_model
+
+    model, _ = trained_model()
+    for example, batch_size in [(0, 4), (5, 2), (100, 64)]:
+        result = predictions_in_batches(
+            model, example, batch_size, page_constant("3_Train_vs_eval.py", "FORGOT_BATCHES")
+        )
+        assert np.ptp(result["eval_prob"]) == 0
+        assert np.ptp(result["train_prob"]) > 0  # while training mode's changes with the batch
+
+
 def test_tve_forgot_text():
     from normcore.forgot_eval import MODEL
 
@@ -691,7 +719,16 @@ def test_lab_lr_help():
 
 
 def test_lab_about_lr():
+    """At the sweep's two largest rates (3 and 10; its 500 steps, seed 0) BN still learns (test accuracy above
+    90%) where the plain network diverges or stays below 70%."""
     assert (lab.LR_GRID[0], lab.LR_GRID[-1]) == (0.01, 10.0)
+    large = lab.LR_GRID[-2:]
+    assert large == (3.0, 10.0)
+    configs = lab.sweep_configs(lab.FIGURE1, "lr", large, lab.SWEEP_STEPS)
+    for rate in large:
+        plain, bn = (train(configs[(norm, rate)]) for norm in ("none", "batch"))
+        assert bn.final_accuracy > 0.9
+        assert plain.diverged or plain.final_accuracy < 0.7
 
 
 def test_lab_about_init():
@@ -835,7 +872,7 @@ def test_weights_output_caption():
 def test_weights_ws_check():
     raw, _ = W.trained_like_filters()
     _, std = W.per_channel_stats(F.weight_standardization(raw, eps=W.WS_EPS))
-    assert np.all(std <= 1) and np.all(std > 0.999)
+    assert np.all(std < 1) and np.all(std > 0.999)  # just below 1: ε
 
 
 def test_weights_spectrum_title():
@@ -1176,6 +1213,11 @@ def test_tve_conventions_text():
     pop = bs.population(TVE["seed"])
     stats = bs.running_stats(pop, (0.01, 0.1, 0.5), TVE["b"], TVE["steps"], TVE["channel"], TVE["seed"])
     assert max(bs.conventions(stats)["max_difference"]) < 1e-12
+    # The BN paper's Var[x] = m/(m - 1)·E[σ²_B] (§3.1) is unbiased, as what PyTorch's running_var takes from a batch.
+    batch = torch.from_numpy(np.random.default_rng(3).normal(size=(5, 1)))
+    layer = torch.nn.BatchNorm1d(1, momentum=1.0, dtype=torch.float64)
+    layer(batch)
+    assert float(layer.running_var[0]) == pytest.approx(float(batch.var(unbiased=True)), rel=1e-12)
     j = stats.momenta.index(0.1)
     renorm_form = stats.mean[j, :-1] + 0.1 * (stats.batch_mean - stats.mean[j, :-1])
     np.testing.assert_allclose(stats.mean[j, 1:], renorm_form, rtol=1e-12, atol=1e-15)

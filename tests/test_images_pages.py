@@ -203,7 +203,7 @@ def test_weight_norms_page_in_korean_and_with_a_hostile_link():
         assert f"{key}=" in notices, key
     assert at.slider(key="out").value <= 64 and at.slider(key="iters").value <= 100
     in_korean(at)
-    assert not at.exception and at.title[0].value == "가중치 정규화"
+    assert not at.exception and at.title[0].value == "가중치 기반 정규화"
 
 
 @pytest.mark.parametrize("present", [{}, {"present": "true"}])

@@ -37,7 +37,7 @@ def test_images_page_group_slider_changes_the_normalized_feature_maps(served_app
 def test_weight_norms_page_power_iteration_slider_updates_the_estimate(served_app, page):
     page.goto(f"{served_app}/Weight_norms?lang=ko")
     wait_for_app(page)
-    expect(page.get_by_role("heading", name="가중치 정규화")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="가중치 기반 정규화")).to_be_visible(timeout=60_000)
     expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
     slider_thumb(page, "거듭제곱 반복 횟수").press("ArrowRight")  # 5 -> 6 steps
     expect(page.get_by_text("6번 반복한 뒤")).to_be_visible(timeout=60_000)
