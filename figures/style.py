@@ -6,6 +6,7 @@ import base64
 import copy
 import inspect
 import json
+import re
 import threading
 
 import numpy as np
@@ -478,33 +479,68 @@ def for_projector(fig: go.Figure, scale: float = PROJECTOR_SCALE) -> go.Figure:
     between presenter mode switched on and loaded from a link), so the layout's ``font.size`` alone
     does not reach the legend or the tick labels.
     """
-    big = go.Figure(fig.to_dict(), _validate=False)  # fig's dict: a Deferred fig stays unbuilt
-    layout = big.layout  # fig's values, all read before the copy changes
-    text = max(round(_given(layout.font.size, 12) * scale), PROJECTOR_TEXT)
-    height, left, top, bottom = (
-        round(_given(value, default) * scale)
-        for value, default in [
-            (layout.height, 450),
-            (layout.margin.l, 80),
-            (layout.margin.t, 100),
-            (layout.margin.b, 80),
-        ]
-    )
-    title = round(_given(layout.title.font.size, 17) * scale) if layout.title.text else None
-    big.update_layout(
-        height=height,
-        font_size=text,
-        legend_font_size=text,
-        legend_title_font_size=text,
-        margin=dict(l=left, t=top, b=bottom),  # t: the title (the legend reserves its own room)
-    )
-    big.update_xaxes(tickfont_size=text, title_font_size=text)
-    big.update_yaxes(tickfont_size=text, title_font_size=text)
-    big.update_annotations(font_size=text)
-    big.update_traces(colorbar_tickfont_size=text, selector=dict(type="heatmap"))
-    if title:
-        big.update_layout(title_font_size=title)
-    return big
+    return go.Figure(projector_dict(fig.to_dict(), scale), _validate=False)
+
+
+def projector_dict(sent: dict, scale: float = PROJECTOR_SCALE) -> dict:
+    """:func:`for_projector` on a figure's dict (as ``fig.to_dict()`` or ``st.plotly_chart`` has it), made
+    without plotly's objects: a presenter's slider move redraws each chart through it (plotly's
+    ``update_*`` took ~20 ms a chart). ``sent`` is left as is; its trace arrays are shared, not copied."""
+    layout = copy.deepcopy(sent.get("layout", {}))  # small: the arrays live in the traces
+    text = max(round(_given(_get(layout, "font", "size"), 12) * scale), PROJECTOR_TEXT)
+    layout["height"] = round(_given(layout.get("height"), 450) * scale)
+    margin = layout.setdefault("margin", {})
+    for side, default in [
+        ("l", 80),
+        ("t", 100),
+        ("b", 80),
+    ]:  # t: the title (the legend reserves its own room)
+        margin[side] = round(_given(margin.get(side), default) * scale)
+    _set(layout, ("font", "size"), text)
+    _set(layout, ("legend", "font", "size"), text)
+    _set(layout, ("legend", "title", "font", "size"), text)
+    for axis in {"xaxis", "yaxis", *(k for k in layout if _AXIS.fullmatch(k))}:
+        _set(layout, (axis, "tickfont", "size"), text)
+        _set(layout, (axis, "title", "font", "size"), text)
+    for note in layout.get("annotations", ()):
+        _set(note, ("font", "size"), text)
+    if _get(layout, "title", "text"):
+        _set(
+            layout,
+            ("title", "font", "size"),
+            round(_given(_get(layout, "title", "font", "size"), 17) * scale),
+        )
+    data = [
+        _with(trace, ("colorbar", "tickfont", "size"), text) if trace.get("type") == "heatmap" else trace
+        for trace in sent.get("data", ())
+    ]
+    return {**sent, "data": data, "layout": layout}
+
+
+_AXIS = re.compile(r"[xy]axis\d*")
+
+
+def _get(tree: dict, *path: str):
+    for key in path:
+        tree = tree.get(key) if isinstance(tree, dict) else None
+    return tree
+
+
+def _set(tree: dict, path: tuple[str, ...], value) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+def _with(trace: dict, path: tuple[str, ...], value) -> dict:
+    """A shallow copy of ``trace`` with ``path`` set (the dicts on the path copied, the arrays shared)."""
+    copied = dict(trace)
+    tree = copied
+    for key in path[:-1]:
+        tree[key] = dict(tree.get(key) or {})
+        tree = tree[key]
+    tree[path[-1]] = value
+    return copied
 
 
 def _given(value, default):

@@ -1,8 +1,13 @@
 """The shared figure builder skips plotly's validation; the tests' check (conftest) catches what that lets through."""
 
+import copy
+
+import plotly.graph_objects as go
 import pytest
+from plotly.subplots import make_subplots
 
 from figures import style
+from ui import cached
 
 
 def test_a_misspelt_property_fails_a_test():
@@ -62,3 +67,55 @@ def test_on_a_projector_every_chart_text_has_its_own_size_of_at_least_18_px():
     for axis in (big.layout.xaxis, big.layout.yaxis, big.layout.xaxis2, big.layout.yaxis2):
         sizes += [axis.tickfont.size, axis.title.font.size]
     assert min(sizes) >= style.PROJECTOR_TEXT == 18
+
+
+def _projector_with_plotly(fig, scale=style.PROJECTOR_SCALE):
+    """The oracle: the same enlargement made with plotly's own ``update_*`` (how for_projector once did it)."""
+    big = go.Figure(fig.to_dict())
+    layout = big.layout
+    text = max(round((layout.font.size or 12) * scale), style.PROJECTOR_TEXT)
+    given = [(layout.height, 450), (layout.margin.l, 80), (layout.margin.t, 100), (layout.margin.b, 80)]
+    height, left, top, bottom = (
+        round((default if value is None else value) * scale) for value, default in given
+    )
+    title = round((layout.title.font.size or 17) * scale) if layout.title.text else None
+    big.update_layout(height=height, font_size=text, legend_font_size=text, legend_title_font_size=text,
+                      margin=dict(l=left, t=top, b=bottom))  # fmt: skip
+    big.update_xaxes(tickfont_size=text, title_font_size=text)
+    big.update_yaxes(tickfont_size=text, title_font_size=text)
+    big.update_annotations(font_size=text)
+    big.update_traces(colorbar_tickfont_size=text, selector=dict(type="heatmap"))
+    if title:
+        big.update_layout(title_font_size=title)
+    return big
+
+
+def _figures_to_project():
+    grid = make_subplots(2, 2, subplot_titles=["a", "b", "c", "d"])
+    grid.add_trace(go.Bar(x=[1, 2], y=[3, 4], name="bars"), 1, 1)
+    grid.add_trace(go.Heatmap(z=[[1, 2], [3, 4]]), 2, 2)
+    grid.update_layout(title="grid", height=500, legend_title_text="legend")
+    styled = style.figure(
+        [dict(type="bar", x=[1, 2], y=[3, 4], name="a")], dict(margin=dict(l=10)), title="t"
+    )
+    untitled = go.Figure(go.Scatter(x=[1, 2], y=[1, 2]), layout=dict(font=dict(size=14)))
+    return [grid, styled, untitled]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_the_projector_copy_equals_plotlys_own_enlargement(index):
+    fig = _figures_to_project()[index]
+    before = fig.to_plotly_json()
+    expected = _projector_with_plotly(fig).to_plotly_json()
+    assert style.for_projector(fig).to_plotly_json() == expected
+    assert fig.to_plotly_json() == before  # the figure itself is left as it was
+
+
+def test_a_cached_figures_projector_copy_is_made_once_and_leaves_the_sent_dict_alone():
+    fig = cached.figure(style.figure, [dict(type="heatmap", z=[[1, 2]])], {}, title="once")
+    sent = copy.deepcopy(cached.sendable(fig).to_dict())
+    first, second = cached.projected(fig).to_dict(), cached.projected(fig).to_dict()
+    assert first is second
+    assert first["layout"]["height"] == round(sent["layout"]["height"] * style.PROJECTOR_SCALE)
+    assert first["data"][0]["colorbar"]["tickfont"]["size"] >= style.PROJECTOR_TEXT
+    assert cached.sendable(fig).to_dict() == sent

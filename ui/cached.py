@@ -25,6 +25,8 @@ from collections import OrderedDict
 
 import plotly.graph_objects as go
 
+from figures.style import projector_dict
+
 MAX_ENTRIES = 256
 MAX_VALUES = 64  # per function; summaries: ~0.1-1 MB each at the largest batch
 MAX_RESOURCES = 4  # per function, unless it says; batches and normalized batches: ~16 MB an array at most
@@ -104,8 +106,22 @@ def _built(make, args, kwargs) -> go.Figure:
 def sendable(fig: go.Figure) -> go.Figure:
     """``fig`` for ``st.plotly_chart``: its dict made once when it came from :func:`figure`."""
     sent = getattr(fig, "_nc_sent", None)
-    if sent is None:
-        return fig
+    return fig if sent is None else _proxy(sent)
+
+
+def projected(fig: go.Figure) -> go.Figure:
+    """``fig`` sized for a projector (``figures.style.for_projector``) for ``st.plotly_chart``: made from its
+    dict without plotly's objects, and once per figure when it came from :func:`figure`."""
+    made = getattr(fig, "_nc_projected", None)
+    if made is None:
+        sent = getattr(fig, "_nc_sent", None)
+        made = projector_dict(fig.to_dict() if sent is None else sent)
+        if sent is not None:  # a shared figure: every presenter's session reuses the copy
+            object.__setattr__(fig, "_nc_projected", made)
+    return _proxy(made)
+
+
+def _proxy(sent: dict) -> Sent:
     proxy = object.__new__(Sent)
     object.__setattr__(proxy, "_sent", sent)
     return proxy
