@@ -180,10 +180,17 @@ async def bar_only(app_url: str, trivial_url: str, repeats: int, pause: float, p
         await timed(url, page, "", "ga" if page else "x", [[1.0]] if page else [[1]], 0)
     print(f"machine: load average {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     await side_by_side(app_url, trivial_url, repeats, pause, pids)
-    # The Backward view against the default view at both sizes, each on a batch of its own (seed=): the
-    # forward summaries of these γ values are cached for every session, so on the batch of an earlier case
-    # they would be hits. Server CPU per change: a mean of 10 ms clock ticks.
-    cases = [("", 1), ("view=backward", 2), (LARGEST, 3), (f"{LARGEST}&view=backward", 4)]
+    # The Backward view against the default view at both sizes, and presenter mode (every chart enlarged for
+    # a projector: the lecturer's own moves), each on a batch of its own (seed=): the forward summaries of
+    # these γ values are cached for every session, so on the batch of an earlier case they would be hits.
+    # Server CPU per change: a mean of 10 ms clock ticks.
+    cases = [
+        ("", 1),
+        ("view=backward", 2),
+        (LARGEST, 3),
+        (f"{LARGEST}&view=backward", 4),
+        ("present=true", 5),
+    ]
     for query, seed in cases:
         cpu: list[float] = []
         link = f"{query}&seed={seed}".lstrip("&")
