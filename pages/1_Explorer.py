@@ -1,7 +1,8 @@
 """Explorer: pick a normalization and see exactly what it does to a batch.
 
 URL keys (every one optional; the default in brackets). The bar above the chart holds norm, mode, g and
-view (first row), n, ga and be (second row); the sidebar the rest. A key whose control does not apply is dropped from the link.
+view (first row), n, ga and be (second row); the sidebar the rest. A key whose control does not apply is
+dropped from the link.
   norm   batch | layer | instance | group | rms | batch_renorm | none [batch]
   mode   train | eval [train]
   src    synthetic | photo | digits | upload [synthetic]   (an upload itself is session-only)
