@@ -510,11 +510,17 @@ def projector_dict(sent: dict, scale: float = PROJECTOR_SCALE) -> dict:
             ("title", "font", "size"),
             round(_given(_get(layout, "title", "font", "size"), 17) * scale),
         )
-    data = [
-        _with(trace, ("colorbar", "tickfont", "size"), text) if trace.get("type") == "heatmap" else trace
-        for trace in sent.get("data", ())
-    ]
+    data = [_projected_trace(trace, text) for trace in sent.get("data", ())]
     return {**sent, "data": data, "layout": layout}
+
+
+def _projected_trace(trace: dict, text: int) -> dict:
+    """A heat map's colour bar ticks and a trace's own text (panel titles drawn as text) at ``text`` px."""
+    if trace.get("type") == "heatmap":
+        trace = _with(trace, ("colorbar", "tickfont", "size"), text)
+    if _get(trace, "textfont", "size") is not None:
+        trace = _with(trace, ("textfont", "size"), max(trace["textfont"]["size"], text))
+    return trace
 
 
 _AXIS = re.compile(r"[xy]axis\d*")

@@ -57,12 +57,14 @@ def test_on_a_projector_every_chart_text_has_its_own_size_of_at_least_18_px():
         dict(type="bar", x=[1, 2], y=[3, 4], name="a"),
         dict(type="heatmap", z=[[1, 2]], xaxis="x2", yaxis="y2"),
     ]
+    traces.append(dict(type="scatter", mode="text", x=[1], y=[3], text=["panel 0"], textfont=dict(size=12)))
     notes = [dict(text="panel", x=0, y=1, xref="paper", yref="paper", showarrow=False, font=dict(size=11))]
     big = style.for_projector(style.figure(traces, dict(axes, annotations=notes), title="t"))
     sizes = [
         big.layout.legend.font.size,
         *(a.font.size for a in big.layout.annotations),
         big.data[1].colorbar.tickfont.size,
+        big.data[2].textfont.size,
     ]
     for axis in (big.layout.xaxis, big.layout.yaxis, big.layout.xaxis2, big.layout.yaxis2):
         sizes += [axis.tickfont.size, axis.title.font.size]
@@ -85,6 +87,9 @@ def _projector_with_plotly(fig, scale=style.PROJECTOR_SCALE):
     big.update_yaxes(tickfont_size=text, title_font_size=text)
     big.update_annotations(font_size=text)
     big.update_traces(colorbar_tickfont_size=text, selector=dict(type="heatmap"))
+    for trace in big.data:  # text drawn by a trace (the small multiples' panel titles)
+        if getattr(trace, "textfont", None) is not None and trace.textfont.size is not None:
+            trace.textfont.size = max(trace.textfont.size, text)
     if title:
         big.update_layout(title_font_size=title)
     return big
@@ -99,6 +104,7 @@ def _figures_to_project():
         [dict(type="bar", x=[1, 2], y=[3, 4], name="a")], dict(margin=dict(l=10)), title="t"
     )
     untitled = go.Figure(go.Scatter(x=[1, 2], y=[1, 2]), layout=dict(font=dict(size=14)))
+    untitled.add_trace(go.Scatter(x=[1], y=[1], mode="text", text=["panel"], textfont=dict(size=12)))
     return [grid, styled, untitled]
 
 
