@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.i18n import CATALOGS, DEFAULT_LANGUAGE, translate
+from ui.i18n import CATALOGS, DEFAULT_LANGUAGE, korean_particles, translate
+from ui.locales import ko
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ["pages", "ui", "figures"]
@@ -122,3 +123,39 @@ def test_the_source_scan_finds_keys(tmp_path):
 def test_translate_fills_placeholders_and_falls_back_to_english():
     assert "n" in translate("url.corrected", "ko", param="n", asked="`x`", used="`1`")
     assert translate("nav.home", "ko") != translate("nav.home", "en")
+
+
+@pytest.mark.parametrize(
+    "written, values, read",
+    [
+        ("G = {g}은(는) C = {c}을(를)", dict(g=2, c=8), "G = 2는 C = 8을"),
+        ("{x}(으)로", dict(x=12), "12로"),
+        ("{x}(으)로", dict(x=13), "13으로"),  # 삼 ends in ㅁ
+        ("{x}(으)로", dict(x=17), "17로"),  # 칠 ends in ㄹ: 로, not 으로
+        ("{v}이(가) 된다", dict(v="1.0022"), "1.0022가 된다"),
+        ("{v}이(가) 된다", dict(v="-0.00091"), "-0.00091이 된다"),
+        ("{v}이(가) 된다", dict(v=10), "10이 된다"),  # 십
+        ("x[{n}, 위치 {p}]은(는)", dict(n=0, p=0), "x[0, 위치 0]은"),  # an index is read to its last digit
+        ("**{v}**을(를)", dict(v=0.5), "**0.5**를"),
+        ("{share}이(가)", dict(share="97%"), "97%가"),
+        ("그러면 {norm}은(는)", dict(norm="배치 정규화"), "그러면 배치 정규화는"),
+        (
+            "그러면 {norm}은(는)",
+            dict(norm="그룹 정규화 (G = 2)"),
+            "그러면 그룹 정규화 (G = 2)은(는)",
+        ),  # ")": kept
+        ("칸 {cell}은(는)", dict(cell="'x'"), "칸 'x'은(는)"),  # a quote: kept as written
+    ],
+)
+def test_a_korean_particle_after_a_value_takes_the_form_that_fits_it(written, values, read):
+    assert korean_particles(written.format(**values)) == read
+
+
+def test_the_catalog_writes_two_form_particles_right_after_a_value():
+    """The resolver reads the character before a two-form particle: it must end a formatted value (``}``,
+    an index's ``]`` or bold ``**`` after one), never a word of the catalog's own."""
+    dual = re.compile(r"은\(는\)|이\(가\)|을\(를\)|\(으\)로")
+    for key, text in ko.STRINGS.items():
+        for match in dual.finditer(text):
+            before = text[: match.start()].rstrip("*`]")
+            assert before.endswith("}"), (key, text[max(0, match.start() - 20) : match.end()])
