@@ -84,6 +84,11 @@ CHROME_JS = """
   [class*="st-key-nc_ctitle"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-nc_ctitle"]),
   .stElementContainer:has(> [class*="st-key-nc_ctitle"]) { display: none; }
 }
+/* a link on the page (Home's "see it" links, the tour's) wraps rather than being cut at the column's edge */
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] :is(span, [data-testid="stMarkdownContainer"], p) {
+  white-space: normal; overflow: visible; }
+/* Korean headings break between words, not inside one (a word longer than the line still breaks) */
+[data-testid="stMain"] :is(h1, h2, h3, h4) { word-break: keep-all; overflow-wrap: anywhere; }
 /* the on-page control bars, and their segmented choices, wrap rather than run off a narrow screen */
 [class*="st-key-nc_stage"] { flex-wrap: wrap; }
 [class*="st-key-nc_stage"] [data-testid=stButtonGroup] > div { flex-wrap: wrap; row-gap: 0.25rem; }

@@ -16,7 +16,8 @@ PAGES = EVERY_PAGE_KO
 
 # The computed font size (px) of every legend entry, tick label and panel title of every drawn chart.
 TEXT_SIZES = """() => [...document.querySelectorAll(
-  '.js-plotly-plot .legendtext, .js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .annotation-text'
+  '.js-plotly-plot .legendtext, .js-plotly-plot .xtick text, .js-plotly-plot .ytick text, ' +
+  '.js-plotly-plot .annotation-text, .js-plotly-plot .textpoint text'
 )].map(e => parseFloat(getComputedStyle(e).fontSize))"""
 
 SIDEBAR_FOLDED = "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0"
@@ -115,6 +116,22 @@ def test_a_phone_shows_every_page_within_the_screen(served_app, page, path):
     )
     for title in titles:  # the chart's title as wrapping text above it, whole, on the screen
         assert title["left"] >= 0 and title["right"] <= PHONE["width"] and not title["cut"], title
+
+
+@pytest.mark.parametrize("mode", ["present", "phone"])
+def test_no_link_on_the_page_is_cut(served_app, page, mode):
+    """Home's "see it" links are long in Korean: they wrap in presenter mode's column and on a phone."""
+    if mode == "phone":
+        as_phone(page)
+    else:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    load(page, f"{served_app}/?lang=ko" + ("&present=true" if mode == "present" else ""))
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMain] a[data-testid="stPageLink-NavLink"] p')]
+          .filter(p => p.scrollWidth > p.parentElement.closest('span').clientWidth + 1).map(p => p.textContent)"""
+    )
+    links = page.locator("[data-testid=stMain] a[data-testid='stPageLink-NavLink']").count()
+    assert links >= 4 and cut == [], cut
 
 
 def test_a_phone_stacks_side_by_side_columns(served_app, page):
