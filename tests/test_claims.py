@@ -168,6 +168,7 @@ REVIEWED = {
     "explorer.hist_caption": NOTATION,
     "explorer.block_title": NOTATION,
     "explorer.stuck.relu": NOTATION,
+    "explorer.stuck_delta": NOTATION,  # the reference setting γ = 1, β = 0 written out
     "explorer.act_help": NOTATION,
     "explorer.capped": NOTATION,
     "explorer.follow_beyond": NOTATION,  # "0": the first sample's index

@@ -500,3 +500,13 @@ def test_a_followed_sample_beyond_the_batch_follows_its_last_sample_with_a_notic
     at.segmented_control(key="n").set_value("32").run()  # a batch that holds sample 20
     no_errors(at)
     assert "x[20, 0" in texts(at.caption) and "following sample" not in texts(at.info)
+
+
+def test_the_stuck_share_says_what_its_change_is_against_and_shows_none_for_no_change():
+    at = open_page(PAGE, {"view": "downstream", "act": "sigmoid"})
+    no_errors(at)
+    [metric] = at.metric
+    assert not metric.delta  # γ = 1, β = 0: the reference itself, no arrow
+    at.slider(key="ga").set_value(2.5).run()
+    [metric] = at.metric
+    assert metric.delta.startswith("+") and metric.delta.endswith("against γ = 1, β = 0"), metric.delta

@@ -203,9 +203,11 @@ def downstream_frame(hists: list[Histogram], panels: list[str]) -> pd.DataFrame:
 def downstream_metrics(summary: Summary, ctl: Controls) -> None:
     share = f"{saturation.SLOPE_SHARE:.0%}"
     label = t(f"explorer.stuck.{ctl.activation}", share=share)
-    delta = summary.stuck - summary.stuck_plain
+    change = summary.stuck - summary.stuck_plain
+    # The change against γ = 1, β = 0, said so; none when it rounds to 0 (an arrow for no change misleads).
+    delta = t("explorer.stuck_delta", change=f"{change:+.1%}") if round(change, 3) else None
     help_text = t("explorer.stuck_help", share=share)
-    st.metric(label, f"{summary.stuck:.1%}", f"{delta:+.1%}", delta_color="off", help=help_text)
+    st.metric(label, f"{summary.stuck:.1%}", delta, delta_color="off", help=help_text)
 
 
 # ---------------------------------------------------------------- the followed element

@@ -312,6 +312,7 @@ STRINGS = {
     "explorer.stuck.sigmoid": "Saturated sigmoid units (slope below {share} of its peak)",
     "explorer.stuck.tanh": "Saturated tanh units (slope below {share} of its peak)",
     "explorer.stuck_help": "Share of the batch's values that pass almost no gradient after γ/β: ReLU inputs ≤ 0, or sigmoid and tanh inputs where the slope is below {share} of its peak (the definition of saturated used on every page). The change is against γ = 1, β = 0.",
+    "explorer.stuck_delta": "{change} against γ = 1, β = 0",
     "explorer.table_caption": "γ and β per channel: type a value to change one channel. Kept in the link as gc= and bc=.",
     "explorer.table_channel": "channel",
     "explorer.recover": "Recover the input",

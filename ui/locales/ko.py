@@ -312,6 +312,7 @@ STRINGS = {
     "explorer.stuck.sigmoid": "포화된 시그모이드 유닛 (기울기가 최댓값의 {share} 미만)",
     "explorer.stuck.tanh": "포화된 tanh 유닛 (기울기가 최댓값의 {share} 미만)",
     "explorer.stuck_help": "γ/β 적용 후 그래디언트를 거의 전달하지 못하는 값의 비율입니다. ReLU는 입력 ≤ 0, 시그모이드와 tanh는 기울기가 최댓값의 {share} 미만인 입력입니다(모든 페이지에서 쓰는 포화의 정의). 변화량은 γ = 1, β = 0일 때와 비교한 값입니다.",
+    "explorer.stuck_delta": "{change} (γ = 1, β = 0 대비)",
     "explorer.table_caption": "채널별 γ와 β: 값을 입력하면 그 채널만 바뀝니다. 링크에 gc=, bc=로 저장됩니다.",
     "explorer.table_channel": "채널",
     "explorer.recover": "입력 되살리기",
