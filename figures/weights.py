@@ -54,7 +54,7 @@ def power_iteration(estimates: np.ndarray, exact: float, *, title: str, labels: 
         name=labels["exact"],
         line=dict(color=style.REFERENCE, dash="dash"),
     )
-    fig.update_xaxes(title=labels["x"])
+    fig.update_xaxes(title=labels["x"], dtick=1 if estimates.size <= 20 else None)  # steps are whole numbers
     fig.update_yaxes(title=labels["y"])
     return style.apply(fig, title=title)
 

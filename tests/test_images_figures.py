@@ -67,6 +67,9 @@ def test_power_iteration_plots_each_estimate_against_the_exact_value():
     assert list(estimate.x) == [1, 2, 3] and list(estimate.y) == [1.0, 1.5, 1.9]
     assert list(exact.y) == [2.0, 2.0] and exact.name == "svd"
     assert fig.layout.xaxis.title.text == "step"
+    assert fig.layout.xaxis.dtick == 1  # whole steps: no tick at 1.5
+    many = weight_figures.power_iteration(np.linspace(1, 2, 100), 2.0, title="T", labels=labels)
+    assert many.layout.xaxis.dtick is None  # 100 steps: plotly's own spacing
 
 
 def test_spectrum_and_stretch_figures():
