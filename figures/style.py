@@ -523,6 +523,64 @@ def _projected_trace(trace: dict, text: int) -> dict:
     return trace
 
 
+PHONE_PANEL_HEIGHT = {1: 280, 2: 200}  # px a panel gets on a phone, in one column or two
+PHONE_PANEL_GAP = 90  # px between rows: the upper panel's x-axis title and the lower one's title
+PHONE_COLUMN_GAP = 0.08  # paper width between two columns
+
+
+def stacked_dict(sent: dict) -> dict:
+    """A figure's dict (as :func:`projector_dict` takes it) with side-by-side panels one under another, for a
+    phone: at 390 px two panels side by side get ~150 px each and one's axis title lands on the other.
+
+    Panels are the x/y axis pairs of the layout (``make_subplots`` or axes given domains by hand), read top
+    to bottom and left to right. Up to four go in one column at full width; more (a grid of small
+    histograms) in two. The panel titles (paper-positioned annotations centred over a panel) move with their
+    panels. A figure whose panels are in one column already is returned as it is."""
+    layout = sent.get("layout", {})
+    panels = _panels(layout)
+    if len({round(x[0], 3) for _, _, x, _ in panels}) < 2:
+        return sent
+    columns = 1 if len(panels) <= 4 else 2
+    rows = -(-len(panels) // columns)
+    layout = copy.deepcopy(layout)
+    margin = layout.get("margin", {})
+    plot_height = PHONE_PANEL_HEIGHT[columns] * rows + PHONE_PANEL_GAP * (rows - 1)
+    gap, size = PHONE_PANEL_GAP / plot_height, PHONE_PANEL_HEIGHT[columns] / plot_height
+    width = (1 - PHONE_COLUMN_GAP * (columns - 1)) / columns
+    notes = layout.get("annotations", [])
+    for index, (x_key, y_key, x_domain, y_domain) in enumerate(panels):
+        row, column = divmod(index, columns)
+        top, left = 1 - row * (size + gap), column * (width + PHONE_COLUMN_GAP)
+        for note in notes:  # the panel's title: centred over it, at its top (as make_subplots places it)
+            if _over(note, x_domain, y_domain):
+                note.update(x=left + width / 2, y=top)
+        layout.setdefault(x_key, {})["domain"] = [left, min(left + width, 1.0)]
+        layout.setdefault(y_key, {})["domain"] = [max(top - size, 0.0), top]
+    layout["height"] = round(plot_height + _given(margin.get("t"), 100) + _given(margin.get("b"), 80))
+    return {**sent, "layout": layout}
+
+
+def _panels(layout: dict) -> list[tuple[str, str, list, list]]:
+    """(x axis key, y axis key, x domain, y domain) of each panel, top to bottom, then left to right."""
+    panels = []
+    for y_key in [k for k in layout if _AXIS.fullmatch(k) and k.startswith("y")] or ["yaxis"]:
+        y_axis = layout.get(y_key, {})
+        if y_axis.get("overlaying"):  # a second y axis on a panel counted already
+            continue
+        x_key = "xaxis" + (y_axis.get("anchor") or "x").removeprefix("x")
+        x_domain = layout.get(x_key, {}).get("domain", [0.0, 1.0])
+        panels.append((x_key, y_key, x_domain, y_axis.get("domain", [0.0, 1.0])))
+    return sorted(panels, key=lambda panel: (-round(panel[3][1], 3), round(panel[2][0], 3)))
+
+
+def _over(note: dict, x_domain: list, y_domain: list) -> bool:
+    """Whether a paper-positioned annotation is the title over the panel with these domains."""
+    if note.get("xref") != "paper" or note.get("yref") != "paper":
+        return False
+    centre = (x_domain[0] + x_domain[1]) / 2
+    return abs(note.get("x", -1) - centre) < 0.01 and abs(note.get("y", -1) - y_domain[1]) < 0.01
+
+
 _AXIS = re.compile(r"[xy]axis\d*")
 
 

@@ -120,8 +120,42 @@ def test_the_projector_copy_equals_plotlys_own_enlargement(index):
 def test_a_cached_figures_projector_copy_is_made_once_and_leaves_the_sent_dict_alone():
     fig = cached.figure(style.figure, [dict(type="heatmap", z=[[1, 2]])], {}, title="once")
     sent = copy.deepcopy(cached.sendable(fig).to_dict())
-    first, second = cached.projected(fig).to_dict(), cached.projected(fig).to_dict()
+    first, second = (cached.for_viewer(fig, projector=True, phone=False).to_dict() for _ in range(2))
     assert first is second
     assert first["layout"]["height"] == round(sent["layout"]["height"] * style.PROJECTOR_SCALE)
     assert first["data"][0]["colorbar"]["tickfont"]["size"] >= style.PROJECTOR_TEXT
     assert cached.sendable(fig).to_dict() == sent
+
+
+def _side_by_side(panels: int, **layout):
+    fig = make_subplots(1, panels, subplot_titles=[f"p{i}" for i in range(panels)])
+    for i in range(panels):
+        fig.add_trace(go.Scatter(x=[1, 2], y=[i, i + 1]), 1, i + 1)
+    fig.update_layout(height=400, **layout)
+    return fig.to_dict()
+
+
+def test_a_phone_gets_side_by_side_panels_one_under_another_with_their_titles():
+    sent = _side_by_side(2)
+    stacked = style.stacked_dict(sent)["layout"]
+    assert stacked["xaxis"]["domain"] == stacked["xaxis2"]["domain"] == [0.0, 1.0]
+    first, second = stacked["yaxis"]["domain"], stacked["yaxis2"]["domain"]
+    assert first[0] > second[1]  # the first panel above the second, with a gap
+    titles = {note["text"]: (note["x"], note["y"]) for note in stacked["annotations"]}
+    assert titles == {"p0": (0.5, first[1]), "p1": (0.5, second[1])}
+    assert stacked["height"] > sent["layout"]["height"]
+    assert sent["layout"]["xaxis"]["domain"] != [0.0, 1.0]  # the figure's own dict is left as it was
+
+
+def test_a_phone_gets_many_panels_in_two_columns():
+    stacked = style.stacked_dict(_side_by_side(6))["layout"]
+    lefts = {round(stacked[f"xaxis{i or ''}"]["domain"][0], 3) for i in [0, 2, 3, 4, 5, 6]}
+    assert len(lefts) == 2
+
+
+def test_a_figure_in_one_column_is_left_as_it_is_on_a_phone():
+    one = go.Figure(go.Scatter(x=[1], y=[1])).to_dict()
+    second_axis = make_subplots(specs=[[{"secondary_y": True}]]).to_dict()  # two y axes, one panel
+    stacked_rows = make_subplots(rows=2, cols=1).to_dict()
+    for sent in (one, second_axis, stacked_rows):
+        assert style.stacked_dict(sent) is sent

@@ -25,7 +25,7 @@ from collections import OrderedDict
 
 import plotly.graph_objects as go
 
-from figures.style import projector_dict
+from figures.style import projector_dict, stacked_dict
 
 MAX_ENTRIES = 256
 MAX_VALUES = 64  # per function; summaries: ~0.1-1 MB each at the largest batch
@@ -109,16 +109,25 @@ def sendable(fig: go.Figure) -> go.Figure:
     return fig if sent is None else _proxy(sent)
 
 
-def projected(fig: go.Figure) -> go.Figure:
-    """``fig`` sized for a projector (``figures.style.for_projector``) for ``st.plotly_chart``: made from its
-    dict without plotly's objects, and once per figure when it came from :func:`figure`."""
-    made = getattr(fig, "_nc_projected", None)
+def for_viewer(fig: go.Figure, *, projector: bool, phone: bool) -> go.Figure:
+    """``fig`` as one viewer gets it: enlarged for a projector, its panels stacked for a phone, both, or as
+    it is (its dict made once when it came from :func:`figure`); each variant made once per cached figure."""
+    if not (projector or phone):
+        return sendable(fig)
+    name = "_nc_" + "_".join(k for k, on in (("projected", projector), ("stacked", phone)) if on)
+    make = {"_nc_projected": projector_dict, "_nc_stacked": stacked_dict,
+            "_nc_projected_stacked": lambda sent: stacked_dict(projector_dict(sent))}[name]  # fmt: skip
+    return _proxy(_variant(fig, name, make))
+
+
+def _variant(fig: go.Figure, name: str, make) -> dict:
+    made = getattr(fig, name, None)
     if made is None:
         sent = getattr(fig, "_nc_sent", None)
-        made = projector_dict(fig.to_dict() if sent is None else sent)
-        if sent is not None:  # a shared figure: every presenter's session reuses the copy
-            object.__setattr__(fig, "_nc_projected", made)
-    return _proxy(made)
+        made = make(fig.to_dict() if sent is None else sent)
+        if sent is not None:  # a shared figure: every viewer of this kind reuses the copy
+            object.__setattr__(fig, name, made)
+    return made
 
 
 def _proxy(sent: dict) -> Sent:

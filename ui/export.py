@@ -32,12 +32,14 @@ def show_chart(
     """
     # Plotly draws a title on one line, cut on a phone: there (CSS in ui.chrome) this one, which wraps, stands in.
     # Sent to phones only: two more elements per chart are a good part of a slider move's cost.
-    title = on_phone() and title_of(fig)
+    phone = on_phone()
+    title = phone and title_of(fig)
     if title:
         with st.container(key=f"nc_ctitle_{key}"):
             st.markdown(f"**{plain(title)}**")
-    # A cached figure's dict, made once; for a projector a taller copy with larger text (the figure stays as is)
-    fig = cached.projected(fig) if presenter_on() else cached.sendable(fig)
+    # A cached figure's dict, made once; for a projector a taller copy with larger text, for a phone its
+    # panels one under another (the figure stays as it is)
+    fig = cached.for_viewer(fig, projector=presenter_on(), phone=phone)
     config = {"toImageButtonOptions": {"format": "png", "filename": f"normcore-{key}", "scale": 2}}
     st.plotly_chart(fig, key=key, config=config, **chart_options)
     if data is not None:

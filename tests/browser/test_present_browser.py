@@ -97,10 +97,14 @@ def test_a_phone_shows_every_page_within_the_screen(served_app, page, path):
         """() => [...document.querySelectorAll('.js-plotly-plot')].map(chart => {
           const box = chart.getBoundingClientRect(), title = chart.querySelector('.gtitle');
           const shown = title && title.checkVisibility() ? title.getBoundingClientRect() : null;
-          return {width: box.width, title: shown && [shown.left, shown.right],
+          const panels = [...chart.querySelectorAll('.nsewdrag')].map(r => Math.round(r.getBoundingClientRect().left));
+          return {width: box.width, title: shown && [shown.left, shown.right], panels: panels.length,
+                  columns: new Set(panels).size,
                   bar: !!chart.querySelector('.modebar-container')?.checkVisibility()}; })"""
     )
     for chart in charts:
+        # side-by-side panels one under another: up to four in one column, a grid of more in two
+        assert chart["columns"] <= (1 if chart["panels"] <= 4 else 2), chart
         assert chart["width"] <= PHONE["width"], chart
         assert chart["title"] is None or (chart["title"][0] >= 0 and chart["title"][1] <= PHONE["width"]), (
             chart
