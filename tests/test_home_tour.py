@@ -390,3 +390,12 @@ def test_every_titled_chart_has_its_title_as_text_on_a_phone_and_only_there(monk
         for title in titles:
             shown = any(value.replace("\\", "") == f"**{title}**" for value in keyed)
             assert shown == phone, (phone, title)
+
+
+def test_every_step_focus_is_a_section_its_page_draws():
+    """A step's ``focus`` (presenter mode scrolls to it) is the key of a control bar its page draws."""
+    focused = [step for step in tour.STEPS if step.focus]
+    assert len(focused) >= 3
+    for step in focused:
+        section = step.focus.removeprefix("nc_stage_")
+        assert f'stage_bar("{section}"' in (ROOT / step.page).read_text(), step

@@ -66,6 +66,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 1.3rem; }
 #   shows exactly what its URL describes even when it is on the page already showing;
 # - the copy-link button copies the address the browser shows at that moment (every
 #   control is in it), without a rerun; a tick confirms it.
+# - a tour step in presenter mode names the element its narration is about in its container's key
+#   (nc_step_<k>_focus_<element key>): once the app has drawn it, it scrolls to the top, once per address.
+# No comments inside the script: a JavaScript comment there stopped the whole script from running.
 CHROME_JS = """
 <style>
 .nc-copied p::after { content: " ✓"; }
@@ -84,6 +87,8 @@ CHROME_JS = """
   [class*="st-key-nc_ctitle"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-nc_ctitle"]),
   .stElementContainer:has(> [class*="st-key-nc_ctitle"]) { display: none; }
 }
+/* a tour step's section scrolled to the top stays clear of the header */
+[class*="st-key-nc_stage_"] { scroll-margin-top: 4.5rem; }
 /* a link on the page (Home's "see it" links, the tour's) wraps rather than being cut at the column's edge */
 [data-testid="stMain"] a[data-testid="stPageLink-NavLink"] :is(span, [data-testid="stMarkdownContainer"], p) {
   white-space: normal; overflow: visible; }
@@ -121,6 +126,17 @@ CHROME_JS = """
     document.execCommand("copy");
     area.remove();
   };
+  let focused = "";
+  setInterval(() => {
+    const step = document.querySelector('[class*="st-key-nc_step_"][class*="_focus_"]');
+    const idle = document.querySelector("[data-testid=stApp][data-test-script-state=notRunning]");
+    if (!step || !idle || focused === window.location.href) return;
+    const name = [...step.classList].find(c => c.includes("_focus_")).split("_focus_")[1];
+    const target = document.querySelector(".st-key-" + CSS.escape(name));
+    if (!target || document.querySelector("[data-testid=stSkeleton]")) return;
+    focused = window.location.href;
+    target.scrollIntoView({block: "start"});
+  }, 300);
   document.addEventListener("click", (event) => {
     const link = event.target.closest('[class*="st-key-nc_nav"] a[href]');
     if (link) {
@@ -249,13 +265,15 @@ def step_narration(number: int, presenter: bool, note: str | None = None) -> Non
     """Tour step ``number``'s title, narration, an optional note, and previous/next links.
 
     In presenter mode the narration folds away under its title, so that the view it talks about
-    is on the first screen (the lecturer says it; a click shows it).
+    is on the first screen (the lecturer says it; a click shows it); when that view is further down the
+    page (the step's ``focus``), the page scrolls to it once it is drawn (:data:`CHROME_JS`).
     """
     step = tour.STEPS[number - 1]
     heading = (
         f"**{t('tour.step_of', number=number, total=len(tour.STEPS))} · {t(f'tour.{step.slug}.title')}**"
     )
-    with st.container(border=True, key=f"nc_step_{number}"):
+    focus = f"_focus_{step.focus}" if presenter and step.focus else ""  # read by CHROME_JS from the key
+    with st.container(border=True, key=f"nc_step_{number}{focus}"):
         if presenter:
             with st.expander(heading):
                 st.markdown(t(f"tour.{step.slug}.text"))

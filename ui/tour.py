@@ -26,6 +26,9 @@ class Step:
     slug: str  # narration keys tour.<slug>.title and tour.<slug>.text
     page: str  # script path relative to the app root, e.g. "pages/1_Explorer.py"
     params: dict[str, str] = field(default_factory=dict)  # the preset controls
+    # The key of the page's element the narration is about, when it is not at the top (a section's control
+    # bar, ``nc_stage_<section>``): in presenter mode the page scrolls to it (ui.chrome.step_narration).
+    focus: str = ""
 
     @property
     def available(self) -> bool:
@@ -50,10 +53,10 @@ STEPS: list[Step] = [
         "pages/1_Explorer.py",
         {"norm": "batch", "n": "8", "c": "4", "hw": "4", "view": "backward", "up": "random", "sa": "10"},
     ),
-    Step("train_eval", "pages/3_Train_vs_eval.py", {"demo": "true"}),
-    Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}),
+    Step("train_eval", "pages/3_Train_vs_eval.py", {"demo": "true"}, focus="nc_stage_forgot"),
+    Step("small_batches", "pages/2_Small_batches.py", {"b": "2"}, focus="nc_stage_bands"),
     Step("alternatives", "pages/1_Explorer.py", {"norm": "group", "g": "4", "n": "2"}),
-    Step("images", "pages/5_Images.py", {"norm": "instance"}),
+    Step("images", "pages/5_Images.py", {"norm": "instance"}, focus="nc_stage_in"),
     Step("weights", "pages/6_Weight_norms.py", {"iters": "5"}),
     Step("speed", "pages/4_Training_lab.py", {"view": "lr"}),
 ]

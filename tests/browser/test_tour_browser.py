@@ -97,3 +97,18 @@ def test_a_tour_step_opens_in_presenter_mode(served_app, page):
     assert page.locator(ERRORS).count() == 0
     assert "present=true" in page.url
     assert not page.locator("[data-testid=stSidebar]").is_visible()
+
+
+def test_a_tour_step_in_presenter_mode_scrolls_to_the_section_it_is_about(served_app, page):
+    """Step 5 is about the forgotten model.eval() demo, some 4,000 px down the page: in presenter mode the page
+    scrolls it to the top; without presenter mode the narration stays in view at the top."""
+    number = next(i for i, step in enumerate(tour.STEPS, start=1) if step.focus == "nc_stage_forgot")
+    top = "() => document.querySelector('.st-key-nc_stage_forgot')?.getBoundingClientRect().top ?? -1"
+    page.goto(f"{served_app}/Tour?step={number}&present=true&lang=ko")
+    wait_for_app(page)
+    page.wait_for_function(f"() => {{ const y = ({top})(); return y >= 0 && y < 300; }}", timeout=60_000)
+    assert page.locator(ERRORS).count() == 0
+    page.goto(f"{served_app}/Tour?step={number}&lang=ko")
+    wait_for_app(page)
+    page.wait_for_timeout(3000)
+    assert page.evaluate(top) > 1000
