@@ -147,8 +147,8 @@ def scale_curve(
     note = dict(text=labels["current"], x=np.log10(current), y=1, xref="x", yref="paper", yanchor="bottom",
                 showarrow=False, font=dict(size=11))  # fmt: skip
     own_layout = dict(
-        xaxis=dict(title=dict(text=labels["x"]), type="log"),
-        yaxis=dict(title=dict(text=labels["y"]), type="log", exponentformat="e"),
+        xaxis=dict(title=dict(text=labels["x"]), type="log", dtick=1),  # powers of ten only: no small 2 and 5
+        yaxis=dict(title=dict(text=labels["y"]), type="log", exponentformat="e", dtick=1),
         shapes=[marker],
         annotations=[note],
     )

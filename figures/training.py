@@ -114,7 +114,8 @@ def sweep(
             line=dict(color=colours[norm], width=2.5),
             marker=dict(size=9),
         )
-    fig.update_xaxes(title=x_title, type="log")
+    # Powers of ten only: plotly's small 2 and 5 between them read as values.
+    fig.update_xaxes(title=x_title, type="log", dtick=1)
     fig.update_yaxes(title=y_title, range=[0, 1.02])
     return style.apply(fig, title=title)
 

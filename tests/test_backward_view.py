@@ -332,3 +332,4 @@ def test_scale_curve_one_line_per_quantity():
     assert [tr.name for tr in fig.data] == ["out", "du"]
     assert list(fig.data[0].y) == [0.4, 1e-4, None]  # a zero has no point on the log axis
     assert fig.layout.xaxis.type == "log" and fig.layout.shapes[0].x0 == 1.0
+    assert fig.layout.xaxis.dtick == fig.layout.yaxis.dtick == 1  # ticks at powers of ten only

@@ -45,7 +45,7 @@ def test_sweep_is_log_scaled_with_one_line_per_norm():
         x_title="x",
         y_title="y",
     )
-    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.dtick == 1  # ticks at powers of ten only
     assert [t.name for t in fig.data] == ["name-none", "name-batch"]
     assert fig.data[1].line.color == style.AFTER and list(fig.data[1].y) == [0.9, 0.95]
 
