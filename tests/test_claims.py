@@ -172,7 +172,6 @@ REVIEWED = {
     "explorer.act_help": NOTATION,
     "explorer.capped": NOTATION,
     "explorer.follow_beyond": NOTATION,  # "0": the first sample's index
-    "explorer.worked_caption": "the worked example's steps: test_explorer_worked_renorm computes them",
     "explorer.worked_help": NOTATION,
     "explorer.worked_groups": NOTATION,
     "explorer.follow_caption": "rounding to 4 significant digits is the page's format string",
@@ -1179,6 +1178,11 @@ def test_explorer_worked_renorm():
     np.testing.assert_allclose(worked_example(table, "batch_renorm", r_max=1.0, d_max=0.0)["y"],
                                worked_example(table, "batch")["y"], rtol=1e-12)  # fmt: skip
     assert not np.allclose(worked_example(table, "batch_renorm")["y"], worked_example(table, "batch")["y"])
+    # a fresh layer's running statistics, mean 0 and variance 1: r = σ_B / √(1 + ε), d = μ_B / √(1 + ε)
+    steps = worked_example(table, "batch_renorm", r_max=10.0, d_max=10.0)
+    fresh = np.sqrt(1 + 1e-5)
+    np.testing.assert_allclose(steps["r"], steps["std"] / fresh, rtol=1e-12)
+    np.testing.assert_allclose(steps["d"], steps["mean"] / fresh, rtol=1e-12)
 
 
 def test_explorer_stats_help():
