@@ -56,20 +56,27 @@ def _module(s: Setup) -> str:
 
 
 def _input(s: Setup) -> list[str]:
+    """The page's input, and ``batch(b)`` for the warm-up when the layer reads running statistics."""
     n, c, h, w = s.shape
+    warmup = _reads_running(s)
     if s.population is None:
         return [
             "from pathlib import Path",
             "",
-            "from normcore.explorer import resample",
+            *(["from normcore.explorer import resample"] if warmup else []),
             "from normcore.uploads import load_activations",
             "",
             f"x_np = load_activations(Path({s.upload_name!r}).read_bytes(), {s.upload_name!r})  # your file",
             "x = torch.from_numpy(x_np)  # (N, C, H, W)",
-            "",
-            "def batch(b):  # a warm-up batch: samples drawn from the file",
-            f"    return torch.from_numpy(resample(x_np, {s.warmup_batch}, 0, b))",
-        ]
+        ] + (
+            [
+                "",
+                "def batch(b):  # a warm-up batch: samples drawn from the file",
+                f"    return torch.from_numpy(resample(x_np, {s.warmup_batch}, 0, b))",
+            ]
+            if warmup
+            else []
+        )
     p = s.population
     return [
         "from normcore.explorer import Population, make_input  # the page's seeded input",
@@ -77,10 +84,21 @@ def _input(s: Setup) -> list[str]:
         f"population = Population(source={p.source!r}, shape={p.shape!r}, offset={p.offset!r}, "
         f"spread={p.spread!r}, seed={p.seed!r})",
         f"x = torch.from_numpy(make_input({n}, {c}, {h}, {w}, population))  # (N, C, H, W)",
-        "",
-        "def batch(b):  # training batch b of the same population",
-        f"    return torch.from_numpy(make_input({s.warmup_batch}, {c}, {h}, {w}, population, b))",
-    ]
+    ] + (
+        [
+            "",
+            "def batch(b):  # training batch b of the same population",
+            f"    return torch.from_numpy(make_input({s.warmup_batch}, {c}, {h}, {w}, population, b))",
+        ]
+        if warmup
+        else []
+    )
+
+
+def _reads_running(s: Setup) -> bool:
+    """Whether the layer reads running statistics, filled first by warm-up batches: batch norm in eval mode,
+    Batch Renorm in both."""
+    return s.norm == "batch_renorm" or (s.norm == "batch" and not s.training)
 
 
 def _affine(s: Setup) -> list[str]:
@@ -108,8 +126,7 @@ def batch_renorm(x, running_mean, running_var, weight, bias, eps, r_max, d_max):
 
 def _forward(s: Setup) -> list[str]:
     lines = []
-    needs_warmup = s.norm in ("batch", "batch_renorm") and (not s.training or s.norm == "batch_renorm")
-    if needs_warmup:
+    if _reads_running(s):
         lines += [
             f"# warm-up: {s.warmup_batches} training batches of {s.warmup_batch} fill the running statistics",
             "layer.train()",
