@@ -197,13 +197,14 @@ def value_lines(
     """Side-by-side panels ``(subtitle, [(value, steps, y), ...])`` on one shared log y axis.
 
     One line per swept value, coloured along a sequential scale (the smallest value dark), the
-    same colour in every panel; ``reference = (name, y)`` adds a dashed horizontal line to the
-    last panel.
+    same colour in every panel, every other value dotted (neighbours on the scale look alike on a
+    projector); ``reference = (name, y)`` adds a dashed horizontal line to the last panel.
     """
     values = sorted({v for _, lines in panels for v, _, _ in lines})
     colours = dict(
         zip(values, sample_colorscale("Viridis", np.linspace(0, 0.9, max(len(values), 2))), strict=False)
     )
+    dashes = {value: "dot" if i % 2 else "solid" for i, value in enumerate(values)}
     names = dict(zip(values, value_names, strict=True)) if len(value_names) == len(values) else {}
     fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True, subplot_titles=[p[0] for p in panels])
     for col, (_, lines) in enumerate(panels, start=1):
@@ -212,7 +213,7 @@ def value_lines(
                 x=list(steps),
                 y=list(y),
                 mode="lines",
-                line=dict(color=colours[value], width=2),
+                line=dict(color=colours[value], width=2, dash=dashes[value]),
                 name=names.get(value, f"{value:g}"),
                 legendgroup=f"{value:g}",
                 showlegend=col == 1,

@@ -118,3 +118,17 @@ def test_placement_view_shows_three_runs_and_their_activations():
     assert len(hist.data) == 3 * 2  # three panels, two layers
     counts = results["after"].layers.activation_counts[1][1]
     np.testing.assert_allclose(hist.data[5].y, counts / counts.sum())
+
+
+def test_neighbouring_swept_values_differ_in_colour_or_dash():
+    """Neighbours on the sequential scale look alike on a projector: every other value is dotted."""
+    values = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+    fig = charts.value_lines(
+        [("panel", [(v, [0, 1], [1.0, 2.0]) for v in values])],
+        value_names=[f"lr {v}" for v in values],
+        title="T",
+        x_title="x",
+        y_title="y",
+    )
+    dashes = [trace.line.dash for trace in fig.data]
+    assert all(a != b for a, b in zip(dashes, dashes[1:], strict=False))
