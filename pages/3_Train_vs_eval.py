@@ -55,7 +55,7 @@ show_chart(fig, key="running_chart", data=pd.DataFrame(bs.running_table(stats, m
 st.subheader(t("tve.conventions_header"))
 decay = bs.decay_from_momentum(momentum)
 st.markdown(t("tve.conventions_text", m=momentum, a=decay))
-st.dataframe(te.conventions_table(stats), hide_index=True)
+st.table(te.conventions_table(stats))  # a static table: every column on a phone's screen
 
 keras = bs.variance_conventions(stats, round(momentum, 3), batch_size)
 st.markdown(t("tve.keras_var_text", steps=steps, b=batch_size, m=round(momentum, 3), a=decay))

@@ -162,7 +162,7 @@ def test_train_vs_eval_default_and_main_controls():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ratio B/(B − 1)"] == "2.0000"
     assert metrics["Batch Renorm: mean gap"] == metrics["Batch Norm: mean gap"]
-    assert 0.3 in at.dataframe[0].value.iloc[:, 0].tolist()
+    assert "0.3" in at.table[0].value.index.tolist()
     assert float(metrics["ratio Keras / PyTorch"]) == pytest.approx(0.5, abs=1e-3)  # B = 2, m = 0.3, 50 steps
 
 
@@ -273,7 +273,7 @@ def test_momentum_offers_log_spaced_choices():
     assert all(3 - 1e-9 <= r <= 10 / 3 + 1e-9 for r in ratios)  # 1-3-10: every step a factor of about √10
     at.select_slider(key="m").set_value("0.001").run()
     assert at.query_params["m"] == "0.001" and not at.exception
-    assert 0.001 in at.dataframe[0].value.iloc[:, 0].tolist()
+    assert "0.001" in at.table[0].value.index.tolist()
 
 
 @pytest.mark.parametrize(

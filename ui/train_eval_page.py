@@ -62,10 +62,13 @@ def running_labels() -> dict[str, str]:
 
 
 def conventions_table(stats: bs.RunningStats) -> pd.DataFrame:
-    """:func:`normcore.batch_stats.conventions` as shown: rounded, formatted, its columns translated."""
-    table = pd.DataFrame(bs.conventions(stats)).round({"half_life": 1})
-    table["max_difference"] = table["max_difference"].map("{:.1e}".format)
-    return table.rename(columns={c: t(f"tve.col_{c}") for c in table.columns})
+    """:func:`normcore.batch_stats.conventions` as shown: formatted as text (a static table prints floats
+    with four decimals), its columns translated, the momentum labelling the rows."""
+    formats = {"momentum": "{:g}", "decay": "{:g}", "half_life": "{:.1f}", "max_difference": "{:.1e}"}
+    table = pd.DataFrame({name: [formats[name].format(v) for v in values]
+                          for name, values in bs.conventions(stats).items()})  # fmt: skip
+    table = table.rename(columns={c: t(f"tve.col_{c}") for c in table.columns})
+    return table.set_index(table.columns[0])
 
 
 def keras_metrics(keras: dict[str, float], batch_size: int, steps: int) -> None:

@@ -138,6 +138,17 @@ def test_no_link_on_the_page_is_cut(served_app, page, mode):
     assert links >= 4 and cut == [], cut
 
 
+def test_a_phone_shows_every_column_of_the_conventions_table(served_app, page):
+    """Train vs eval's text points at the table's last column: on a phone it is on the screen, not behind a
+    scroll inside the table."""
+    as_phone(page)
+    load(page, f"{served_app}/Train_vs_eval?lang=ko")
+    rights = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stTable] th')].map(h => h.getBoundingClientRect().right)"
+    )
+    assert len(rights) >= 4 and max(rights) <= PHONE["width"], rights
+
+
 def test_a_phone_stacks_side_by_side_columns(served_app, page):
     as_phone(page)
     load(page, f"{served_app}/Explorer?lang=ko")
