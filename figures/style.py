@@ -490,11 +490,8 @@ def projector_dict(sent: dict, scale: float = PROJECTOR_SCALE) -> dict:
     text = max(round(_given(_get(layout, "font", "size"), 12) * scale), PROJECTOR_TEXT)
     layout["height"] = round(_given(layout.get("height"), 450) * scale)
     margin = layout.setdefault("margin", {})
-    for side, default in [
-        ("l", 80),
-        ("t", 100),
-        ("b", 80),
-    ]:  # t: the title (the legend reserves its own room)
+    # plotly's default margins; t holds the title (the legend reserves its own room)
+    for side, default in [("l", 80), ("t", 100), ("b", 80)]:
         margin[side] = round(_given(margin.get(side), default) * scale)
     _set(layout, ("font", "size"), text)
     _set(layout, ("legend", "font", "size"), text)
@@ -505,11 +502,8 @@ def projector_dict(sent: dict, scale: float = PROJECTOR_SCALE) -> dict:
     for note in layout.get("annotations", ()):
         _set(note, ("font", "size"), text)
     if _get(layout, "title", "text"):
-        _set(
-            layout,
-            ("title", "font", "size"),
-            round(_given(_get(layout, "title", "font", "size"), 17) * scale),
-        )
+        title = round(_given(_get(layout, "title", "font", "size"), 17) * scale)
+        _set(layout, ("title", "font", "size"), title)
     data = [_projected_trace(trace, text) for trace in sent.get("data", ())]
     return {**sent, "data": data, "layout": layout}
 

@@ -114,20 +114,16 @@ def for_viewer(fig: go.Figure, *, projector: bool, phone: bool) -> go.Figure:
     it is (its dict made once when it came from :func:`figure`); each variant made once per cached figure."""
     if not (projector or phone):
         return sendable(fig)
-    name = "_nc_" + "_".join(k for k, on in (("projected", projector), ("stacked", phone)) if on)
-    make = {"_nc_projected": projector_dict, "_nc_stacked": stacked_dict,
-            "_nc_projected_stacked": lambda sent: stacked_dict(projector_dict(sent))}[name]  # fmt: skip
-    return _proxy(_variant(fig, name, make))
-
-
-def _variant(fig: go.Figure, name: str, make) -> dict:
+    sent = getattr(fig, "_nc_sent", None)
+    name = f"_nc_viewer_{projector:d}{phone:d}"
     made = getattr(fig, name, None)
     if made is None:
-        sent = getattr(fig, "_nc_sent", None)
-        made = make(fig.to_dict() if sent is None else sent)
+        made = fig.to_dict() if sent is None else sent
+        made = projector_dict(made) if projector else made
+        made = stacked_dict(made) if phone else made
         if sent is not None:  # a shared figure: every viewer of this kind reuses the copy
             object.__setattr__(fig, name, made)
-    return made
+    return _proxy(made)
 
 
 def _proxy(sent: dict) -> Sent:

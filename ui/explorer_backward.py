@@ -35,7 +35,7 @@ from ui import cached
 from ui import explorer_cache as cache
 from ui.explorer_controls import Controls
 from ui.export import show_chart
-from ui.i18n import t
+from ui.i18n import t, texts
 from ui.url import UrlCheck, choice, number_choice
 
 FACTORS = [0, 2, 10, -1]  # what example k's upstream gradient is multiplied by
@@ -184,7 +184,7 @@ def show(layer: cache.Layer, ctl: Controls, gamma: list[float], beta: list[float
 
 
 def _hist_labels() -> dict[str, str]:
-    return {"x": t("backward.gradient_value"), "y": t("backward.count")}
+    return texts(x="backward.gradient_value", y="backward.count")
 
 
 def _frame(panels: list[str], hists: list) -> pd.DataFrame:

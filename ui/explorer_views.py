@@ -17,8 +17,8 @@ from normcore.explorer import worked_example as steps_of
 from normcore.stats import Histogram
 from normcore.uploads import UploadError
 from ui.explorer_controls import PER_CHANNEL_LIMIT, Controls, store_per_channel
-from ui.i18n import t
-from ui.url import UrlCheck, choice, shown
+from ui.i18n import t, texts
+from ui.url import UrlCheck, choice, set_param, shown
 
 NO_BATCH = (0, 0, 0, 0)
 DEFAULT_TABLE = "1,2;3,4;5,6;7,8"
@@ -91,13 +91,13 @@ def view_choice(check: UrlCheck) -> str:
 
 
 def hist_labels() -> dict[str, str]:
-    return {
-        "before": t("common.before"),
-        "after": t("common.after"),
-        "reference": t("common.standard_normal"),
-        "x": t("common.value"),
-        "y": t("common.density"),
-    }
+    return texts(
+        before="common.before",
+        after="common.after",
+        reference="common.standard_normal",
+        x="common.value",
+        y="common.density",
+    )
 
 
 def hist_frame(before: Histogram, after: Histogram) -> pd.DataFrame:
@@ -343,8 +343,7 @@ def worked_example(table: np.ndarray, ctl: Controls) -> None:
         if values.shape == table.shape and parse_table(_table_text(values)) is not None:
             table = values  # an emptied or non-numeric cell keeps the previous table
         text = _table_text(table)
-        if text != st.query_params.get("we", DEFAULT_TABLE):
-            st.query_params.pop("we", None) if text == DEFAULT_TABLE else st.query_params.update(we=text)
+        set_param("we", None if text == DEFAULT_TABLE else text)
     check.show()
     with result:
         _worked_steps(table, ctl)

@@ -15,7 +15,7 @@ import streamlit as st
 from normcore.experiments import gn_batch
 from normcore.host import usable_cpus
 from ui import jobs
-from ui.i18n import t
+from ui.i18n import t, texts
 
 MINE = "gn_mine"  # session_state: this session's recomputed sweep
 VIEW = "gn_view"  # session_state: "mine" or "shipped"
@@ -55,7 +55,7 @@ def shown(shipped: dict) -> tuple[dict, bool]:
 
 def chart_labels() -> dict[str, str]:
     """The texts of ``figures.small_batches.error_vs_batch_size``."""
-    return {"x": t("small.gn_x"), "y": t("small.gn_y"), "spread": t("small.gn_spread")}
+    return texts(x="small.gn_x", y="small.gn_y", spread="small.gn_spread")
 
 
 def provenance(sweep: dict, own: bool) -> str:

@@ -78,6 +78,12 @@ def _ending(before: str) -> str | None:
     return _DIGIT_ENDING.get(last)
 
 
+def texts(**keys: str) -> dict[str, str]:
+    """Each name's text in the current language, as a figure's ``labels`` take them:
+    ``texts(x="tve.x_steps")`` is ``{"x": t("tve.x_steps")}``."""
+    return {name: t(key) for name, key in keys.items()}
+
+
 def t(key: str, **values) -> str:
     """The string for ``key`` in the current language."""
     return translate(key, current_language(), **values)

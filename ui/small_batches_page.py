@@ -6,7 +6,7 @@ import streamlit as st
 
 from normcore import batch_stats as bs
 from normcore.experiments import gn_batch
-from ui.i18n import t
+from ui.i18n import t, texts
 
 
 @st.cache_data(max_entries=64)
@@ -41,27 +41,27 @@ def bands(seed: int, channel: int, example: int, groups: int, r_max: float, d_ma
 
 def moment_labels() -> dict[str, str]:
     """The texts of ``figures.small_batches.moment_histograms``."""
-    return {
-        "mean_title": t("small.mean_title"),
-        "var_title": t("small.var_title"),
-        "measured": t("small.measured"),
-        "theory": t("small.theory_mean"),
-        "population_var": t("small.population_var"),
-        "expected_var": t("small.expected_var"),
-        "y": t("common.density"),
-    }
+    return texts(
+        mean_title="small.mean_title",
+        var_title="small.var_title",
+        measured="small.measured",
+        theory="small.theory_mean",
+        population_var="small.population_var",
+        expected_var="small.expected_var",
+        y="common.density",
+    )
 
 
 def summary_labels() -> dict[str, str]:
     """The texts of ``figures.small_batches.moments_vs_batch_size``."""
-    return {
-        "sd_title": t("small.sd_title"),
-        "var_title": t("small.var_mean_title"),
-        "measured": t("small.measured"),
-        "theory": t("small.theory"),
-        "population_var": t("small.population_var"),
-        "x": t("small.x_batch"),
-    }
+    return texts(
+        sd_title="small.sd_title",
+        var_title="small.var_mean_title",
+        measured="small.measured",
+        theory="small.theory",
+        population_var="small.population_var",
+        x="small.x_batch",
+    )
 
 
 def show_metrics(measured: bs.Moments, theory: dict, b: int) -> None:

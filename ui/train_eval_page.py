@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from normcore import batch_stats as bs
-from ui.i18n import t
+from ui.i18n import t, texts
 
 
 @st.cache_data(max_entries=64)
@@ -53,12 +53,7 @@ def predictions(example: int, batch_size: int, batches: int):
 
 def running_labels() -> dict[str, str]:
     """The texts of ``figures.train_eval.running_curves``."""
-    return {
-        "mean": t("tve.running_mean"),
-        "var": t("tve.running_var"),
-        "population": t("tve.population"),
-        "x": t("tve.x_steps"),
-    }
+    return texts(mean="tve.running_mean", var="tve.running_var", population="tve.population", x="tve.x_steps")
 
 
 def conventions_table(stats: bs.RunningStats) -> pd.DataFrame:
@@ -93,12 +88,7 @@ def variance_metrics(stats: bs.RunningStats, batch_size: int) -> None:
 
 def same_labels() -> dict[str, str]:
     """The texts of ``figures.train_eval.train_vs_eval``."""
-    return {
-        "x": t("tve.eval_out"),
-        "y": t("tve.train_out"),
-        "points": t("tve.points"),
-        "diagonal": t("tve.diagonal"),
-    }
+    return texts(x="tve.eval_out", y="tve.train_out", points="tve.points", diagonal="tve.diagonal")
 
 
 def forgot_labels(result: dict) -> dict[str, str]:
