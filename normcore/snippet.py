@@ -60,7 +60,7 @@ def _input(s: Setup) -> list[str]:
     n, c, h, w = s.shape
     warmup = _reads_running(s)
     if s.population is None:
-        return [
+        lines = [
             "from pathlib import Path",
             "",
             *(["from normcore.explorer import resample"] if warmup else []),
@@ -68,31 +68,25 @@ def _input(s: Setup) -> list[str]:
             "",
             f"x_np = load_activations(Path({s.upload_name!r}).read_bytes(), {s.upload_name!r})  # your file",
             "x = torch.from_numpy(x_np)  # (N, C, H, W)",
-        ] + (
-            [
-                "",
-                "def batch(b):  # a warm-up batch: samples drawn from the file",
-                f"    return torch.from_numpy(resample(x_np, {s.warmup_batch}, 0, b))",
-            ]
-            if warmup
-            else []
-        )
-    p = s.population
-    return [
-        "from normcore.explorer import Population, make_input  # the page's seeded input",
-        "",
-        f"population = Population(source={p.source!r}, shape={p.shape!r}, offset={p.offset!r}, "
-        f"spread={p.spread!r}, seed={p.seed!r})",
-        f"x = torch.from_numpy(make_input({n}, {c}, {h}, {w}, population))  # (N, C, H, W)",
-    ] + (
-        [
+        ]
+        batch = [
+            "def batch(b):  # a warm-up batch: samples drawn from the file",
+            f"    return torch.from_numpy(resample(x_np, {s.warmup_batch}, 0, b))",
+        ]
+    else:
+        p = s.population
+        lines = [
+            "from normcore.explorer import Population, make_input  # the page's seeded input",
             "",
+            f"population = Population(source={p.source!r}, shape={p.shape!r}, offset={p.offset!r}, "
+            f"spread={p.spread!r}, seed={p.seed!r})",
+            f"x = torch.from_numpy(make_input({n}, {c}, {h}, {w}, population))  # (N, C, H, W)",
+        ]
+        batch = [
             "def batch(b):  # training batch b of the same population",
             f"    return torch.from_numpy(make_input({s.warmup_batch}, {c}, {h}, {w}, population, b))",
         ]
-        if warmup
-        else []
-    )
+    return lines + (["", *batch] if warmup else [])
 
 
 def _reads_running(s: Setup) -> bool:
